@@ -1,0 +1,43 @@
+"""resque_interop: Ruby Resque's Redis schema, byte for byte, in Python."""
+
+from __future__ import annotations
+
+from .client import Resque
+from .codec import Codec
+from .errors import (
+    DecodeError,
+    DirtyExit,
+    DontPerform,
+    EncodeError,
+    NoClassError,
+    NoQueueError,
+    ResqueError,
+    UnknownJobError,
+)
+from .hooks import Hooks
+from .job import Job
+from .keys import Keys
+from .registry import JobSpec, Registry, default_registry, job
+
+from .version import __version__
+
+__all__ = [
+    "Codec",
+    "DecodeError",
+    "DirtyExit",
+    "DontPerform",
+    "EncodeError",
+    "Hooks",
+    "Job",
+    "JobSpec",
+    "Keys",
+    "NoClassError",
+    "NoQueueError",
+    "Registry",
+    "Resque",
+    "ResqueError",
+    "UnknownJobError",
+    "__version__",
+    "default_registry",
+    "job",
+]

@@ -1,0 +1,446 @@
+"""``resque-interop``: workers, queues, failures and the dashboard from a shell.
+
+Every option falls back to the environment variable Resque uses, so a
+Procfile line ``QUEUE=file_serve rake resque:work`` becomes
+``QUEUE=file_serve resque-interop work -A myapp.jobs``. The commands only
+parse and print; the work is done by the library.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+import redis
+
+from .client import Resque
+from .connection import url_from_env
+from .errors import ResqueError
+from .version import __version__
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail(message: str) -> None:
+    raise click.ClickException(message)
+
+
+def connection_options(func: F) -> F:
+    """``-r/--redis`` (REDIS_URL) and ``-N/--namespace`` (RESQUE_NAMESPACE)."""
+    func = click.option("-N", "--namespace", envvar="RESQUE_NAMESPACE", default="resque", show_default=True,
+                        help="Key namespace (RESQUE_NAMESPACE).")(func)
+    func = click.option("-r", "--redis", "redis_url", envvar="REDIS_URL", default=None,
+                        help="Redis URL or host:port[:db] (REDIS_URL; default redis://localhost:6379/0).")(func)
+    return func
+
+
+def load_app(module: str | None) -> None:
+    """Import the module that registers the jobs (``-A``/RESQUE_APP), as the Rakefile's require."""
+    if not module:
+        return
+    sys.path.insert(0, os.getcwd())
+    try:
+        importlib.import_module(module)
+    except ImportError as exc:
+        _fail(f"cannot import app module {module!r}: {exc}")
+
+
+def make_client(redis_url: str | None, namespace: str, **kwargs: Any) -> Resque:
+    """A client whose Redis answers; an unreachable one is named with the reason."""
+    url = redis_url or url_from_env()
+    try:
+        client = Resque(url, namespace=namespace, **kwargs)
+        client.redis.ping()
+    except ResqueError as exc:
+        _fail(str(exc))
+    except (redis.RedisError, OSError) as exc:
+        _fail(f"cannot reach Redis at {url}: {exc}")
+    return client
+
+
+def _json_args(text: str | None) -> list[Any]:
+    if not text:
+        return []
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        _fail(f"ARGS must be a JSON array (e.g. '[44, \"masterbrew\"]'): {exc}")
+    return value if isinstance(value, list) else [value]
+
+
+def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*[str(c) if c is not None else "" for c in row])
+    Console().print(table)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="resque-interop")
+def main() -> None:
+    """Python workers, producers and a dashboard for Ruby Resque's Redis schema."""
+
+
+def worker_options(func: F) -> F:
+    opts = [
+        click.option("-q", "--queues", envvar=["QUEUES", "QUEUE"], default=None,
+                     help="Queues in priority order: 'high,low', '*', '*,!low' (QUEUES / QUEUE)."),
+        click.option("-A", "--app", envvar="RESQUE_APP", default=None,
+                     help="Module that registers your jobs, imported first (RESQUE_APP)."),
+        click.option("-i", "--interval", envvar="INTERVAL", type=float, default=5.0, show_default=True,
+                     help="Longest idle wait in seconds; 0 drains the queues and exits (INTERVAL)."),
+        click.option("--min-interval", envvar="MIN_INTERVAL", type=float, default=None, help="MIN_INTERVAL."),
+        click.option("--max-interval", envvar="MAX_INTERVAL", type=float, default=None, help="MAX_INTERVAL."),
+        click.option("--backoff-interval", envvar="BACKOFF_INTERVAL", type=float, default=None,
+                     help="BACKOFF_INTERVAL."),
+        click.option("--fork/--no-fork", "fork_per_job", default=None,
+                     help="Fork a child per job (default; FORK_PER_JOB=false turns it off)."),
+        click.option("--pidfile", envvar="PIDFILE", default=None, help="Write the pid here (PIDFILE)."),
+        click.option("--background", envvar="BACKGROUND", is_flag=True, default=False,
+                     help="Detach from the terminal (BACKGROUND)."),
+        click.option("-v", "--verbose", envvar=["VERBOSE", "LOGGING"], is_flag=True, default=False,
+                     help="Log each job (VERBOSE / LOGGING)."),
+        click.option("-vv", "--very-verbose", envvar="VVERBOSE", is_flag=True, default=False,
+                     help="Log everything (VVERBOSE)."),
+        click.option("--heartbeat-interval", type=float, default=60.0, show_default=True,
+                     help="Seconds between heartbeats."),
+        click.option("--prune-interval", type=float, default=None,
+                     help="Heartbeat age after which a worker counts as dead (default 5x heartbeat)."),
+        click.option("--failure-backend", envvar="FAILURE_BACKEND", default="redis", show_default=True,
+                     type=click.Choice(["redis", "redis_multi_queue"]), help="FAILURE_BACKEND."),
+        connection_options,
+    ]
+    for opt in reversed(opts):
+        func = opt(func)
+    return func
+
+
+def _run_worker(opts: dict[str, Any]) -> None:
+    from .process import configure_logging
+    from .worker import Worker
+
+    configure_logging(opts["verbose"], opts["very_verbose"])
+    client = make_client(
+        opts["redis_url"], opts["namespace"], failure_backend=opts["failure_backend"],
+        heartbeat_interval=opts["heartbeat_interval"], prune_interval=opts["prune_interval"],
+    )
+    worker = Worker(client, opts["queues"] or "", fork_per_job=opts["fork_per_job"])
+    worker.work(
+        opts["interval"], min_interval=opts["min_interval"], max_interval=opts["max_interval"],
+        backoff_interval=opts["backoff_interval"],
+    )
+
+
+def _prepare_worker(opts: dict[str, Any]) -> None:
+    from .errors import InvalidQueueListError
+    from .process import daemonize, write_pidfile
+    from .queues import QueueList
+
+    load_app(opts["app"])
+    if opts["fork_per_job"] is None and os.environ.get("FORK_PER_JOB") == "false":
+        opts["fork_per_job"] = False
+    try:
+        QueueList.parse(opts["queues"] or "")
+    except InvalidQueueListError as exc:
+        _fail(f"{exc} (set -q/--queues, QUEUES or QUEUE)")
+    if opts["background"]:
+        daemonize()
+    if opts["pidfile"]:
+        write_pidfile(opts["pidfile"])
+
+
+@main.command()
+@worker_options
+def work(**opts: Any) -> None:
+    """Start one worker (as `rake resque:work`)."""
+    _prepare_worker(opts)
+    _run_worker(opts)
+
+
+@main.command()
+@click.argument("class_name")
+@click.argument("args", required=False)
+@click.option("-q", "--queue", default=None, help="Queue (default: the job's registered queue).")
+@click.option("--ruby", is_flag=True, help="CLASS_NAME is a Ruby class not registered here.")
+@click.option("-f", "--file", "jsonl", type=click.File("r"), default=None,
+              help="Bulk: a JSON-lines file of argument arrays (one job per line).")
+@click.option("-A", "--app", envvar="RESQUE_APP", default=None, help="Module that registers your jobs.")
+@connection_options
+def enqueue(class_name: str, args: str | None, queue: str | None, ruby: bool, jsonl: Any,
+            app: str | None, redis_url: str | None, namespace: str) -> None:
+    """Enqueue CLASS_NAME with ARGS (a JSON array), as Resque.enqueue would."""
+    load_app(app)
+    client = make_client(redis_url, namespace)
+    if not ruby and class_name not in client.registry:
+        _fail(f"unknown class {class_name!r} (registered: {', '.join(client.registry.names()) or 'none'}); "
+              "pass --ruby to enqueue for a Ruby class")
+    queue = queue or client.queue_for(class_name)
+    if not queue:
+        _fail(f"no queue for {class_name}: pass -q QUEUE")
+    if jsonl is not None:
+        from rich.progress import track
+
+        lines = [line for line in jsonl if line.strip()]
+        jobs = [(queue, class_name, _json_args(line)) for line in track(lines, description="reading")]
+        count = client.enqueue_many(jobs)
+        click.echo(f"enqueued {count} {class_name} jobs on {queue}")
+        return
+    try:
+        client.enqueue_to(queue, class_name, *_json_args(args))
+    except ResqueError as exc:
+        _fail(str(exc))
+    click.echo(f"enqueued {class_name}{json.dumps(_json_args(args))} on {queue}")
+
+
+@main.command()
+@connection_options
+def queues(redis_url: str | None, namespace: str) -> None:
+    """Queue names and sizes."""
+    client = make_client(redis_url, namespace)
+    _table("queues", ["queue", "size"], [[q, n] for q, n in client.queue_sizes().items()])
+
+
+@main.command()
+@click.argument("queue")
+@click.option("-s", "--start", type=int, default=0)
+@click.option("-n", "--count", type=int, default=10)
+@connection_options
+def peek(queue: str, start: int, count: int, redis_url: str | None, namespace: str) -> None:
+    """Show jobs waiting on QUEUE."""
+    client = make_client(redis_url, namespace)
+    for raw in client.store.list_range(client.keys.queue(queue), start, count):
+        click.echo(raw.decode("utf-8", "backslashreplace"))
+
+
+@main.command()
+@click.argument("queue")
+@click.option("--forget", is_flag=True, help="Also remove QUEUE from the queues set.")
+@connection_options
+def clear(queue: str, forget: bool, redis_url: str | None, namespace: str) -> None:
+    """Delete every job waiting on QUEUE."""
+    client = make_client(redis_url, namespace)
+    size = client.size(queue)
+    if forget:
+        client.remove_queue(queue)
+    else:
+        client.redis.delete(client.keys.queue(queue))
+    click.echo(f"cleared {size} jobs from {queue}")
+
+
+@main.command()
+@click.option("-c", "--count", envvar="COUNT", type=int, default=None,
+              help="Start this many workers (COUNT), as `rake resque:workers`; without it, list workers.")
+@click.option("--json", "as_json", is_flag=True, help="List as JSON.")
+@worker_options
+def workers(count: int | None, as_json: bool, **opts: Any) -> None:
+    """List registered workers (Ruby, Python, node-resque), or with -c N run a pool of N."""
+    if count is None:
+        client = make_client(opts["redis_url"], opts["namespace"])
+        infos = client.workers()
+        if as_json:
+            click.echo(json.dumps([w.as_dict() for w in infos], indent=2))
+            return
+        _table("workers", ["id", "host", "pid", "queues", "state", "job", "started", "processed", "failed"],
+               [[w.id, w.host, w.pid, ",".join(w.queues), w.state, w.job_class, w.started, w.processed,
+                 w.failed] for w in infos])
+        return
+    from .process import run_pool
+    from .procline import set_title
+
+    if count < 1:
+        _fail("set -c/--count or COUNT to 1 or more, e.g. COUNT=2 resque-interop workers")
+    _prepare_worker(opts)
+    set_title(f"resque-interop pool: {count} workers")
+    sys.exit(run_pool(count, lambda _i: _run_worker(opts)))
+
+
+@main.command()
+@connection_options
+def info(redis_url: str | None, namespace: str) -> None:
+    """Resque.info: pending, processed, queues, workers, working, failed."""
+    client = make_client(redis_url, namespace)
+    for key, value in client.info().items():
+        click.echo(f"{key}: {value}")
+
+
+@main.command()
+@connection_options
+def stats(redis_url: str | None, namespace: str) -> None:
+    """Counters and keys (as resque-web's stats page)."""
+    client = make_client(redis_url, namespace)
+    rows = [[k, *client.store.key_info(k)] for k in client.all_keys()]
+    _table("keys", ["key", "type", "size"], rows)
+    click.echo(f"processed: {client.stats.get('processed')}  failed: {client.stats.get('failed')}")
+
+
+@main.command()
+@click.option("-q", "--queues", default="*", show_default=True, help="Prune as a worker on these queues.")
+@connection_options
+def prune(queues: str, redis_url: str | None, namespace: str) -> None:
+    """Prune dead workers now, with Ruby's rules."""
+    import socket
+
+    from .prune import prune_dead_workers
+    from .queues import QueueList
+
+    client = make_client(redis_url, namespace)
+    removed = prune_dead_workers(client, f"{socket.gethostname()}:{os.getpid()}:cli",
+                                 QueueList.parse(queues).patterns, socket.gethostname(), force=True)
+    click.echo("pruned: " + (", ".join(removed) if removed else "none"))
+
+
+@main.command()
+@connection_options
+def pause(redis_url: str | None, namespace: str) -> None:
+    """Pause every worker, Ruby and Python (SET pause-all-workers true)."""
+    make_client(redis_url, namespace).pause_all()
+    click.echo("paused all workers")
+
+
+@main.command()
+@connection_options
+def resume(redis_url: str | None, namespace: str) -> None:
+    """Resume every worker (DEL pause-all-workers)."""
+    make_client(redis_url, namespace).resume_all()
+    click.echo("resumed all workers")
+
+
+@main.group()
+def failed() -> None:
+    """Failed jobs: list, show, retry, remove, clear."""
+
+
+def failure_client(redis_url: str | None, namespace: str, backend: str) -> Resque:
+    return make_client(redis_url, namespace, failure_backend=backend)
+
+
+def failure_options(func: F) -> F:
+    func = click.option("--failure-backend", envvar="FAILURE_BACKEND", default="redis", show_default=True,
+                        type=click.Choice(["redis", "redis_multi_queue"]))(func)
+    func = click.option("-l", "--list", "list_name", default=None,
+                        help="Failure list (RedisMultiQueue: e.g. low_failed).")(func)
+    return connection_options(func)
+
+
+@failed.command(name="list")
+@click.option("-s", "--start", type=int, default=0)
+@click.option("-n", "--count", type=int, default=20)
+@click.option("--json", "as_json", is_flag=True)
+@failure_options
+def failed_list(start: int, count: int, as_json: bool, list_name: str | None, failure_backend: str,
+                redis_url: str | None, namespace: str) -> None:
+    """List failures."""
+    client = failure_client(redis_url, namespace, failure_backend)
+    lists = [list_name] if list_name else client.failure.queues()
+    records = [rec for name in lists for rec in client.failure.all(start, count, name)]
+    if as_json:
+        click.echo(json.dumps([rec.as_dict() for rec in records], indent=2))
+        return
+    _table("failed", ["#", "list", "failed_at", "queue", "class", "exception", "error", "retried_at"],
+           [[rec.index, rec.list_name, rec.failed_at, rec.queue, rec.class_name, rec.exception,
+             rec.error if rec.data is not None else rec.problem, rec.retried_at] for rec in records])
+
+
+@failed.command(name="show")
+@click.argument("index", type=int)
+@failure_options
+def failed_show(index: int, list_name: str | None, failure_backend: str, redis_url: str | None,
+                namespace: str) -> None:
+    """Show failure INDEX whole."""
+    client = failure_client(redis_url, namespace, failure_backend)
+    found = client.failure.all(index, 1, list_name)
+    if not found:
+        _fail(f"no failure at index {index}")
+    click.echo(json.dumps(found[0].as_dict(), indent=2, ensure_ascii=False))
+
+
+@failed.command(name="retry")
+@click.argument("index", type=int, required=False)
+@click.option("--all", "retry_all", is_flag=True, help="Retry every failure.")
+@click.option("-q", "--queue", default=None, help="Retry the failures of jobs from QUEUE.")
+@click.option("--to", "to_queue", default=None, help="Put the job on this queue instead.")
+@failure_options
+def failed_retry(index: int | None, retry_all: bool, queue: str | None, to_queue: str | None,
+                 list_name: str | None, failure_backend: str, redis_url: str | None, namespace: str) -> None:
+    """Retry failure INDEX, or --all, or those of --queue."""
+    client = failure_client(redis_url, namespace, failure_backend)
+    try:
+        if retry_all:
+            click.echo(f"retried {client.failure.requeue_all()}")
+        elif queue:
+            click.echo(f"retried {client.failure.requeue_queue(queue)}")
+        elif index is not None:
+            rec = client.failure.requeue(index, list_name, to_queue)
+            click.echo(f"retried {rec.class_name} on {to_queue or rec.queue}")
+        else:
+            _fail("give an INDEX, --all or --queue")
+    except (ResqueError, ValueError) as exc:
+        _fail(str(exc))
+
+
+@failed.command(name="remove")
+@click.argument("index", type=int)
+@failure_options
+def failed_remove(index: int, list_name: str | None, failure_backend: str, redis_url: str | None,
+                  namespace: str) -> None:
+    """Remove failure INDEX."""
+    client = failure_client(redis_url, namespace, failure_backend)
+    click.echo(f"removed {client.failure.remove(index, list_name)}")
+
+
+@failed.command(name="clear")
+@click.option("--retried", is_flag=True, help="Only the failures that were retried.")
+@failure_options
+def failed_clear(retried: bool, list_name: str | None, failure_backend: str, redis_url: str | None,
+                 namespace: str) -> None:
+    """Remove every failure (of one list with -l)."""
+    client = failure_client(redis_url, namespace, failure_backend)
+    if retried:
+        click.echo(f"removed {client.failure.clear_retried()} retried failures")
+    else:
+        client.failure.clear(list_name)
+        click.echo("cleared")
+
+
+@main.command()
+@click.option("-p", "--port", type=int, default=5678, show_default=True)
+@click.option("-o", "--host", default="127.0.0.1", show_default=True,
+              help="Address to bind; 0.0.0.0 exposes it, so set a password.")
+@click.option("--user", envvar="RESQUE_WEB_USER", default=None, help="Basic auth user (RESQUE_WEB_USER).")
+@click.option("--password", envvar="RESQUE_WEB_PASSWORD", default=None,
+              help="Basic auth password (RESQUE_WEB_PASSWORD).")
+@click.option("--failure-backend", envvar="FAILURE_BACKEND", default="redis", show_default=True,
+              type=click.Choice(["redis", "redis_multi_queue"]))
+@connection_options
+def web(port: int, host: str, user: str | None, password: str | None, failure_backend: str,
+        redis_url: str | None, namespace: str) -> None:
+    """Serve the dashboard (resque-web's options)."""
+    from .web.app import create_app
+
+    client = make_client(redis_url, namespace, failure_backend=failure_backend)
+    app = create_app(client, auth=(user, password) if user and password else None)
+    click.echo(f"resque-interop dashboard on http://{host}:{port}/ ({client.redis_id}, namespace {namespace})")
+    app.run(host=host, port=port, threaded=True)
+
+
+@main.command()
+@click.option("--no-fork", is_flag=True, help="Run the jobs in-process.")
+def demo(no_fork: bool) -> None:
+    """Start a private Redis if needed, enqueue as Rails would, work, show the result."""
+    from .demo import run_demo
+
+    sys.exit(run_demo(click.echo, fork_per_job=not no_fork))
+
+
+if __name__ == "__main__":
+    main()

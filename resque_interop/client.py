@@ -1,0 +1,294 @@
+"""The client object: a Redis connection, a namespace, a registry and the
+producer and introspection API of Ruby's ``Resque`` module.
+
+Pass it around explicitly (``Resque(redis_url)``); nothing here is global
+except the convenience default registry.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import redis
+
+from .codec import Codec, Dialect
+from .connection import connect, describe
+from .errors import NoClassError, NoQueueError
+from .failure import FailureBackend, FailureInfo, backend_named
+from .hooks import Hooks, job_hooks
+from .job import Job
+from .keys import Keys, namespace_from_env
+from .registry import JobSpec, Registry, default_registry
+from .stats import RedisStatStore, StatStore
+from .store import DataStore
+from .worker_info import WorkerInfo, list_workers
+
+DEFAULT_HEARTBEAT_INTERVAL = 60
+
+
+class Resque:
+    """Ruby Resque's schema over one Redis, as a Python object.
+
+    ``redis``: a redis-py client, a URL (``redis://``, ``rediss://``, ``unix://``,
+    ``redis-sentinel://``) or Resque's ``host:port[:db]``; ``REDIS_URL`` by default.
+    ``namespace``: ``resque`` (or ``RESQUE_NAMESPACE``) by default.
+    ``dialect``: ``"json"`` (the json gem, MultiJson's default) or ``"oj"``.
+    """
+
+    def __init__(
+        self,
+        redis: str | redis.Redis | None = None,
+        *,
+        namespace: str | None = None,
+        registry: Registry | None = None,
+        dialect: Dialect = "json",
+        failure_backend: str | FailureBackend | None = None,
+        stat_store: StatStore | None = None,
+        hooks: Sequence[Hooks] = (),
+        inline: bool = False,
+        enqueue_front: bool = False,
+        heartbeat_interval: float = DEFAULT_HEARTBEAT_INTERVAL,
+        prune_interval: float | None = None,
+        write_failure_ids: bool = False,
+    ) -> None:
+        self.redis = connect(redis)
+        self.keys = Keys(namespace if namespace is not None else namespace_from_env())
+        self.store = DataStore(self.redis, self.keys)
+        self.registry = registry if registry is not None else default_registry
+        self.codec = Codec(dialect)
+        self.hooks: list[Hooks] = list(hooks)
+        self.inline = inline
+        self.enqueue_front = enqueue_front
+        self.heartbeat_interval = heartbeat_interval
+        self.prune_interval = prune_interval if prune_interval is not None else heartbeat_interval * 5
+        self.stats: StatStore = stat_store if stat_store is not None else RedisStatStore(self.store)
+        if isinstance(failure_backend, FailureBackend):
+            self.failure = failure_backend
+        else:
+            self.failure = backend_named(
+                failure_backend or os.environ.get("FAILURE_BACKEND") or "redis", self
+            )
+        self.failure.write_failure_ids = write_failure_ids or self.failure.write_failure_ids
+
+    # -- connection ---------------------------------------------------------
+    # After fork, redis-py's ConnectionPool notices the new pid and opens fresh
+    # connections in the child, leaving the parent's sockets alone: a forked job
+    # never shares a connection with its parent.
+
+    @property
+    def redis_id(self) -> str:
+        """``redis://host:port/db`` (resque-web's ``servers``)."""
+        return describe(self.redis)
+
+    # -- producing ----------------------------------------------------------
+    def _spec(self, job: Any) -> JobSpec | None:
+        return self.registry.find(job)
+
+    def _name(self, job: Any) -> str:
+        if isinstance(job, str):
+            return job
+        if job is None:
+            raise NoClassError("Jobs must be given a class.")
+        spec = self._spec(job)
+        if spec is None:
+            name = getattr(job, "__name__", None) or repr(job)
+            raise NoClassError(
+                f"{name} is not a registered job; register it with @job(...) or pass the "
+                "Ruby class name as a string"
+            )
+        return spec.name
+
+    def queue_for(self, job: Any) -> str | None:
+        """The queue a job is registered to, if any (Ruby's ``queue_from_class``)."""
+        spec = self._spec(job)
+        return spec.queue if spec else None
+
+    def enqueue(self, job: Any, *args: Any) -> bool | None:
+        """Enqueue a registered job on its registered queue (``Resque.enqueue``)."""
+        queue = self.queue_for(job)
+        if queue is None:
+            raise NoQueueError(
+                f"Jobs must be placed onto a queue. No queue could be inferred for class {self._name(job)}"
+            )
+        return self.enqueue_to(queue, job, *args)
+
+    def enqueue_to(self, queue: str, job: Any, *args: Any) -> bool | None:
+        """Enqueue on ``queue``; ``job`` is a registered job or a class name.
+        Returns True, or None when a ``before_enqueue`` hook returned False."""
+        name = self._name(job)
+        target = self._spec(job).target if self._spec(job) else None
+        argv = list(args)
+        if self.hooks or target is not None:
+            if any(r is False for r in self._run_enqueue_hooks("before_enqueue", target, queue, name, argv)):
+                return None
+        self.create(queue, name, argv)
+        if self.hooks or target is not None:
+            self._run_enqueue_hooks("after_enqueue", target, queue, name, argv)
+        return True
+
+    def enqueue_ruby(self, class_name: str, *args: Any, queue: str | None = None) -> bool | None:
+        """Enqueue for a Ruby class: ``enqueue_ruby("Archive", 44, "masterbrew", queue="file_serve")``
+        stores exactly what ``Resque.enqueue(Archive, 44, "masterbrew")`` stores."""
+        if queue is None:
+            queue = self.queue_for(class_name)
+        if queue is None:
+            raise NoQueueError(
+                f"Jobs must be placed onto a queue. No queue could be inferred for class {class_name}; "
+                "pass queue=..."
+            )
+        return self.enqueue_to(queue, class_name, *args)
+
+    def enqueue_many(self, jobs: Iterable[tuple[Any, ...]], batch: int = 1000) -> int:
+        """Bulk enqueue ``(queue, job, args)`` tuples (or ``(job, args)`` for registered
+        jobs), pipelined ``batch`` at a time. Enqueue hooks are not run."""
+        encode = self.codec.encode
+
+        def items() -> Iterable[tuple[str, bytes]]:
+            for item in jobs:
+                if len(item) == 3:
+                    queue, job, args = item
+                else:
+                    job, args = item
+                    queue = self.queue_for(job)
+                    if queue is None:
+                        raise NoQueueError(f"No queue could be inferred for class {self._name(job)}")
+                name = self._name(job)
+                if not name:
+                    raise NoClassError("Jobs must be given a class.")
+                yield str(queue), encode({"class": name, "args": list(args)})
+
+        return self.store.push_many(items(), batch)
+
+    def create(self, queue: str | None, class_name: str, args: Sequence[Any]) -> None:
+        """Ruby's ``Job.create``: validate, then push (or perform at once when inline)."""
+        if not class_name:
+            raise NoClassError("Jobs must be given a class.")
+        queue = "" if queue is None else str(queue)
+        data = self.codec.encode({"class": class_name, "args": list(args)})
+        if self.inline:
+            Job(self, "inline", self.codec.decode(data)).perform()
+            return
+        self.store.push(queue, data, front=self.enqueue_front)
+
+    def _run_enqueue_hooks(self, kind: str, target: Any, queue: str, name: str, args: list[Any]) -> list[Any]:
+        results = [fn(*args) for fn in job_hooks(target, kind)]
+        results += [getattr(hook, kind)(queue, name, args) for hook in self.hooks]
+        return results
+
+    def push(self, queue: str, item: dict[str, Any]) -> None:
+        """Push a raw payload (extra fields kept), as ``Resque.push``."""
+        self.store.push(str(queue), self.codec.encode(item))
+
+    def pop(self, queue: str) -> Any:
+        """LPOP and decode one payload (None when empty)."""
+        data = self.store.pop(queue)
+        return None if data is None else self.codec.decode(data)
+
+    # -- introspection ------------------------------------------------------
+    def size(self, queue: str) -> int:
+        """Jobs waiting on ``queue``."""
+        return self.store.size(queue)
+
+    def peek(self, queue: str, start: int = 0, count: int = 1) -> Any:
+        """One payload when ``count`` is 1 (None past the end), else a list, as Ruby."""
+        key = self.keys.queue(queue)
+        if count == 1:
+            data = self.store.list_index(key, start)
+            return None if data is None else self.codec.decode(data)
+        return [self.codec.decode(d) for d in self.store.list_range(key, start, count)]
+
+    def queues(self) -> list[str]:
+        """Known queue names, sorted."""
+        return self.store.queue_names()
+
+    def queue_sizes(self) -> dict[str, int]:
+        """Queue name -> size, in one round trip."""
+        names = self.queues()
+        return dict(zip(names, self.store.sizes(names)))
+
+    def remove_queue(self, queue: str) -> list[int]:
+        """Forget a queue and delete its jobs (SREM queues, DEL queue:<name>)."""
+        return self.store.remove_queue(queue)
+
+    def destroy(self, queue: str, job: Any, *args: Any) -> int:
+        """Remove jobs of a class from ``queue`` (only those with exactly ``args`` when
+        given); returns how many, as ``Resque::Job.destroy``."""
+        name = self._name(job)
+        if args:
+            return self.store.remove_from_queue(queue, self.codec.encode({"class": name, "args": list(args)}))
+        removed = 0
+        for data in self.store.everything_in_queue(queue):
+            try:
+                decoded = self.codec.decode(data)
+            except ValueError:
+                continue
+            if isinstance(decoded, dict) and decoded.get("class") == name:
+                removed += self.store.remove_from_queue(queue, data)
+        return removed
+
+    def dequeue(self, job: Any, *args: Any, queue: str | None = None) -> int | None:
+        """``Resque.dequeue``: destroy on the job's registered queue, with hooks."""
+        queue = queue or self.queue_for(job)
+        if queue is None:
+            raise NoQueueError(f"No queue could be inferred for class {self._name(job)}; pass queue=...")
+        name = self._name(job)
+        target = self._spec(job).target if self._spec(job) else None
+        if any(r is False for r in self._run_enqueue_hooks("before_dequeue", target, queue, name, list(args))):
+            return None
+        removed = self.destroy(queue, name, *args)
+        self._run_enqueue_hooks("after_dequeue", target, queue, name, list(args))
+        return removed
+
+    def workers(self) -> list[WorkerInfo]:
+        """Every registered worker (Ruby, Python or node-resque)."""
+        return list_workers(self)
+
+    def working(self) -> list[WorkerInfo]:
+        """The workers that hold a job now."""
+        return [w for w in self.workers() if w.state == "working"]
+
+    def info(self) -> dict[str, Any]:
+        """``Resque.info``: pending, processed, queues, workers, working, failed, servers,
+        environment."""
+        sizes = self.queue_sizes()
+        workers = self.workers()
+        return {
+            "pending": sum(sizes.values()),
+            "processed": self.stats.get("processed"),
+            "queues": len(sizes),
+            "workers": len(workers),
+            "working": sum(1 for w in workers if w.state == "working"),
+            "failed": self.failure.count(),
+            "servers": [self.redis_id],
+            "environment": os.environ.get("RAILS_ENV") or os.environ.get("RACK_ENV") or "development",
+        }
+
+    def all_keys(self) -> list[str]:
+        """Every key under the namespace (SCAN)."""
+        return self.store.all_keys()
+
+    # -- pause --------------------------------------------------------------
+    def pause_all(self) -> None:
+        """SET pause-all-workers true: every worker, Ruby or Python, stops taking jobs."""
+        self.store.set_pause(True)
+
+    def resume_all(self) -> None:
+        """DEL pause-all-workers."""
+        self.store.set_pause(False)
+
+    def paused(self) -> bool:
+        """Ruby's rule: the value, stripped and downcased, is ``true``."""
+        value = self.store.pause_value()
+        return value is not None and value.strip(" \t\n\v\f\r\0").lower() == "true"
+
+    # -- failures -----------------------------------------------------------
+    def save_failure(self, info: FailureInfo, pipe: Any = None) -> None:
+        """Record a failure through the configured backend."""
+        if info.failure_id is None:
+            info.failure_id = self.failure.new_failure_id()
+        self.failure.save(info, pipe)
+
+    def __repr__(self) -> str:
+        return f"Resque({self.redis_id!r}, namespace={self.keys.namespace!r})"

@@ -1,0 +1,177 @@
+"""Ruby-compatible JSON: the bytes Ruby Resque's ``Resque.encode`` writes.
+
+Ruby Resque encodes through MultiJson, whose output depends on the adapter it
+finds. Two dialects are reproduced byte for byte:
+
+* ``"json"`` -- the json gem (MultiJson's default): floats as Ruby's
+  ``Float#to_s`` (``1.0``, ``1.0e+20``, ``1.5e-07``, ``-0.0``).
+* ``"oj"`` -- Oj in compat mode (picked when the oj gem is installed): an
+  integral float below 2**63 in magnitude is written in full (``1e15`` ->
+  ``1000000000000000.0``) and negative zero as ``0.0``; other floats as Ruby.
+
+Strings are written raw UTF-8 with only ``"``, ``\\`` and control characters
+escaped (``/``, ``<``, ``&`` and U+2028 left as they are), as both gems do;
+msgspec already writes exactly that, so only numbers need our help.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+import msgspec
+
+from .errors import DecodeError, EncodeError
+
+Dialect = Literal["json", "oj"]
+DIALECTS: tuple[Dialect, ...] = ("json", "oj")
+
+_Raw = msgspec.Raw
+_LLONG_MIN = -(2**63)
+_LLONG_LIMIT = 2**63
+
+
+def _shortest_digits(value: float) -> tuple[str, int]:
+    """Shortest round-trip digits of a positive finite float and the decimal
+    point position: ``value == 0.<digits> * 10**decpt``."""
+    text = repr(value)
+    exp = 0
+    if "e" in text:
+        text, exp_text = text.split("e")
+        exp = int(exp_text)
+    int_part, _, frac_part = text.partition(".")
+    if int_part.strip("0"):
+        digits = (int_part + frac_part).lstrip("0")
+        decpt = len(int_part.lstrip("0")) + exp
+    else:
+        stripped = frac_part.lstrip("0")
+        decpt = exp - (len(frac_part) - len(stripped))
+        digits = stripped
+    return digits.rstrip("0") or "0", decpt
+
+
+def ruby_float(value: float) -> str:
+    """``Float#to_s`` as Ruby (and the json gem) writes it."""
+    if value == 0.0:
+        return "-0.0" if math.copysign(1.0, value) < 0 else "0.0"
+    if not math.isfinite(value):
+        raise EncodeError(f"{value!r} is not allowed in JSON (Ruby raises GeneratorError too)")
+    sign = "-" if value < 0 else ""
+    digits, decpt = _shortest_digits(abs(value))
+    ndigits = len(digits)
+    if 0 < decpt:
+        if decpt < ndigits:  # a fractional part: ddd.ddd
+            return f"{sign}{digits[:decpt]}.{digits[decpt:]}"
+        if decpt <= 15:  # an integral value of at most DBL_DIG digits: ddd000.0
+            return f"{sign}{digits}{'0' * (decpt - ndigits)}.0"
+    elif decpt > -4:  # 0.000ddd
+        return f"{sign}0.{'0' * -decpt}{digits}"
+    exponent = decpt - 1
+    return f"{sign}{digits[0]}.{digits[1:] or '0'}e{'+' if exponent >= 0 else '-'}{abs(exponent):02d}"
+
+
+def oj_float(value: float) -> str:
+    """A float as Oj (compat mode, MultiJson's Oj adapter) writes it."""
+    if value == 0.0:
+        return "0.0"
+    if math.isfinite(value) and value.is_integer() and _LLONG_MIN <= value < _LLONG_LIMIT:
+        return f"{value:.1f}"
+    return ruby_float(value)
+
+
+_FLOAT_WRITERS = {"json": ruby_float, "oj": oj_float}
+
+
+def _describe(value: Any) -> str:
+    return f"{type(value).__module__}.{type(value).__qualname__}"
+
+
+class Codec:
+    """Encodes and decodes Resque's JSON in one dialect."""
+
+    __slots__ = ("dialect", "_float", "_encoder", "_decoder")
+
+    def __init__(self, dialect: Dialect = "json") -> None:
+        if dialect not in _FLOAT_WRITERS:
+            raise ValueError(f"unknown JSON dialect {dialect!r}; choose one of {DIALECTS}")
+        self.dialect: Dialect = dialect
+        self._float = _FLOAT_WRITERS[dialect]
+        self._encoder = msgspec.json.Encoder()
+        self._decoder = msgspec.json.Decoder()
+
+    def prepare(self, value: Any, path: str = "$") -> Any:
+        """Check ``value`` and turn its floats into raw Ruby-formatted numbers."""
+        kind = type(value)
+        if kind is str or kind is int or kind is bool or value is None:
+            return value
+        if kind is float:
+            return _Raw(self._float(value).encode())
+        if kind is list or kind is tuple:
+            return [self.prepare(item, f"{path}[{i}]") for i, item in enumerate(value)]
+        if kind is dict:
+            out = {}
+            for key, item in value.items():
+                if type(key) is not str:
+                    if not isinstance(key, str):
+                        raise EncodeError(
+                            f"JSON object keys must be strings, got {_describe(key)} key "
+                            f"{key!r} at {path}"
+                        )
+                    key = str(key)
+                out[key] = self.prepare(item, f"{path}.{key}")
+            return out
+        if kind is _Raw:
+            return value
+        if isinstance(value, msgspec.Struct):
+            fields = {
+                name: self.prepare(getattr(value, name), f"{path}.{name}")
+                for name in value.__struct_fields__
+            }
+            return msgspec.structs.replace(value, **fields)
+        # subclasses of the JSON types (IntEnum, str enums, OrderedDict, ...)
+        if isinstance(value, bool):
+            return bool(value)
+        if isinstance(value, int):
+            return int(value)
+        if isinstance(value, str):
+            return str.__str__(value)  # the text, not an Enum's repr-like str()
+        if isinstance(value, float):
+            return self.prepare(float(value), path)
+        if isinstance(value, (list, tuple)):
+            return self.prepare(list(value), path)
+        if isinstance(value, dict):
+            return self.prepare(dict(value), path)
+        raise EncodeError(
+            f"cannot encode {_describe(value)} at {path} as JSON: {value!r}. "
+            "Resque payloads hold only null, booleans, numbers, strings, lists and "
+            "string-keyed dicts; convert it first (e.g. a datetime to an ISO string)."
+        )
+
+    def encode(self, value: Any) -> bytes:
+        """The bytes Ruby's ``Resque.encode(value)`` writes in this dialect."""
+        try:
+            return self._encoder.encode(self.prepare(value))
+        except EncodeError:
+            raise
+        except (TypeError, ValueError, UnicodeEncodeError) as exc:
+            raise EncodeError(f"cannot encode value as JSON: {exc}") from None
+
+    def decode(self, data: bytes | str) -> Any:
+        """Parse JSON written by Ruby, node-resque or Python."""
+        try:
+            return self._decoder.decode(data)
+        except msgspec.DecodeError as exc:
+            raise DecodeError(f"not valid JSON: {exc}", data) from None
+
+    def __repr__(self) -> str:
+        return f"Codec({self.dialect!r})"
+
+
+def raw_text(data: bytes | str) -> str:
+    """Text of undecodable bytes, kept readable and lossless enough to show."""
+    if isinstance(data, str):
+        return data
+    return data.decode("utf-8", errors="backslashreplace")
+
+
+DEFAULT_CODEC = Codec("json")

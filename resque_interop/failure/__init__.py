@@ -1,0 +1,39 @@
+"""Failure backends: where failed jobs go and how they come back."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .base import FailureBackend, FailureInfo, FailureRecord
+from .multi_queue import RedisMultiQueueFailureBackend
+from .multiple import LoggingFailureBackend, MultipleFailureBackend
+from .redis import RedisFailureBackend
+
+if TYPE_CHECKING:
+    from ..client import Resque
+
+BACKENDS = {
+    "redis": RedisFailureBackend,
+    "redis_multi_queue": RedisMultiQueueFailureBackend,
+}
+
+
+def backend_named(name: str, client: Resque) -> FailureBackend:
+    """A backend by the names Ruby's ``FAILURE_BACKEND`` takes."""
+    try:
+        return BACKENDS[name](client)
+    except KeyError:
+        raise ValueError(f"invalid failure backend {name!r}; choose one of {sorted(BACKENDS)}") from None
+
+
+__all__ = [
+    "BACKENDS",
+    "FailureBackend",
+    "FailureInfo",
+    "FailureRecord",
+    "LoggingFailureBackend",
+    "MultipleFailureBackend",
+    "RedisFailureBackend",
+    "RedisMultiQueueFailureBackend",
+    "backend_named",
+]

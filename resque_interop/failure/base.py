@@ -1,0 +1,244 @@
+"""The failure backend interface (Ruby's ``Resque::Failure::Base``).
+
+A backend has one write method, :meth:`FailureBackend.save`, and the read and
+management API that resque-web and the CLI use. Write-only backends (an error
+tracker, a logger) override ``save`` only; their reads say they have none.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..codec import raw_text
+from ..errors import DecodeError
+from ..payloads import job_args, job_class
+
+if TYPE_CHECKING:
+    from ..client import Resque
+
+_JOB_FILE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "job.py")
+
+
+def exception_name(exc: BaseException) -> str:
+    """The ``exception`` field: Ruby's class name for our Resque errors, else the
+    Python class name (``ValueError``, ``myapp.errors.Boom`` for non-builtins)."""
+    ruby = getattr(exc, "ruby_name", None)
+    if isinstance(ruby, str):
+        return ruby
+    kind = type(exc)
+    if kind.__module__ == "builtins" or kind.__module__.startswith("resque_interop."):
+        return kind.__qualname__
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+def backtrace_lines(exc: BaseException) -> list[str]:
+    """The ``backtrace`` field: ``file:line:in 'func'``, innermost first as Ruby
+    writes it, cut where the job was called from resque_interop (Ruby cuts at
+    ``lib/resque/job.rb``)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    start = 0
+    for i, frame in enumerate(frames):
+        if os.path.abspath(frame.filename) == _JOB_FILE:
+            start = i + 1
+    return [f"{f.filename}:{f.lineno}:in '{f.name}'" for f in reversed(frames[start:])]
+
+
+@dataclass
+class FailureInfo:
+    """A failure before it is saved: what every backend receives."""
+
+    payload: Any
+    exception: str
+    error: str
+    backtrace: list[str]
+    worker: str
+    queue: str
+    failure_id: str | None = None
+
+    @classmethod
+    def from_exception(cls, exc: BaseException, payload: Any, worker: str, queue: str) -> FailureInfo:
+        """Describe a Python exception as Ruby would describe a Ruby one."""
+        return cls(payload, exception_name(exc), str(exc), backtrace_lines(exc), worker, queue)
+
+
+@dataclass
+class FailureRecord:
+    """A failure as read back: its place, its raw bytes and, when they decode, its fields."""
+
+    index: int
+    list_name: str
+    raw: bytes
+    data: dict[str, Any] | None = None
+    problem: str | None = None
+
+    @classmethod
+    def read(cls, client: Resque, index: int, list_name: str, raw: bytes) -> FailureRecord:
+        """Decode an entry; one that is not a JSON object is kept with a ``problem``."""
+        try:
+            data = client.codec.decode(raw)
+        except DecodeError as exc:
+            return cls(index, list_name, raw, None, f"entry is not JSON: {exc}")
+        if not isinstance(data, dict):
+            return cls(index, list_name, raw, None, "entry is not a JSON object")
+        missing = [k for k in ("payload", "exception", "error", "queue") if k not in data]
+        problem = f"entry lacks {', '.join(missing)}" if missing else None
+        return cls(index, list_name, raw, data, problem)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.data.get(name, default) if self.data else default
+
+    @property
+    def payload(self) -> Any:
+        return self.get("payload")
+
+    @property
+    def class_name(self) -> str | None:
+        return job_class(self.payload)
+
+    @property
+    def args(self) -> list[Any]:
+        return job_args(self.payload)
+
+    @property
+    def queue(self) -> str | None:
+        value = self.get("queue")
+        return value if isinstance(value, str) else None
+
+    @property
+    def exception(self) -> str:
+        return str(self.get("exception", ""))
+
+    @property
+    def error(self) -> str:
+        return str(self.get("error", ""))
+
+    @property
+    def backtrace(self) -> list[str]:
+        value = self.get("backtrace")
+        if isinstance(value, list):
+            return [str(v) for v in value]
+        return [str(value)] if value else []
+
+    @property
+    def worker(self) -> str:
+        return str(self.get("worker", ""))
+
+    @property
+    def failed_at(self) -> str:
+        return str(self.get("failed_at", ""))
+
+    @property
+    def retried_at(self) -> str | None:
+        value = self.get("retried_at")
+        return str(value) if value else None
+
+    @property
+    def failure_id(self) -> str | None:
+        value = self.get("failure_id")
+        return str(value) if value else None
+
+    @property
+    def text(self) -> str:
+        """The raw entry as text (for entries that do not decode)."""
+        return raw_text(self.raw)
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-able view for the API and the CLI."""
+        return {
+            "index": self.index,
+            "list": self.list_name,
+            "failed_at": self.failed_at,
+            "retried_at": self.retried_at,
+            "exception": self.exception,
+            "error": self.error,
+            "backtrace": self.backtrace,
+            "worker": self.worker,
+            "queue": self.queue,
+            "class": self.class_name,
+            "args": self.args,
+            "failure_id": self.failure_id,
+            "problem": self.problem,
+            "raw": None if self.data is not None else self.text,
+        }
+
+
+class FailureBackend:
+    """Base class. ``save`` is required; the rest is the management API."""
+
+    #: Whether ``save`` stamps a 3.1.0-style ``failure_id`` (off: 3.0.0 writes none).
+    write_failure_ids = False
+
+    def __init__(self, client: Resque) -> None:
+        self.client = client
+
+    def new_failure_id(self) -> str | None:
+        return str(uuid.uuid4()) if self.write_failure_ids else None
+
+    def save(self, info: FailureInfo, pipe: Any = None) -> None:
+        """Record one failure."""
+        raise NotImplementedError
+
+    def _no_reads(self) -> NotImplementedError:
+        return NotImplementedError(f"{type(self).__name__} keeps no failures to read")
+
+    def queues(self) -> list[str]:
+        """Names of the failure lists."""
+        raise self._no_reads()
+
+    def count(self, queue: str | None = None, class_name: str | None = None) -> int:
+        """How many failures (in one list, of one class)."""
+        raise self._no_reads()
+
+    def all(self, start: int = 0, count: int = 1, queue: str | None = None) -> list[FailureRecord]:
+        """Entries ``start`` .. ``start+count-1`` of a list."""
+        raise self._no_reads()
+
+    def each(
+        self, start: int = 0, count: int | None = None, queue: str | None = None,
+        class_name: str | None = None, order: str = "desc",
+    ) -> Iterator[FailureRecord]:
+        """Entries in a window, newest first by default, optionally of one class."""
+        records = self.all(start, self.count(queue) if count is None else count, queue)
+        if order == "desc":
+            records = list(reversed(records))
+        for record in records:
+            if class_name is None or record.class_name == class_name:
+                yield record
+
+    def requeue(self, index: int, queue: str | None = None, to_queue: str | None = None) -> FailureRecord:
+        """Put entry ``index`` back on its queue (or ``to_queue``), stamping ``retried_at``."""
+        raise self._no_reads()
+
+    def requeue_queue(self, queue: str) -> int:
+        """Requeue every failure of jobs from ``queue``."""
+        raise self._no_reads()
+
+    def requeue_all(self) -> int:
+        """Requeue every failure."""
+        raise self._no_reads()
+
+    def remove(self, index: int, queue: str | None = None) -> int:
+        """Delete entry ``index``."""
+        raise self._no_reads()
+
+    def remove_queue(self, queue: str) -> int:
+        """Delete every failure of jobs from ``queue``."""
+        raise self._no_reads()
+
+    def clear(self, queue: str | None = None) -> None:
+        """Delete failures (one list, or all)."""
+        raise self._no_reads()
+
+    def clear_retried(self) -> int:
+        """Delete the failures that were retried (resque-web's "clear retried")."""
+        removed = 0
+        for list_name in self.queues():
+            for record in self.each(0, None, list_name):
+                if record.retried_at:
+                    removed += self.remove(record.index, list_name)
+        return removed

@@ -1,0 +1,94 @@
+"""Hooks: a base class of no-op methods that plugins override.
+
+Ruby Resque has two kinds of hooks, and so do we:
+
+* global hooks (``Resque.before_fork = ...``): subclass :class:`Hooks`, override
+  what you need and pass an instance to ``Resque(hooks=[...])``;
+* per-job hooks (Resque::Plugin): methods on a registered job *class* whose
+  names start with ``before_enqueue``, ``after_enqueue``, ``before_dequeue``,
+  ``after_dequeue``, ``before_perform``, ``around_perform``, ``after_perform``
+  or ``on_failure``, found by prefix and run in name order, as Ruby does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .job import Job
+    from .worker import Worker
+
+JOB_HOOK_PREFIXES = (
+    "before_enqueue",
+    "after_enqueue",
+    "before_dequeue",
+    "after_dequeue",
+    "before_perform",
+    "around_perform",
+    "after_perform",
+    "on_failure",
+)
+
+
+class Hooks:
+    """Global hooks. Every method is a no-op; override the ones you need."""
+
+    def before_enqueue(self, queue: str, class_name: str, args: list[Any]) -> bool | None:
+        """Before a job is pushed; returning ``False`` cancels the enqueue."""
+        return None
+
+    def after_enqueue(self, queue: str, class_name: str, args: list[Any]) -> None:
+        """After a job was pushed."""
+
+    def before_dequeue(self, queue: str, class_name: str, args: list[Any]) -> bool | None:
+        """Before ``dequeue``; returning ``False`` cancels it."""
+        return None
+
+    def after_dequeue(self, queue: str, class_name: str, args: list[Any]) -> None:
+        """After ``dequeue``."""
+
+    def before_first_fork(self, worker: Worker) -> None:
+        """Once per worker, in the parent, before the first job."""
+
+    def before_fork(self, worker: Worker, job: Job) -> None:
+        """In the parent, before forking the child for ``job``."""
+
+    def after_fork(self, worker: Worker, job: Job) -> None:
+        """In the child, after the fork, before the job runs."""
+
+    def before_perform(self, job: Job) -> None:
+        """Before every job; raise :class:`~resque_interop.errors.DontPerform` to skip it."""
+
+    def around_perform(self, job: Job, call: Callable[[], Any]) -> Any:
+        """Around every job; must call ``call()`` for the job to run."""
+        return call()
+
+    def after_perform(self, job: Job) -> None:
+        """After a job that succeeded."""
+
+    def on_failure(self, job: Job, exc: BaseException) -> None:
+        """After a job failed, before the failure is saved."""
+
+    def queue_empty(self, worker: Worker) -> None:
+        """When a worker goes from working to idle."""
+
+    def worker_exit(self, worker: Worker) -> None:
+        """When a worker has unregistered."""
+
+    def shutdown(self, worker: Worker) -> None:
+        """When a worker is asked to shut down."""
+
+    def before_pause(self, worker: Worker) -> None:
+        """When a worker receives USR2."""
+
+    def after_pause(self, worker: Worker) -> None:
+        """When a worker receives CONT."""
+
+
+def job_hooks(target: Any, prefix: str) -> list[Callable[..., Any]]:
+    """The per-job hook methods of a job class with this prefix, in name order."""
+    if not isinstance(target, type):
+        return []
+    names = sorted(n for n in dir(target) if n.startswith(prefix) and callable(getattr(target, n)))
+    return [getattr(target, n) for n in names]

@@ -1,0 +1,101 @@
+"""Every Redis key name Resque uses, in one place.
+
+Resque writes through redis-namespace, so every key carries the namespace
+prefix (``resque`` by default; ``resque:GitHub`` gives ``resque:GitHub:queue:x``).
+Nothing outside this module spells a key.
+"""
+
+from __future__ import annotations
+
+import os
+
+DEFAULT_NAMESPACE = "resque"
+
+
+def namespace_from_env(default: str = DEFAULT_NAMESPACE) -> str:
+    """The namespace named by ``RESQUE_NAMESPACE``, else ``default``."""
+    return os.environ.get("RESQUE_NAMESPACE") or default
+
+
+class Keys:
+    """Key names under one namespace."""
+
+    __slots__ = ("namespace", "_p")
+
+    def __init__(self, namespace: str = DEFAULT_NAMESPACE) -> None:
+        self.namespace = namespace
+        # redis-namespace joins with ':'; an empty namespace means no prefix.
+        self._p = f"{namespace}:" if namespace else ""
+
+    def raw(self, name: str) -> str:
+        """Any name under the namespace (what ``Resque.redis.get(name)`` reads)."""
+        return self._p + name
+
+    def strip(self, key: str) -> str:
+        """The name of a namespaced key without its prefix."""
+        return key[len(self._p):] if key.startswith(self._p) else key
+
+    # queues
+    @property
+    def queues(self) -> str:
+        return self._p + "queues"
+
+    def queue(self, name: str) -> str:
+        return f"{self._p}queue:{name}"
+
+    # workers
+    @property
+    def workers(self) -> str:
+        return self._p + "workers"
+
+    def worker(self, worker_id: str) -> str:
+        return f"{self._p}worker:{worker_id}"
+
+    def worker_started(self, worker_id: str) -> str:
+        return f"{self._p}worker:{worker_id}:started"
+
+    @property
+    def heartbeats(self) -> str:
+        return self._p + "workers:heartbeat"
+
+    @property
+    def prune_lock(self) -> str:
+        return self._p + "pruning_dead_workers_in_progress"
+
+    @property
+    def pause(self) -> str:
+        return self._p + "pause-all-workers"
+
+    # node-resque's own liveness key (read only: we never write node's dialect)
+    def node_ping(self, name: str) -> str:
+        return f"{self._p}worker:ping:{name}"
+
+    # failures
+    @property
+    def failed(self) -> str:
+        return self._p + "failed"
+
+    @property
+    def failed_queues(self) -> str:
+        return self._p + "failed_queues"
+
+    def failed_list(self, list_name: str) -> str:
+        """A failure list by its bare name (``failed``, ``low_failed``)."""
+        return self._p + list_name
+
+    # stats
+    def stat(self, name: str) -> str:
+        return f"{self._p}stat:{name}"
+
+    def __repr__(self) -> str:
+        return f"Keys({self.namespace!r})"
+
+
+def failure_queue_name(queue: str) -> str:
+    """RedisMultiQueue's list for a job queue: ``low`` -> ``low_failed``."""
+    return f"{queue}_failed"
+
+
+def job_queue_name(failure_queue: str) -> str:
+    """The job queue behind a RedisMultiQueue list: ``low_failed`` -> ``low``."""
+    return failure_queue[: -len("_failed")] if failure_queue.endswith("_failed") else failure_queue

@@ -1,0 +1,92 @@
+"""Process plumbing for worker commands: logging, PIDFILE, BACKGROUND, pools."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable
+
+log = logging.getLogger("resque_interop.worker")
+
+FORWARDED = (signal.SIGQUIT, signal.SIGTERM, signal.SIGINT, signal.SIGUSR1, signal.SIGUSR2, signal.SIGCONT)
+
+
+def configure_logging(verbose: bool = False, very_verbose: bool = False, stream: object = None) -> None:
+    """VERBOSE / LOGGING: info; VVERBOSE: debug; else warnings only (Resque's formatters)."""
+    level = logging.DEBUG if very_verbose else logging.INFO if verbose else logging.WARNING
+    handler = logging.StreamHandler(stream or sys.stderr)  # type: ignore[arg-type]
+    fmt = "** [%(asctime)s] %(process)d: %(message)s" if very_verbose else "*** %(message)s"
+    handler.setFormatter(logging.Formatter(fmt, "%H:%M:%S"))
+    root = logging.getLogger("resque_interop")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+
+
+def daemonize() -> None:
+    """BACKGROUND: detach as Ruby's ``Process.daemon(true)`` (cwd kept, stdio to /dev/null)."""
+    if os.fork() > 0:
+        os._exit(0)
+    os.setsid()
+    if os.fork() > 0:
+        os._exit(0)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.close(devnull)
+
+
+def write_pidfile(path: str) -> None:
+    """PIDFILE: write this process's pid."""
+    with open(path, "w") as fh:
+        fh.write(str(os.getpid()))
+
+
+def run_pool(count: int, run_one: Callable[[int], None]) -> int:
+    """Start ``count`` worker processes (``run_one(index)`` in each), forward Resque's
+    signals to them and return when all have exited; a worker that dies is not
+    restarted (a supervisor's job), so the pool ends with its last worker."""
+    children: dict[int, int] = {}
+    for index in range(count):
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                for sig in FORWARDED:
+                    signal.signal(sig, signal.SIG_DFL)
+                run_one(index)
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 1
+            except BaseException:  # noqa: BLE001 - reported, then the child ends
+                log.exception("worker %d crashed", index)
+                code = 1
+            finally:
+                os._exit(code)
+        children[pid] = index
+
+    def forward(signum: int, _frame: object) -> None:
+        for pid in list(children):
+            try:
+                os.kill(pid, signum)
+            except ProcessLookupError:
+                pass
+
+    for sig in FORWARDED:
+        signal.signal(sig, forward)
+    worst = 0
+    while children:
+        try:
+            pid, status = os.waitpid(-1, 0)
+        except ChildProcessError:
+            break
+        except InterruptedError:
+            continue
+        children.pop(pid, None)
+        code = os.waitstatus_to_exitcode(status)
+        worst = max(worst, abs(code))
+        if code:
+            log.warning("worker process %d exited with %d", pid, code)
+    time.sleep(0)
+    return worst

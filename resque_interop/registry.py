@@ -1,0 +1,99 @@
+"""The explicit map from Ruby class names to Python callables.
+
+A class name read from Redis is looked up here and nowhere else: it never
+reaches ``importlib``, so a payload cannot make a worker import a module.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from .errors import UnknownJobError
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """One registered job: the Ruby class name, what runs it, its default queue."""
+
+    name: str
+    target: Any
+    queue: str | None = None
+
+    @property
+    def perform(self) -> Callable[..., Any]:
+        """The callable that runs the job: ``target.perform`` for classes, else ``target``."""
+        perform = getattr(self.target, "perform", None) if isinstance(self.target, type) else None
+        return perform if perform is not None else self.target
+
+
+class Registry:
+    """Ruby class name -> Python job. Thread-safe; one per application or shared."""
+
+    def __init__(self) -> None:
+        self._by_name: dict[str, JobSpec] = {}
+        self._by_target: dict[int, JobSpec] = {}
+        self._lock = threading.Lock()
+
+    def register(self, name: str, target: Any, queue: str | None = None) -> JobSpec:
+        """Map ``name`` (``Archive``, ``Foo::Bar``) to ``target`` (a function or a class
+        with ``perform``); ``queue`` defaults to ``target.queue`` when it has one."""
+        if not name:
+            raise ValueError("a job needs a class name")
+        if not callable(target):
+            raise TypeError(f"job {name!r}: {target!r} is not callable")
+        if queue is None:
+            queue = getattr(target, "queue", None) if isinstance(target, type) else None
+        spec = JobSpec(name, target, None if queue is None else str(queue))
+        with self._lock:
+            self._by_name[name] = spec
+            self._by_target[id(target)] = spec
+        return spec
+
+    def job(self, name: str | None = None, queue: str | None = None) -> Callable[[T], T]:
+        """Decorator: ``@job("Archive", queue="file_serve")``; the name defaults to the
+        Python name."""
+
+        def decorate(target: T) -> T:
+            self.register(name or getattr(target, "__name__", ""), target, queue)
+            return target
+
+        return decorate
+
+    def get(self, name: str) -> JobSpec:
+        """The job registered as ``name``; :class:`UnknownJobError` names the known ones."""
+        spec = self._by_name.get(name)
+        if spec is None:
+            raise UnknownJobError(name, self.names())
+        return spec
+
+    def find(self, job: Any) -> JobSpec | None:
+        """The spec for a registered target or name, if any."""
+        if isinstance(job, str):
+            return self._by_name.get(job)
+        if isinstance(job, JobSpec):
+            return job
+        return self._by_target.get(id(job))
+
+    def names(self) -> list[str]:
+        """Registered class names, sorted."""
+        return sorted(self._by_name)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._by_name
+
+    def __len__(self) -> int:
+        return len(self._by_name)
+
+
+#: The convenience default registry used when none is passed explicitly.
+default_registry = Registry()
+
+
+def job(name: str | None = None, queue: str | None = None) -> Callable[[T], T]:
+    """Register in the default registry: ``@job("Archive", queue="file_serve")``."""
+    return default_registry.job(name, queue)

@@ -1,0 +1,46 @@
+"""Lua scripts, each one round trip and atomic.
+
+``FINISH_AND_RESERVE`` is the worker's hot path. It finishes the previous job
+(``DEL worker:<id>``, ``INCRBY stat:processed``/``stat:processed:<id>``, as
+Ruby's ``done_working``), honours ``pause-all-workers`` (Ruby's ``paused?``:
+the value, stripped and downcased, equals ``true``), then pops the first job
+in priority order and records it in ``worker:<id>`` in the same step, so a
+kill -9 at any instant leaves a job either on its queue or in ``worker:<id>``.
+
+KEYS: worker:<id>, stat:processed, stat:processed:<id>, pause-all-workers, queue:<q1>..queue:<qn>
+ARGV: finish flag ("0" nothing to finish, "1" finish and count, "2" finish only
+(counters kept by a stat store of the user's)), run_at, then the JSON-encoded name of each queue
+Returns: false when nothing was found, -1 when paused, else {index, payload}
+"""
+
+FINISH_AND_RESERVE = """
+if ARGV[1] ~= '0' then
+  redis.call('DEL', KEYS[1])
+  if ARGV[1] == '1' then
+    redis.call('INCRBY', KEYS[2], 1)
+    redis.call('INCRBY', KEYS[3], 1)
+  end
+end
+local pause = redis.call('GET', KEYS[4])
+if pause then
+  local v = string.lower(pause):gsub('^[%s%z]+', ''):gsub('[%s%z]+$', '')
+  if v == 'true' then return -1 end
+end
+for i = 5, #KEYS do
+  local job = redis.call('LPOP', KEYS[i])
+  if job then
+    redis.call('SET', KEYS[1],
+      '{"queue":' .. ARGV[i - 2] .. ',"run_at":"' .. ARGV[2] .. '","payload":' .. job .. '}')
+    return {i - 4, job}
+  end
+end
+return false
+"""
+
+# LSET a sentinel then LREM it: Ruby's remove_from_failed_queue, made atomic so
+# that a concurrent writer can never make it delete a different entry.
+REMOVE_AT = """
+local ok = redis.pcall('LSET', KEYS[1], ARGV[1], ARGV[2])
+if type(ok) == 'table' and ok.err then return 0 end
+return redis.call('LREM', KEYS[1], 1, ARGV[2])
+"""

@@ -1,0 +1,299 @@
+"""DataStore: every Redis command Resque issues, behind one thin layer.
+
+As Ruby's ``Resque::DataStore`` does, each method takes an optional ``pipe``
+so that callers can batch several operations into one round trip. Key names
+come from :class:`~resque_interop.keys.Keys`; values are bytes already encoded.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import redis
+
+from . import scripts
+from .keys import Keys
+
+Pipe = Any  # a redis.client.Pipeline or the client itself
+
+
+def _s(value: bytes | str | None) -> str | None:
+    if value is None:
+        return None
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+
+
+class DataStore:
+    """Resque's Redis schema over one redis-py client."""
+
+    def __init__(self, client: redis.Redis, keys: Keys) -> None:
+        self.redis = client
+        self.keys = keys
+        self._reserve = client.register_script(scripts.FINISH_AND_RESERVE)
+        self._remove_at = client.register_script(scripts.REMOVE_AT)
+
+    def pipeline(self, transaction: bool = False) -> Any:
+        """A pipeline on the same connection pool."""
+        return self.redis.pipeline(transaction=transaction)
+
+    def with_client(self, client: redis.Redis) -> DataStore:
+        """The same store over another client (a fresh one after fork)."""
+        return DataStore(client, self.keys)
+
+    # -- queues -------------------------------------------------------------
+    def push(self, queue: str, data: bytes, front: bool = False) -> None:
+        """SADD queues + RPUSH (LPUSH when ``front``) in one round trip, as Ruby."""
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.sadd(self.keys.queues, queue)
+        if front:
+            pipe.lpush(self.keys.queue(queue), data)
+        else:
+            pipe.rpush(self.keys.queue(queue), data)
+        pipe.execute()
+
+    def push_many(self, items: Iterable[tuple[str, bytes]], batch: int = 1000) -> int:
+        """Push many (queue, data) pairs, one pipeline per ``batch``; returns the count."""
+        count = 0
+        pipe = self.redis.pipeline(transaction=False)
+        seen: set[str] = set()
+        pending = 0
+        for queue, data in items:
+            if queue not in seen:
+                pipe.sadd(self.keys.queues, queue)
+                seen.add(queue)
+            pipe.rpush(self.keys.queue(queue), data)
+            pending += 1
+            if pending >= batch:
+                pipe.execute()
+                count += pending
+                pending = 0
+                seen.clear()
+        if pending:
+            pipe.execute()
+            count += pending
+        return count
+
+    def pop(self, queue: str) -> bytes | None:
+        return self.redis.lpop(self.keys.queue(queue))  # type: ignore[return-value]
+
+    def size(self, queue: str) -> int:
+        return int(self.redis.llen(self.keys.queue(queue)))
+
+    def sizes(self, queues: Sequence[str]) -> list[int]:
+        """LLEN of many queues in one round trip."""
+        pipe = self.redis.pipeline(transaction=False)
+        for q in queues:
+            pipe.llen(self.keys.queue(q))
+        return [int(n) for n in pipe.execute()]
+
+    def list_range(self, key: str, start: int, count: int) -> list[bytes]:
+        if count <= 0:
+            return []
+        return self.redis.lrange(key, start, start + count - 1)  # type: ignore[return-value]
+
+    def list_index(self, key: str, index: int) -> bytes | None:
+        return self.redis.lindex(key, index)  # type: ignore[return-value]
+
+    def queue_names(self) -> list[str]:
+        return sorted(_s(n) or "" for n in self.redis.smembers(self.keys.queues))  # type: ignore[union-attr]
+
+    def watch_queue(self, queue: str) -> None:
+        self.redis.sadd(self.keys.queues, queue)
+
+    def remove_queue(self, queue: str) -> list[int]:
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.srem(self.keys.queues, queue)
+        pipe.delete(self.keys.queue(queue))
+        return [int(x) for x in pipe.execute()]
+
+    def everything_in_queue(self, queue: str) -> list[bytes]:
+        return self.redis.lrange(self.keys.queue(queue), 0, -1)  # type: ignore[return-value]
+
+    def remove_from_queue(self, queue: str, data: bytes) -> int:
+        return int(self.redis.lrem(self.keys.queue(queue), 0, data))
+
+    # -- failures -----------------------------------------------------------
+    def push_failed(self, list_name: str, data: bytes, register: bool = False, pipe: Pipe = None) -> None:
+        """RPUSH a failure entry; ``register`` also SADDs ``failed_queues`` (RedisMultiQueue)."""
+        target = pipe if pipe is not None else self.redis.pipeline(transaction=False)
+        if register:
+            target.sadd(self.keys.failed_queues, list_name)
+        target.rpush(self.keys.failed_list(list_name), data)
+        if pipe is None:
+            target.execute()
+
+    def num_failed(self, list_name: str = "failed") -> int:
+        return int(self.redis.llen(self.keys.failed_list(list_name)))
+
+    def failed_queue_names(self) -> list[str]:
+        return sorted(_s(n) or "" for n in self.redis.smembers(self.keys.failed_queues))  # type: ignore[union-attr]
+
+    def add_failed_queue(self, list_name: str) -> None:
+        self.redis.sadd(self.keys.failed_queues, list_name)
+
+    def failed_range(self, list_name: str, start: int, count: int) -> list[bytes]:
+        return self.list_range(self.keys.failed_list(list_name), start, count)
+
+    def update_failed(self, list_name: str, index: int, data: bytes) -> None:
+        self.redis.lset(self.keys.failed_list(list_name), index, data)
+
+    def remove_failed(self, list_name: str, index: int) -> int:
+        """Remove the entry at ``index`` (LSET a unique sentinel, LREM it; atomic)."""
+        sentinel = f"__resque_interop_remove_{uuid.uuid4().hex}__"
+        return int(self._remove_at(keys=[self.keys.failed_list(list_name)], args=[index, sentinel]))
+
+    def clear_failed(self, list_name: str = "failed") -> int:
+        return int(self.redis.delete(self.keys.failed_list(list_name)))
+
+    def remove_failed_queue(self, list_name: str) -> None:
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.delete(self.keys.failed_list(list_name))
+        pipe.execute()
+
+    # -- workers ------------------------------------------------------------
+    def worker_ids(self) -> list[str]:
+        return sorted(_s(n) or "" for n in self.redis.smembers(self.keys.workers))  # type: ignore[union-attr]
+
+    def workers_map(self, ids: Sequence[str]) -> dict[str, bytes | None]:
+        if not ids:
+            return {}
+        values = self.redis.mget([self.keys.worker(i) for i in ids])
+        return dict(zip(ids, values))  # type: ignore[arg-type]
+
+    def worker_payload(self, worker_id: str) -> bytes | None:
+        return self.redis.get(self.keys.worker(worker_id))  # type: ignore[return-value]
+
+    def worker_exists(self, worker_id: str) -> bool:
+        return bool(self.redis.sismember(self.keys.workers, worker_id))
+
+    def register_worker(self, worker_id: str, started: str) -> None:
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.sadd(self.keys.workers, worker_id)
+        pipe.set(self.keys.worker_started(worker_id), started)
+        pipe.execute()
+
+    def unregister_worker(self, worker_id: str, pipe: Pipe = None) -> None:
+        """Ruby's unregister: SREM workers, DEL worker + started, HDEL heartbeat,
+        DEL the worker's processed/failed counters."""
+        target = pipe if pipe is not None else self.redis.pipeline(transaction=False)
+        target.srem(self.keys.workers, worker_id)
+        target.delete(self.keys.worker(worker_id))
+        target.delete(self.keys.worker_started(worker_id))
+        target.hdel(self.keys.heartbeats, worker_id)
+        target.delete(self.keys.stat(f"processed:{worker_id}"))
+        target.delete(self.keys.stat(f"failed:{worker_id}"))
+        if pipe is None:
+            target.execute()
+
+    def worker_start_time(self, worker_id: str) -> str | None:
+        return _s(self.redis.get(self.keys.worker_started(worker_id)))  # type: ignore[arg-type]
+
+    def set_worker_payload(self, worker_id: str, data: bytes) -> None:
+        self.redis.set(self.keys.worker(worker_id), data)
+
+    def worker_done(self, worker_id: str, pipe: Pipe = None) -> None:
+        """DEL worker:<id> and count the job processed (Ruby's done_working)."""
+        target = pipe if pipe is not None else self.redis.pipeline(transaction=False)
+        target.delete(self.keys.worker(worker_id))
+        target.incrby(self.keys.stat("processed"), 1)
+        target.incrby(self.keys.stat(f"processed:{worker_id}"), 1)
+        if pipe is None:
+            target.execute()
+
+    def heartbeat(self, worker_id: str, value: str) -> None:
+        self.redis.hset(self.keys.heartbeats, worker_id, value)
+
+    def remove_heartbeat(self, worker_id: str) -> None:
+        self.redis.hdel(self.keys.heartbeats, worker_id)
+
+    def all_heartbeats(self) -> dict[str, str]:
+        raw = self.redis.hgetall(self.keys.heartbeats)
+        return {_s(k) or "": _s(v) or "" for k, v in raw.items()}  # type: ignore[union-attr]
+
+    def worker_heartbeat(self, worker_id: str) -> str | None:
+        return _s(self.redis.hget(self.keys.heartbeats, worker_id))  # type: ignore[arg-type]
+
+    def acquire_prune_lock(self, worker_id: str, expiry: int) -> bool:
+        return bool(self.redis.set(self.keys.prune_lock, worker_id, ex=max(1, int(expiry)), nx=True))
+
+    def server_time(self) -> float:
+        seconds, micros = self.redis.time()  # type: ignore[misc]
+        return seconds + micros / 1e6
+
+    def node_pings(self) -> dict[str, bytes]:
+        """node-resque's ``worker:ping:<name>`` values (read only)."""
+        keys = list(self.redis.scan_iter(match=self.keys.node_ping("*"), count=500))
+        if not keys:
+            return {}
+        values = self.redis.mget(keys)
+        return {self.keys.strip(_s(k) or "")[len("worker:ping:"):]: v for k, v in zip(keys, values) if v}  # type: ignore[arg-type, misc]
+
+    # -- the worker's hot path ---------------------------------------------
+    def finish_and_reserve(
+        self,
+        worker_id: str,
+        queues: Sequence[str],
+        queue_json: Sequence[bytes],
+        run_at: str,
+        finish: str,
+    ) -> Any:
+        """See :data:`scripts.FINISH_AND_RESERVE`."""
+        keys = [
+            self.keys.worker(worker_id),
+            self.keys.stat("processed"),
+            self.keys.stat(f"processed:{worker_id}"),
+            self.keys.pause,
+        ]
+        keys.extend(self.keys.queue(q) for q in queues)
+        return self._reserve(keys=keys, args=[finish, run_at, *queue_json])
+
+    def wait_for_job(self, client: redis.Redis, queue: str, timeout: float) -> bool:
+        """Block until ``queue`` holds a job, leaving it in place (BLMOVE q q LEFT LEFT)."""
+        key = self.keys.queue(queue)
+        return client.blmove(key, key, timeout, "LEFT", "LEFT") is not None
+
+    # -- pause and stats ----------------------------------------------------
+    def pause_value(self) -> str | None:
+        return _s(self.redis.get(self.keys.pause))  # type: ignore[arg-type]
+
+    def set_pause(self, paused: bool) -> None:
+        if paused:
+            self.redis.set(self.keys.pause, "true")
+        else:
+            self.redis.delete(self.keys.pause)
+
+    def stat(self, name: str) -> int:
+        value = self.redis.get(self.keys.stat(name))
+        return int(value) if value is not None else 0  # type: ignore[arg-type]
+
+    def incr_stat(self, name: str, by: int = 1, pipe: Pipe = None) -> None:
+        (pipe if pipe is not None else self.redis).incrby(self.keys.stat(name), by)
+
+    def decr_stat(self, name: str, by: int = 1, pipe: Pipe = None) -> None:
+        (pipe if pipe is not None else self.redis).decrby(self.keys.stat(name), by)
+
+    def clear_stat(self, name: str, pipe: Pipe = None) -> None:
+        (pipe if pipe is not None else self.redis).delete(self.keys.stat(name))
+
+    # -- introspection ------------------------------------------------------
+    def all_keys(self) -> list[str]:
+        """Every key under the namespace, without the prefix (SCAN, not KEYS)."""
+        return sorted(self.keys.strip(_s(k) or "") for k in self.redis.scan_iter(match=self.keys.raw("*"), count=1000))
+
+    def key_info(self, name: str) -> tuple[str, int]:
+        """(type, size) of a namespaced key, as resque-web's stats page shows."""
+        key = self.keys.raw(name)
+        kind = _s(self.redis.type(key)) or "none"  # type: ignore[arg-type]
+        size = {
+            "list": self.redis.llen,
+            "set": self.redis.scard,
+            "zset": self.redis.zcard,
+            "hash": self.redis.hlen,
+            "string": self.redis.strlen,
+        }.get(kind)
+        return kind, int(size(key)) if size else 0  # type: ignore[operator]
+
+    def redis_info(self) -> dict[str, Any]:
+        return dict(self.redis.info())  # type: ignore[arg-type]

@@ -1,0 +1,3 @@
+"""The package version (also the one in the worker process title)."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,360 @@
+"""The worker: registers as Ruby does, reserves atomically, runs each job in a
+forked child (or in-process), reports as Ruby does, and answers Resque's signals.
+
+Life cycle (Ruby's ``Worker#work``): title ``resque: Starting``; signal
+handlers; heartbeat thread; prune dead workers; ``before_first_fork``;
+register. Then loop: finish the previous job and reserve the next in one
+script (see :mod:`resque_interop.scripts`), perform it, repeat; when idle,
+block on the queues (see :mod:`resque_interop.waiting`). At the end,
+unregister and run ``worker_exit``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import redis
+
+from . import timefmt
+from .client import Resque
+from .errors import DecodeError, TermException
+from .execution import ForkExecutor, InlineExecutor
+from .job import Job
+from .procline import procline, set_title
+from .prune import prune_dead_workers, unregister_worker
+from .queues import QueueList
+from .stats import RedisStatStore
+from .waiting import QueueWaiter
+
+log = logging.getLogger("resque_interop.worker")
+
+
+def _env_flag(name: str) -> bool:
+    value = os.environ.get(name)
+    return bool(value) and value.lower() not in ("0", "false", "no")
+
+
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value not in (None, "") else default
+
+
+class Worker:
+    """One Resque worker process."""
+
+    def __init__(
+        self,
+        client: Resque,
+        queues: Sequence[str] | str | None = None,
+        *,
+        fork_per_job: bool | None = None,
+        term_child: bool | None = None,
+        term_timeout: float | None = None,
+        pre_shutdown_timeout: float | None = None,
+        graceful_term: bool | None = None,
+        run_at_exit_hooks: bool | None = None,
+        hostname: str | None = None,
+    ) -> None:
+        if queues is None or queues == [] or queues == "":
+            queues = os.environ.get("QUEUES") or os.environ.get("QUEUE") or ""
+        self.queue_list = QueueList.parse(queues) if isinstance(queues, str) else QueueList(queues)
+        self.client = client
+        self.hostname = hostname or socket.gethostname()
+        self.pid = os.getpid()
+        self.id = f"{self.hostname}:{self.pid}:{self.queue_list.id_part}"
+        if fork_per_job is None:
+            fork_per_job = os.environ.get("FORK_PER_JOB") != "false" and hasattr(os, "fork")
+        self.fork_per_job = fork_per_job
+        self.term_child = _env_flag("TERM_CHILD") if term_child is None else term_child
+        self.term_timeout = _env_float("RESQUE_TERM_TIMEOUT", 4.0) if term_timeout is None else term_timeout
+        self.pre_shutdown_timeout = (
+            _env_float("RESQUE_PRE_SHUTDOWN_TIMEOUT", 0.0) if pre_shutdown_timeout is None else pre_shutdown_timeout
+        )
+        self.graceful_term = _env_flag("GRACEFUL_TERM") if graceful_term is None else graceful_term
+        self.run_at_exit_hooks = _env_flag("RUN_AT_EXIT_HOOKS") if run_at_exit_hooks is None else run_at_exit_hooks
+        self.executor = ForkExecutor(self) if self.fork_per_job else InlineExecutor(self)
+        self.wake = threading.Event()
+        self._shutdown = False
+        self._paused = False
+        self._in_job = False
+        self._last_state = "idle"
+        self._heartbeat_stop = threading.Event()
+        self._heartbeat_thread: threading.Thread | None = None
+        self._waiter = QueueWaiter(client.redis, client.keys)
+        self._queue_json: dict[str, bytes] = {}
+        self._first_fork_done = False
+        self.jobs_done = 0
+
+    # -- identity and registration -----------------------------------------
+    def __str__(self) -> str:
+        return self.id
+
+    def register(self) -> None:
+        """SADD workers + SET worker:<id>:started, as Ruby."""
+        self.client.store.register_worker(self.id, timefmt.started_at())
+
+    def unregister(self, exc: BaseException | None = None) -> None:
+        """Remove every per-worker key; a job still held becomes a failure."""
+        self.stop_heartbeat()
+        unregister_worker(self.client, self.id, exc)
+
+    def heartbeat(self) -> None:
+        """HSET workers:heartbeat <id> <server time, ISO 8601>."""
+        self.client.store.heartbeat(self.id, timefmt.heartbeat_at(self.client.store.server_time()))
+
+    def start_heartbeat(self) -> None:
+        """Remove any old heartbeat, then beat every heartbeat interval from a thread."""
+        self.client.store.remove_heartbeat(self.id)
+        self._heartbeat_stop.clear()
+
+        def beat() -> None:
+            while True:
+                try:
+                    self.heartbeat()
+                except redis.RedisError as exc:
+                    log.warning("heartbeat failed: %r", exc)
+                if self._heartbeat_stop.wait(self.client.heartbeat_interval):
+                    return
+
+        self._heartbeat_thread = threading.Thread(target=beat, name="resque-heartbeat", daemon=True)
+        self._heartbeat_thread.start()
+
+    def stop_heartbeat(self) -> None:
+        self._heartbeat_stop.set()
+        if self._heartbeat_thread is not None and self._heartbeat_thread is not threading.current_thread():
+            self._heartbeat_thread.join(timeout=5)
+        self._heartbeat_thread = None
+
+    def prune_dead_workers(self) -> list[str]:
+        """Ruby's pruning, as this worker (see :mod:`resque_interop.prune`)."""
+        return prune_dead_workers(self.client, self.id, self.queue_list.patterns, self.hostname)
+
+    # -- hooks --------------------------------------------------------------
+    def run_hook(self, name: str, *args: Any) -> None:
+        for hook in self.client.hooks:
+            getattr(hook, name)(self, *args)
+
+    def state_change(self, state: str) -> None:
+        if state != self._last_state:
+            if state == "idle":
+                self.run_hook("queue_empty")
+            self._last_state = state
+
+    # -- signals ------------------------------------------------------------
+    def register_signal_handlers(self) -> None:
+        """TERM/INT: stop now (kill the child); QUIT: finish the job, then stop;
+        USR1: kill the child, go on; USR2: pause; CONT: resume."""
+        if threading.current_thread() is not threading.main_thread():
+            return
+        signal.signal(signal.SIGTERM, lambda *_: self.shutdown() if self.graceful_term else self.shutdown_now())
+        signal.signal(signal.SIGINT, lambda *_: self.shutdown_now())
+        signal.signal(signal.SIGQUIT, lambda *_: self.shutdown())
+        signal.signal(signal.SIGUSR1, lambda *_: self.executor.kill_child())
+        signal.signal(signal.SIGUSR2, lambda *_: self.pause())
+        signal.signal(signal.SIGCONT, lambda *_: self.unpause())
+
+    def shutdown(self) -> None:
+        """Stop after the current job."""
+        log.info("Exiting...")
+        self._shutdown = True
+        self.wake.set()
+        self.run_hook("shutdown")
+
+    def shutdown_now(self) -> None:
+        """Stop now: kill the child (TERM then KILL with TERM_CHILD, else KILL)."""
+        self.shutdown()
+        if self.fork_per_job:
+            self.executor.kill_child()
+        elif self.term_child and self._in_job:
+            raise TermException("SIGTERM")
+
+    def pause(self) -> None:
+        log.info("USR2 received; pausing job processing")
+        self.run_hook("before_pause")
+        self._paused = True
+
+    def unpause(self) -> None:
+        log.info("CONT received; resuming job processing")
+        self._paused = False
+        self.wake.set()
+        self.run_hook("after_pause")
+
+    @property
+    def shutting_down(self) -> bool:
+        return self._shutdown
+
+    # -- the loop -----------------------------------------------------------
+    def queues(self) -> list[str]:
+        """The queues to check now, in priority order."""
+        known = self.client.store.queue_names() if self.queue_list.dynamic else []
+        return self.queue_list.resolve(known)
+
+    def _qjson(self, queue: str) -> bytes:
+        data = self._queue_json.get(queue)
+        if data is None:
+            data = self._queue_json[queue] = self.client.codec.encode(queue)
+        return data
+
+    def startup(self) -> None:
+        set_title("resque: Starting")
+        self.register_signal_handlers()
+        self.start_heartbeat()
+        self.prune_dead_workers()
+        if not self._first_fork_done:
+            self.run_hook("before_first_fork")
+            self._first_fork_done = True
+        self.register()
+
+    def work(
+        self,
+        interval: float | None = None,
+        *,
+        min_interval: float | None = None,
+        max_interval: float | None = None,
+        backoff_interval: float | None = None,
+    ) -> None:
+        """Work until shut down. ``interval=0`` drains the queues and returns, as Ruby.
+        The interval bounds how long one idle wait lasts; with BLMOVE a job is
+        picked up as soon as it arrives, whatever the interval."""
+        interval = float(_env_float("INTERVAL", 5.0) if interval is None else interval)
+        max_i = float(max_interval if max_interval is not None else _env_float("MAX_INTERVAL", interval))
+        min_i = min(float(min_interval if min_interval is not None else _env_float("MIN_INTERVAL", interval)), max_i)
+        backoff = min(float(backoff_interval if backoff_interval is not None else _env_float("BACKOFF_INTERVAL", 0.1)), max_i)
+        current = max(min(interval, max_i), min_i)
+        self.startup()
+        error: BaseException | None = None
+        try:
+            finish = "0"
+            while not self._shutdown:
+                if self._paused:
+                    finish = self._finish(finish)
+                    procline("Paused")
+                    self.wake.clear()
+                    self.wake.wait(max(current, 0.05))
+                    continue
+                queues = self.queues()
+                reply = self._reserve(queues, finish)
+                finish = "0"
+                if reply == -1 or not reply:
+                    self.state_change("idle")
+                    if interval == 0:
+                        break
+                    paused = reply == -1
+                    procline("Paused" if paused else f"Waiting for {','.join(queues)}")
+                    current = min(current + backoff, max_i)
+                    self.wake.clear()
+                    if paused or not self._waiter.supported:
+                        self.wake.wait(current)
+                    else:
+                        wait_for = min(current, 1.0) if self.queue_list.dynamic else max(current, 0.05)
+                        self._waiter.wait(queues, wait_for, self.wake)
+                    continue
+                current = min_i
+                index, raw = reply
+                self.perform_reserved(queues[int(index) - 1], raw)
+                finish = "1" if isinstance(self.client.stats, RedisStatStore) else "2"
+            self._finish(finish)
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            self._waiter.close()
+            try:
+                self.unregister(error if isinstance(error, Exception) else None)
+            except redis.RedisError as exc:
+                log.error("could not unregister %s: %r", self.id, exc)
+            self.run_hook("worker_exit")
+
+    def _reserve(self, queues: list[str], finish: str) -> Any:
+        delay = 0.5
+        while True:
+            try:
+                return self.client.store.finish_and_reserve(
+                    self.id, queues, [self._qjson(q) for q in queues], timefmt.run_at(), finish
+                )
+            except redis.ConnectionError as exc:
+                if self._shutdown:
+                    raise
+                log.error("lost Redis (%r); retrying in %.1fs", exc, delay)
+                self.wake.wait(delay)
+                delay = min(delay * 2, 30.0)
+
+    def _finish(self, finish: str) -> str:
+        """Finish a job whose completion was not yet sent with a reserve."""
+        if finish != "0":
+            pipe = self.client.store.pipeline()
+            if finish == "1":
+                self.client.store.worker_done(self.id, pipe)
+            else:
+                pipe.delete(self.client.keys.worker(self.id))
+                self._count_processed()
+            pipe.execute()
+        return "0"
+
+    def _count_processed(self) -> None:
+        if not isinstance(self.client.stats, RedisStatStore):
+            self.client.stats.incr("processed")
+            self.client.stats.incr(f"processed:{self.id}")
+
+    def perform_reserved(self, queue: str, raw: bytes) -> None:
+        """Run a job the reserve script handed over (already in ``worker:<id>``)."""
+        self.state_change("working")
+        try:
+            payload = self.client.codec.decode(raw)
+        except DecodeError as exc:
+            # keep worker:<id> valid JSON for resque-web; the raw text goes to the failure
+            text = raw.decode("utf-8", "backslashreplace")
+            self._record_working(queue, text)
+            job = Job(self.client, queue, text, raw, self.id)
+            self.report_failure(job, exc)
+            return
+        canonical = self.client.codec.encode(payload)
+        if canonical != raw:  # another peer's dialect: write Ruby's
+            self._record_working(queue, payload)
+        job = Job(self.client, queue, payload, raw, self.id)
+        procline(f"Processing {queue} since {int(time.time())} [{job.display_name}]")
+        log.info("got: %r", job)
+        self.executor.run(job)
+        self.jobs_done += 1
+        if not isinstance(self.client.stats, RedisStatStore):
+            self._count_processed()
+
+    def _record_working(self, queue: str, payload: Any) -> None:
+        self.client.store.set_worker_payload(
+            self.id,
+            self.client.codec.encode({"queue": queue, "run_at": timefmt.run_at(), "payload": payload}),
+        )
+
+    def perform(self, job: Job) -> None:
+        """Perform ``job`` here and report a failure (what the child does)."""
+        self._in_job = True
+        try:
+            job.perform()
+        except (Exception, TermException) as exc:
+            self.report_failure(job, exc)
+        else:
+            log.info("done: %r", job)
+        finally:
+            self._in_job = False
+
+    def report_failure(self, job: Job, exc: BaseException) -> None:
+        """Save the failure and count it, in one round trip."""
+        log.info("%r failed: %r", job, exc)
+        pipe = self.client.store.pipeline()
+        try:
+            job.fail(exc, pipe)
+        except Exception as err:  # noqa: BLE001 - as Ruby: log, then still count it
+            log.error("Received exception when reporting failure: %r", err)
+        self.client.stats.incr("failed", pipe=pipe)
+        self.client.stats.incr(f"failed:{self.id}", pipe=pipe)
+        try:
+            pipe.execute()
+        except redis.RedisError as err:
+            log.error("could not record failure of %r: %r", job, err)

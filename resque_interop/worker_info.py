@@ -1,0 +1,124 @@
+"""Reading workers back: Ruby's, node-resque's and ours, as resque-web shows them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .codec import raw_text
+from .errors import DecodeError
+from .timefmt import parse_time
+
+if TYPE_CHECKING:
+    from .client import Resque
+
+
+@dataclass
+class WorkerInfo:
+    """One registered worker, read from Redis."""
+
+    id: str
+    host: str
+    pid: str
+    queues: list[str]
+    job: dict[str, Any] | None = None
+    raw_job: bytes | None = None
+    started: str | None = None
+    heartbeat: str | None = None
+    processed: int = 0
+    failed: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def state(self) -> str:
+        """``working`` while ``worker:<id>`` holds a value, else ``idle`` (Ruby's rule)."""
+        return "working" if self.raw_job else "idle"
+
+    @property
+    def dialect(self) -> str:
+        """Who wrote it, judged from the formats: ``node`` writes epoch ``started``."""
+        return "node" if self.started and self.started.isdigit() else "resque"
+
+    @property
+    def job_class(self) -> str | None:
+        payload = (self.job or {}).get("payload")
+        value = payload.get("class") if isinstance(payload, dict) else None
+        return value if isinstance(value, str) else None
+
+    @property
+    def run_at(self) -> str | None:
+        value = (self.job or {}).get("run_at")
+        return str(value) if value is not None else None
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-able view for the API and the CLI."""
+        started = parse_time(self.started)
+        return {
+            "id": self.id,
+            "host": self.host,
+            "pid": self.pid,
+            "queues": self.queues,
+            "state": self.state,
+            "job": self.job,
+            "raw_job": raw_text(self.raw_job) if self.raw_job and self.job is None else None,
+            "started": self.started,
+            "started_iso": started.isoformat() if started else None,
+            "heartbeat": self.heartbeat,
+            "processed": self.processed,
+            "failed": self.failed,
+            "dialect": self.dialect,
+            "problems": self.problems,
+        }
+
+
+def split_worker_id(worker_id: str) -> tuple[str, str, list[str]]:
+    """``host:pid:q1,q2`` -> (host, pid, queues), as Ruby's ``Worker.find`` splits it."""
+    host, _, rest = worker_id.partition(":")
+    pid, _, queues = rest.partition(":")
+    return host, pid, [q for q in queues.split(",") if q] if queues else []
+
+
+def list_workers(client: Resque, ids: list[str] | None = None) -> list[WorkerInfo]:
+    """Every registered worker (or those in ``ids``) with its job, times and counters,
+    in two round trips."""
+    store, keys = client.store, client.keys
+    if ids is None:
+        ids = store.worker_ids()
+    if not ids:
+        return []
+    pipe = store.pipeline()
+    pipe.mget([keys.worker(i) for i in ids])
+    pipe.mget([keys.worker_started(i) for i in ids])
+    pipe.hgetall(keys.heartbeats)
+    # Ruby counts per worker id; node-resque per ``host:pid``
+    names = []
+    for worker_id in ids:
+        host, pid, _ = split_worker_id(worker_id)
+        names.append((worker_id, f"{host}:{pid}"))
+    stat_keys = []
+    for worker_id, short in names:
+        stat_keys += [keys.stat(f"processed:{worker_id}"), keys.stat(f"failed:{worker_id}"),
+                      keys.stat(f"processed:{short}"), keys.stat(f"failed:{short}")]
+    pipe.mget(stat_keys)
+    jobs, starts, beats, stats = pipe.execute()
+    beats = {k.decode("utf-8", "replace"): v.decode("utf-8", "replace") for k, v in beats.items()}
+    out = []
+    for i, worker_id in enumerate(ids):
+        host, pid, queues = split_worker_id(worker_id)
+        info = WorkerInfo(worker_id, host, pid, queues)
+        raw = jobs[i]
+        if raw:
+            info.raw_job = raw
+            try:
+                decoded = client.codec.decode(raw)
+                info.job = decoded if isinstance(decoded, dict) else None
+            except DecodeError:
+                info.problems.append("worker value is not JSON")
+        started = starts[i]
+        info.started = started.decode("utf-8", "replace") if started else None
+        info.heartbeat = beats.get(worker_id)
+        p1, f1, p2, f2 = stats[4 * i: 4 * i + 4]
+        info.processed = int(p1 or p2 or 0)
+        info.failed = int(f1 or f2 or 0)
+        out.append(info)
+    return out

@@ -1,0 +1,49 @@
+"""Shared fixtures: a real redis-server (never a fake), a clean database per test."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from resque_interop import Registry, Resque
+from resque_interop.redis_server import RedisServer
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """``RESQUE_TEST_REDIS_URL`` (set by scripts/test), else a private server."""
+    url = os.environ.get("RESQUE_TEST_REDIS_URL")
+    if url:
+        yield url
+        return
+    with RedisServer() as server:
+        os.environ["RESQUE_TEST_REDIS_URL"] = server.url
+        yield server.url
+
+
+@pytest.fixture
+def raw_redis(redis_url: str) -> Iterator[redis.Redis]:
+    """A plain client on a flushed database."""
+    client = redis.Redis.from_url(redis_url)
+    client.flushall()
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def registry() -> Registry:
+    return Registry()
+
+
+@pytest.fixture
+def r(raw_redis: redis.Redis, redis_url: str, registry: Registry) -> Resque:
+    """A client on a clean database with its own registry."""
+    return Resque(redis_url, registry=registry)

@@ -1,0 +1,53 @@
+"""Jobs for worker processes started by the tests (``resque-interop work -A tests.jobs``).
+They play the Ruby recordings' jobs: Blocking, Failing, Noop, Archive."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import redis
+
+from resque_interop import job
+
+
+def _redis() -> redis.Redis:
+    return redis.Redis.from_url(os.environ.get("RESQUE_TEST_REDIS_URL") or os.environ["REDIS_URL"])
+
+
+class ArgumentError(Exception):
+    """Stands for Ruby's ArgumentError in the recorded Failing job."""
+
+
+@job("Blocking", queue="high")
+def blocking(key: str) -> None:
+    """Blocks until someone RPUSHes ``key`` (the recordings' 'go')."""
+    _redis().blpop([key], 0)
+
+
+@job("Failing", queue="low")
+def failing(*args: object) -> None:
+    raise ArgumentError("boom <b>")
+
+
+@job("Noop", queue="low")
+def noop(*args: object) -> None:
+    return None
+
+
+@job("Archive", queue="file_serve")
+def archive(*args: object) -> None:
+    """Records its arguments in ``contract:results`` for the tests to read."""
+    _redis().rpush("contract:results", json.dumps(args))
+
+
+@job("Sleep", queue="high")
+def sleep(seconds: float) -> None:
+    import time
+
+    time.sleep(seconds)
+
+
+@job("Exit", queue="high")
+def exit_hard(code: int) -> None:
+    os._exit(code)
