@@ -81,7 +81,12 @@ class ForkExecutor:
             self._dirty(job, f"Child process exited before finishing the job: pid {pid} exit {code}")
 
     def _dirty(self, job: Job, message: str) -> None:
-        self.worker.report_failure(job, DirtyExit(message))
+        # As Ruby's perform_with_fork: the failure is saved but stat:failed is
+        # not incremented (Ruby calls job.fail, not failed!).
+        try:
+            job.fail(DirtyExit(message))
+        except Exception as exc:  # noqa: BLE001 - the worker carries on
+            log.error("could not record the dirty exit of %r: %r", job, exc)
 
     @staticmethod
     def _wait(pid: int) -> int:

@@ -69,8 +69,8 @@ class MultipleFailureBackend(FailureBackend):
         for backend in self.backends:
             try:
                 removed = max(removed, backend.remove(index, queue))
-            except NotImplementedError:
-                continue
+            except (NotImplementedError, ValueError):
+                continue  # a write-only backend, or one without that list
         return removed
 
     def remove_queue(self, queue: str) -> int:
