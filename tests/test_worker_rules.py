@@ -1,0 +1,343 @@
+"""Queue resolution, pause, pruning and the worker's handling of bad input."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import redis
+
+from resque_interop import Registry, Resque, timefmt
+from resque_interop.errors import InvalidQueueListError
+from resque_interop.queues import QueueList, fnmatch
+from resque_interop.worker import Worker
+
+from .keyspace import dump, load, normalize, step
+from .workers import HOST, WorkerProcess, wait_for
+
+
+def test_queue_resolution_matches_ruby() -> None:
+    rec = load("queue_resolution.json")
+    known = ["critical", "file_a", "file_b", "high", "low"]
+    for text, expected in rec["steps"][0]["result"].items():
+        assert QueueList.parse(text).resolve(known) == expected, text
+
+
+def test_queue_lists_with_odd_names_match_ruby() -> None:
+    rec = load("queue_names_and_validation.json")
+    known = rec["steps"][0]["keyspace"]["resque:queues"]["value"]
+    known = sorted(step(rec, "what a worker makes of these names")["result"]['["*"]'])
+    import json
+
+    for spec, expected in step(rec, "what a worker makes of these names")["result"].items():
+        entries = json.loads(spec)
+        if isinstance(expected, str):
+            with pytest.raises(InvalidQueueListError, match="at least one queue"):
+                QueueList(entries)
+        elif any(":" in e or "," in e for e in entries):
+            with pytest.raises(InvalidQueueListError, match="':' or ','"):
+                QueueList(entries)
+        else:
+            assert QueueList(entries).resolve(known) == expected, spec
+
+
+def test_fnmatch_is_rubys() -> None:
+    assert fnmatch("file_*", "file_a") and not fnmatch("file_*", "files")
+    assert fnmatch("*", "a/b") and not fnmatch("*", ".hidden") and fnmatch(".*", ".hidden")
+    assert fnmatch("f?le", "file") and fnmatch("[ab]x", "bx") and not fnmatch("[!ab]x", "ax")
+    assert fnmatch("{a,b}", "{a,b}") and not fnmatch("{a,b}", "a")
+    assert fnmatch("star\\*", "star*") and not fnmatch("star\\*", "starx")
+
+
+def test_worker_id_and_refusals(r: Resque) -> None:
+    w = Worker(r, "*,!low", hostname="h")
+    assert w.id == f"h:{os.getpid()}:*"
+    with pytest.raises(InvalidQueueListError):
+        Worker(r, ["colon:inside"])
+    with pytest.raises(InvalidQueueListError):
+        Worker(r, [])
+
+
+def test_pause_values(r: Resque, raw_redis: redis.Redis) -> None:
+    rec = load("pause.json")
+    for value, paused in step(rec, "values that pause")["result"].items():
+        raw_redis.set("resque:pause-all-workers", value)
+        assert r.paused() is paused, repr(value)
+
+
+def test_pause_scenario(redis_url: str, raw_redis: redis.Redis) -> None:
+    rec = load("pause.json")
+    ruby = rec["steps"][2]["keyspace"]["resque:pruning_dead_workers_in_progress"]["value"].rsplit(":", 1)[0]
+    client = Resque(redis_url, registry=Registry())
+    client.pause_all()
+    assert dump(raw_redis) == step(rec, "pause")["keyspace"]
+    client.enqueue_ruby("Noop", queue="low")
+    with WorkerProcess(redis_url, "low", "-i", "0.05") as worker:
+        worker_id = worker.worker_id()
+        ours = f"{HOST}:{worker.pid}"
+        wait_for(lambda: raw_redis.hexists("resque:workers:heartbeat", worker_id), what="heartbeat")
+        time.sleep(1.0)  # the recording waited 1.5 s: the job must still be there
+        assert client.size("low") == 1 and not raw_redis.exists(f"resque:worker:{worker_id}")
+
+        def same(name: str) -> None:
+            assert normalize(dump(raw_redis), {ours: "<W>"}) == normalize(step(rec, name)["keyspace"], {ruby: "<W>"}), name
+
+        same("a worker started while paused")
+        client.resume_all()
+        wait_for(lambda: raw_redis.get("resque:stat:processed") == b"1", what="processed after resume")
+        same("unpause")
+        client.pause_all()
+        time.sleep(0.3)
+        client.enqueue_ruby("Noop", queue="low")
+        time.sleep(1.0)
+        same("pause again while running, then a job")
+        assert worker.stop() == 0
+        same("shutdown while paused")
+
+
+def _spawn_titled(title: str) -> subprocess.Popen[bytes]:
+    code = f"import setproctitle, time; setproctitle.setproctitle({title!r}); time.sleep(120)"
+    proc = subprocess.Popen([sys.executable, "-c", code])
+    wait_for(lambda: title.encode() in open(f"/proc/{proc.pid}/cmdline", "rb").read(), what="title")
+    return proc
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_prune_rules_scenario(r: Resque, raw_redis: redis.Redis) -> None:
+    rec = load("prune_rules.json")
+    fabricated = step(rec, "fabricate workers")
+    labels = fabricated["result"]
+    live_plain = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    live_titled = _spawn_titled("resque-3.0.0: Waiting for high")
+    dead_a, dead_b = _dead_pid(), _dead_pid()
+    ids = {
+        "vm:1213": f"{HOST}:{dead_a}", "vm:1214": f"{HOST}:{dead_b}",
+        "vm:1215": f"{HOST}:{live_plain.pid}", "vm:1216": f"{HOST}:{live_titled.pid}",
+    }
+    try:
+        now = time.time()
+
+        def ours(text: str) -> str:
+            for ruby, mine in ids.items():
+                text = text.replace(ruby, mine)
+            return text
+
+        for key, entry in fabricated["keyspace"].items():
+            name = ours(key)
+            if entry["type"] == "set":
+                raw_redis.sadd(name, *[ours(v) for v in entry["value"]])
+            elif entry["type"] == "hash":
+                for k, v in entry["value"].items():
+                    old = v.startswith("2026-11-28T22")
+                    raw_redis.hset(name, ours(k), timefmt.heartbeat_at(now - 3600 if old else now))
+            else:
+                raw_redis.set(name, ours(entry["value"]))
+        pruner = Worker(r, ["high"])
+        pruned = set(pruner.prune_dead_workers())
+        result = step(rec, "prune")["result"]
+        for label, worker_id in labels.items():
+            expected = result[label]
+            assert (ours(worker_id) in pruned) == (expected == "pruned"), label
+        failures = sorted(f"{x.exception}: {x.error}" for x in r.failure.all(0, 10))
+        expected_failures = sorted(ours(x) for x in result["failed entries (exception: error)"])
+        assert failures == expected_failures
+        mine = {v: k for k, v in ids.items()}
+        names = {**{m: "<" + k + ">" for m, k in mine.items()}, pruner.id: "<PRUNER>"}
+        ruby_names = {**{k: "<" + k + ">" for k in ids}, "vm:1158:high": "<PRUNER>"}
+        actual = normalize(dump(raw_redis), names)
+        expected_space = normalize(step(rec, "prune")["keyspace"], ruby_names)
+        actual["resque:failed"]["value"].sort()
+        expected_space["resque:failed"]["value"].sort()
+        assert actual == expected_space
+    finally:
+        live_plain.kill()
+        live_titled.kill()
+
+
+def test_prune_lock_lets_one_pruner_in(r: Resque) -> None:
+    assert Worker(r, ["high"]).prune_dead_workers() == []
+    assert r.redis.ttl(r.keys.prune_lock) > 0
+
+
+def _drain(r: Resque, fork: bool) -> None:
+    Worker(r, ["file_serve"], fork_per_job=fork).work(0)
+
+
+@pytest.mark.parametrize("fork", [True, False])
+def test_bad_input_becomes_clear_failures(r: Resque, raw_redis: redis.Redis, fork: bool) -> None:
+    r.registry.register("Archive", lambda episode, brand: None, queue="file_serve")
+    raw_redis.rpush("resque:queue:file_serve", b"not json{")
+    r.enqueue_ruby("Nope::Missing", 1, queue="file_serve")
+    r.enqueue_ruby("Archive", 1, queue="file_serve")  # wrong arity
+    raw_redis.sadd("resque:queues", "file_serve")
+    _drain(r, fork)
+    records = r.failure.all(0, 10)
+    assert [x.exception for x in records] == ["DecodeError", "UnknownJobError", "TypeError"]
+    assert records[0].payload == "not json{"
+    assert "Nope::Missing" in records[1].error and "Archive" in records[1].error
+    assert "missing 1 required positional argument" in records[2].error
+    assert r.stats.get("processed") == 3 and r.stats.get("failed") == 3
+    assert not raw_redis.exists(f"resque:worker:{HOST}:{os.getpid()}:file_serve")
+
+
+def test_hooks_run_in_ruby_order(r: Resque, raw_redis: redis.Redis) -> None:
+    from resque_interop import DontPerform, Hooks
+
+    calls: list[str] = []
+
+    class Traced:
+        queue = "file_serve"
+
+        @staticmethod
+        def perform(x: int) -> None:
+            calls.append(f"perform {x}")
+            if x == 2:
+                raise RuntimeError("two")
+
+        @staticmethod
+        def before_perform_a(x: int) -> None:
+            calls.append("before")
+            if x == 3:
+                raise DontPerform()
+
+        @staticmethod
+        def around_perform_a(call, x: int) -> None:  # type: ignore[no-untyped-def]
+            calls.append("around in")
+            call()
+            calls.append("around out")
+
+        @staticmethod
+        def after_perform_a(x: int) -> None:
+            calls.append("after")
+
+        @staticmethod
+        def on_failure_a(exc: BaseException, x: int) -> None:
+            calls.append(f"on_failure {exc}")
+
+    class Global(Hooks):
+        def before_first_fork(self, worker: Worker) -> None:
+            calls.append("before_first_fork")
+
+        def queue_empty(self, worker: Worker) -> None:
+            calls.append("queue_empty")
+
+        def worker_exit(self, worker: Worker) -> None:
+            calls.append("worker_exit")
+
+    r.registry.register("Traced", Traced)
+    r.hooks.append(Global())
+    for x in (1, 2, 3):
+        r.enqueue(Traced, x)
+    _drain(r, fork=False)
+    assert calls == [
+        "before_first_fork",
+        "before", "around in", "perform 1", "around out", "after",
+        "before", "around in", "perform 2", "on_failure two",
+        "before",
+        "queue_empty", "worker_exit",
+    ]
+    assert r.failure.count() == 1 and r.stats.get("processed") == 3
+
+
+def test_idle_worker_picks_up_without_polling(redis_url: str, raw_redis: redis.Redis) -> None:
+    client = Resque(redis_url, registry=Registry())
+    with WorkerProcess(redis_url, "high,low", "-i", "60") as worker:
+        worker.worker_id()
+        time.sleep(0.5)  # idle, blocked
+        for queue in ("low", "high"):
+            client.enqueue_ruby("Archive", queue, queue=queue)
+            # a 60 s poll interval: only a blocking wait can take it this soon
+            wait_for(lambda: raw_redis.llen(f"resque:queue:{queue}") == 0, timeout=5, what=f"pick-up on {queue}")
+        wait_for(lambda: raw_redis.llen("contract:results") == 2, what="both ran")
+        assert worker.stop() == 0
+
+
+def test_wildcard_worker_sees_new_queues(redis_url: str, raw_redis: redis.Redis) -> None:
+    client = Resque(redis_url, registry=Registry())
+    with WorkerProcess(redis_url, "*", "-i", "60") as worker:
+        worker.worker_id()
+        time.sleep(0.3)
+        client.enqueue_ruby("Archive", "fresh", queue="brand_new")
+        wait_for(lambda: raw_redis.llen("contract:results") == 1, timeout=10, what="new queue picked up")
+        assert worker.stop() == 0
+
+
+def test_signals(redis_url: str, raw_redis: redis.Redis) -> None:
+    client = Resque(redis_url, registry=Registry())
+    with WorkerProcess(redis_url, "high", "-i", "0.05") as worker:
+        worker_id = worker.worker_id()
+        # USR2 pauses, CONT resumes
+        worker.send(signal.SIGUSR2)
+        time.sleep(0.3)
+        client.enqueue_ruby("Archive", "while paused", queue="high")
+        time.sleep(0.5)
+        assert client.size("high") == 1
+        worker.send(signal.SIGCONT)
+        wait_for(lambda: client.size("high") == 0, what="resumed")
+        # USR1 kills the child and carries on
+        client.enqueue_ruby("Blocking", "never", queue="high")
+        (child,) = wait_for(worker.children, what="child")
+        worker.send(signal.SIGUSR1)
+        wait_for(lambda: client.failure.count() == 1, what="dirty exit")
+        assert "SIGKILL" in client.failure.all(0, 1)[0].error
+        assert worker.proc.poll() is None
+        # TERM kills the child and exits, unregistered
+        client.enqueue_ruby("Blocking", "never", queue="high")
+        wait_for(worker.children, what="child")
+        assert worker.stop(signal.SIGTERM) == 0
+        assert not raw_redis.sismember("resque:workers", worker_id)
+        assert client.failure.count() == 2
+
+
+def test_term_child_sends_term_first(redis_url: str, raw_redis: redis.Redis) -> None:
+    client = Resque(redis_url, registry=Registry())
+    with WorkerProcess(redis_url, "high", "-i", "0.05", env={"TERM_CHILD": "1", "RESQUE_TERM_TIMEOUT": "5"}) as worker:
+        worker.worker_id()
+        client.enqueue_ruby("Sleep", 30, queue="high")
+        wait_for(worker.children, what="child")
+        assert worker.stop(signal.SIGTERM) == 0
+        record = client.failure.all(0, 1)[0]
+        assert record.exception == "Resque::TermException" and record.error == "SIGTERM"
+
+
+def test_child_exit_without_reporting_is_dirty(r: Resque) -> None:
+    r.registry.register("Exit", lambda code: os._exit(code), queue="file_serve")
+    r.enqueue("Exit", 3)
+    _drain(r, fork=True)
+    record = r.failure.all(0, 1)[0]
+    assert record.exception == "Resque::DirtyExit" and record.error.endswith("exit 3")
+
+
+def test_procline_is_what_ruby_greps_for(redis_url: str) -> None:
+    from resque_interop.procline import LIVE_WORKER
+
+    with WorkerProcess(redis_url, "high", "-i", "60", env={"RESQUE_PROCLINE_PREFIX": "app-"}) as worker:
+        worker.worker_id()
+        title = wait_for(lambda: b"Waiting" in open(f"/proc/{worker.pid}/cmdline", "rb").read()
+                         and open(f"/proc/{worker.pid}/cmdline", "rb").read(), what="title")
+        text = title.replace(b"\0", b" ").decode().strip()
+        assert text.startswith("app-resque-0.1.0: Waiting for high")
+        assert LIVE_WORKER.search(text)
+        worker.stop()
+
+
+def test_interval_zero_drains_and_exits(redis_url: str, raw_redis: redis.Redis) -> None:
+    client = Resque(redis_url, registry=Registry())
+    for i in range(5):
+        client.enqueue_ruby("Archive", i, queue="file_serve")
+    env = {**os.environ, "QUEUE": "file_serve", "INTERVAL": "0", "REDIS_URL": redis_url,
+           "RESQUE_TEST_REDIS_URL": redis_url}
+    done = subprocess.run([sys.executable, "-m", "resque_interop", "work", "-A", "tests.jobs"], env=env,
+                          cwd=os.path.dirname(os.path.dirname(__file__)), timeout=60)
+    assert done.returncode == 0
+    assert raw_redis.llen("contract:results") == 5
+    assert raw_redis.smembers("resque:workers") == set()
