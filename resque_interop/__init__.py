@@ -18,7 +18,6 @@ from .hooks import Hooks
 from .job import Job
 from .keys import Keys
 from .registry import JobSpec, Registry, default_registry, job
-
 from .version import __version__
 
 __all__ = [

@@ -186,7 +186,7 @@ def enqueue(class_name: str, args: str | None, queue: str | None, ruby: bool, js
               "pass --ruby to enqueue for a Ruby class")
     queue = queue or client.queue_for(class_name)
     if not queue:
-        _fail(f"no queue for {class_name}: pass -q QUEUE")
+        raise click.ClickException(f"no queue for {class_name}: pass -q QUEUE")
     if jsonl is not None:
         from rich.progress import track
 

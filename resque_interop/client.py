@@ -118,11 +118,13 @@ class Resque:
         """Enqueue on ``queue``; ``job`` is a registered job or a class name.
         Returns True, or None when a ``before_enqueue`` hook returned False."""
         name = self._name(job)
-        target = self._spec(job).target if self._spec(job) else None
+        spec = self._spec(job)
+        target = spec.target if spec else None
         argv = list(args)
-        if self.hooks or target is not None:
-            if any(r is False for r in self._run_enqueue_hooks("before_enqueue", target, queue, name, argv)):
-                return None
+        if (self.hooks or target is not None) and any(
+            r is False for r in self._run_enqueue_hooks("before_enqueue", target, queue, name, argv)
+        ):
+            return None
         self.create(queue, name, argv)
         if self.hooks or target is not None:
             self._run_enqueue_hooks("after_enqueue", target, queue, name, argv)
@@ -234,7 +236,8 @@ class Resque:
         if queue is None:
             raise NoQueueError(f"No queue could be inferred for class {self._name(job)}; pass queue=...")
         name = self._name(job)
-        target = self._spec(job).target if self._spec(job) else None
+        spec = self._spec(job)
+        target = spec.target if spec else None
         if any(r is False for r in self._run_enqueue_hooks("before_dequeue", target, queue, name, list(args))):
             return None
         removed = self.destroy(queue, name, *args)

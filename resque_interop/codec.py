@@ -59,7 +59,7 @@ def ruby_float(value: float) -> str:
     sign = "-" if value < 0 else ""
     digits, decpt = _shortest_digits(abs(value))
     ndigits = len(digits)
-    if 0 < decpt:
+    if decpt > 0:
         if decpt < ndigits:  # a fractional part: ddd.ddd
             return f"{sign}{digits[:decpt]}.{digits[decpt:]}"
         if decpt <= 15:  # an integral value of at most DBL_DIG digits: ddd000.0

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 
+from .version import __version__
+
+_set: Callable[[str], None] | None
 try:
     from setproctitle import setproctitle as _set
 except ImportError:  # pragma: no cover - setproctitle is a dependency
     _set = None
-
-from .version import __version__
 
 LIVE_WORKER = re.compile(r"resque:work|resque:\sStarting|resque-[0-9]")
 

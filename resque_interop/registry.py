@@ -59,7 +59,7 @@ class Registry:
         Python name."""
 
         def decorate(target: T) -> T:
-            self.register(name or getattr(target, "__name__", ""), target, queue)
+            self.register(name or str(getattr(target, "__name__", "")), target, queue)
             return target
 
         return decorate

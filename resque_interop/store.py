@@ -76,7 +76,7 @@ class DataStore:
         return count
 
     def pop(self, queue: str) -> bytes | None:
-        return self.redis.lpop(self.keys.queue(queue))  # type: ignore[return-value]
+        return self.redis.lpop(self.keys.queue(queue))
 
     def size(self, queue: str) -> int:
         return int(self.redis.llen(self.keys.queue(queue)))
@@ -91,13 +91,13 @@ class DataStore:
     def list_range(self, key: str, start: int, count: int) -> list[bytes]:
         if count <= 0:
             return []
-        return self.redis.lrange(key, start, start + count - 1)  # type: ignore[return-value]
+        return self.redis.lrange(key, start, start + count - 1)
 
     def list_index(self, key: str, index: int) -> bytes | None:
-        return self.redis.lindex(key, index)  # type: ignore[return-value]
+        return self.redis.lindex(key, index)
 
     def queue_names(self) -> list[str]:
-        return sorted(_s(n) or "" for n in self.redis.smembers(self.keys.queues))  # type: ignore[union-attr]
+        return sorted(_s(n) or "" for n in self.redis.smembers(self.keys.queues))
 
     def watch_queue(self, queue: str) -> None:
         self.redis.sadd(self.keys.queues, queue)
@@ -109,7 +109,7 @@ class DataStore:
         return [int(x) for x in pipe.execute()]
 
     def everything_in_queue(self, queue: str) -> list[bytes]:
-        return self.redis.lrange(self.keys.queue(queue), 0, -1)  # type: ignore[return-value]
+        return self.redis.lrange(self.keys.queue(queue), 0, -1)
 
     def remove_from_queue(self, queue: str, data: bytes) -> int:
         return int(self.redis.lrem(self.keys.queue(queue), 0, data))
@@ -128,7 +128,7 @@ class DataStore:
         return int(self.redis.llen(self.keys.failed_list(list_name)))
 
     def failed_queue_names(self) -> list[str]:
-        return sorted(_s(n) or "" for n in self.redis.smembers(self.keys.failed_queues))  # type: ignore[union-attr]
+        return sorted(_s(n) or "" for n in self.redis.smembers(self.keys.failed_queues))
 
     def add_failed_queue(self, list_name: str) -> None:
         self.redis.sadd(self.keys.failed_queues, list_name)
@@ -154,16 +154,16 @@ class DataStore:
 
     # -- workers ------------------------------------------------------------
     def worker_ids(self) -> list[str]:
-        return sorted(_s(n) or "" for n in self.redis.smembers(self.keys.workers))  # type: ignore[union-attr]
+        return sorted(_s(n) or "" for n in self.redis.smembers(self.keys.workers))
 
     def workers_map(self, ids: Sequence[str]) -> dict[str, bytes | None]:
         if not ids:
             return {}
         values = self.redis.mget([self.keys.worker(i) for i in ids])
-        return dict(zip(ids, values))  # type: ignore[arg-type]
+        return dict(zip(ids, values))
 
     def worker_payload(self, worker_id: str) -> bytes | None:
-        return self.redis.get(self.keys.worker(worker_id))  # type: ignore[return-value]
+        return self.redis.get(self.keys.worker(worker_id))
 
     def worker_exists(self, worker_id: str) -> bool:
         return bool(self.redis.sismember(self.keys.workers, worker_id))
@@ -188,7 +188,7 @@ class DataStore:
             target.execute()
 
     def worker_start_time(self, worker_id: str) -> str | None:
-        return _s(self.redis.get(self.keys.worker_started(worker_id)))  # type: ignore[arg-type]
+        return _s(self.redis.get(self.keys.worker_started(worker_id)))
 
     def set_worker_payload(self, worker_id: str, data: bytes) -> None:
         self.redis.set(self.keys.worker(worker_id), data)
@@ -210,16 +210,16 @@ class DataStore:
 
     def all_heartbeats(self) -> dict[str, str]:
         raw = self.redis.hgetall(self.keys.heartbeats)
-        return {_s(k) or "": _s(v) or "" for k, v in raw.items()}  # type: ignore[union-attr]
+        return {_s(k) or "": _s(v) or "" for k, v in raw.items()}
 
     def worker_heartbeat(self, worker_id: str) -> str | None:
-        return _s(self.redis.hget(self.keys.heartbeats, worker_id))  # type: ignore[arg-type]
+        return _s(self.redis.hget(self.keys.heartbeats, worker_id))
 
     def acquire_prune_lock(self, worker_id: str, expiry: int) -> bool:
         return bool(self.redis.set(self.keys.prune_lock, worker_id, ex=max(1, int(expiry)), nx=True))
 
     def server_time(self) -> float:
-        seconds, micros = self.redis.time()  # type: ignore[misc]
+        seconds, micros = self.redis.time()
         return seconds + micros / 1e6
 
     def node_pings(self) -> dict[str, bytes]:
@@ -228,7 +228,7 @@ class DataStore:
         if not keys:
             return {}
         values = self.redis.mget(keys)
-        return {self.keys.strip(_s(k) or "")[len("worker:ping:"):]: v for k, v in zip(keys, values) if v}  # type: ignore[arg-type, misc]
+        return {self.keys.strip(_s(k) or "")[len("worker:ping:"):]: v for k, v in zip(keys, values) if v}
 
     # -- the worker's hot path ---------------------------------------------
     def finish_and_reserve(
@@ -256,7 +256,7 @@ class DataStore:
 
     # -- pause and stats ----------------------------------------------------
     def pause_value(self) -> str | None:
-        return _s(self.redis.get(self.keys.pause))  # type: ignore[arg-type]
+        return _s(self.redis.get(self.keys.pause))
 
     def set_pause(self, paused: bool) -> None:
         if paused:
@@ -266,7 +266,7 @@ class DataStore:
 
     def stat(self, name: str) -> int:
         value = self.redis.get(self.keys.stat(name))
-        return int(value) if value is not None else 0  # type: ignore[arg-type]
+        return int(value) if value is not None else 0
 
     def incr_stat(self, name: str, by: int = 1, pipe: Pipe = None) -> None:
         (pipe if pipe is not None else self.redis).incrby(self.keys.stat(name), by)
@@ -285,7 +285,7 @@ class DataStore:
     def key_info(self, name: str) -> tuple[str, int]:
         """(type, size) of a namespaced key, as resque-web's stats page shows."""
         key = self.keys.raw(name)
-        kind = _s(self.redis.type(key)) or "none"  # type: ignore[arg-type]
+        kind = _s(self.redis.type(key)) or "none"
         size = {
             "list": self.redis.llen,
             "set": self.redis.scard,
@@ -293,7 +293,7 @@ class DataStore:
             "hash": self.redis.hlen,
             "string": self.redis.strlen,
         }.get(kind)
-        return kind, int(size(key)) if size else 0  # type: ignore[operator]
+        return kind, int(size(key)) if size else 0
 
     def redis_info(self) -> dict[str, Any]:
-        return dict(self.redis.info())  # type: ignore[arg-type]
+        return dict(self.redis.info())

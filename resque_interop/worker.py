@@ -37,7 +37,7 @@ log = logging.getLogger("resque_interop.worker")
 
 
 def _env_flag(name: str) -> bool:
-    value = os.environ.get(name)
+    value = os.environ.get(name) or ""
     return bool(value) and value.lower() not in ("0", "false", "no")
 
 

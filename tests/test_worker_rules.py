@@ -255,8 +255,9 @@ def test_idle_worker_picks_up_without_polling(redis_url: str, raw_redis: redis.R
         time.sleep(0.5)  # idle, blocked
         for queue in ("low", "high"):
             client.enqueue_ruby("Archive", queue, queue=queue)
+            key = f"resque:queue:{queue}"
             # a 60 s poll interval: only a blocking wait can take it this soon
-            wait_for(lambda: raw_redis.llen(f"resque:queue:{queue}") == 0, timeout=5, what=f"pick-up on {queue}")
+            wait_for(lambda key=key: raw_redis.llen(key) == 0, timeout=5, what=f"pick-up on {queue}")
         wait_for(lambda: raw_redis.llen("contract:results") == 2, what="both ran")
         assert worker.stop() == 0
 

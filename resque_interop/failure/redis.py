@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import timefmt
 from ..errors import ResqueError
 from ..payloads import FailureEntry
-from .. import timefmt
 from .base import FailureBackend, FailureInfo, FailureRecord
 
 
