@@ -41,6 +41,12 @@ def archive(*args: object) -> None:
     _redis().rpush("contract:results", json.dumps(args))
 
 
+@job("PythonOnly", queue="file_serve")
+def python_only(*args: object) -> None:
+    """A class Ruby does not have."""
+    _redis().rpush("contract:results", json.dumps(args))
+
+
 @job("Sleep", queue="high")
 def sleep(seconds: float) -> None:
     import time

@@ -1,0 +1,106 @@
+# Ruby Resque as a live peer for the contract tests, through Resque's public API only.
+#   ruby -I$RESQUE_SRC/lib peer.rb <command> [args...]
+# REDIS_URL, RESQUE_NAMESPACE, FAILURE_BACKEND (redis | redis_multi_queue), JSON_ADAPTER (json_gem | oj).
+require 'json'
+require 'resque'
+require 'resque/failure/redis_multi_queue'
+require 'multi_json'
+
+MultiJson.use((ENV['JSON_ADAPTER'] || 'json_gem').to_sym)
+Resque.redis = Redis.new(url: ENV.fetch('REDIS_URL'))
+Resque.redis.namespace = ENV['RESQUE_NAMESPACE'] || 'resque'
+Resque::Failure.backend = Resque::Failure::RedisMultiQueue if ENV['FAILURE_BACKEND'] == 'redis_multi_queue'
+Resque.heartbeat_interval = Integer(ENV['HEARTBEAT_INTERVAL']) if ENV['HEARTBEAT_INTERVAL']
+Resque.prune_interval = Integer(ENV['PRUNE_INTERVAL']) if ENV['PRUNE_INTERVAL']
+RAW = Redis.new(url: ENV.fetch('REDIS_URL'))
+
+class Archive
+  @queue = :file_serve
+  def self.perform(*args)
+    RAW.rpush('contract:results', JSON.generate(args))
+  end
+end
+
+class Failing
+  @queue = :low
+  def self.perform(*_args)
+    raise ArgumentError, 'boom <b>'
+  end
+end
+
+class Blocking
+  @queue = :high
+  def self.perform(key)
+    RAW.blpop(key, timeout: 0)
+  end
+end
+
+if ENV['WITH_ACTIVEJOB']
+  require 'active_job'
+  ActiveJob::Base.queue_adapter = :resque
+  ActiveJob::Base.logger = Logger.new(nil)
+  class ArchiveJob < ActiveJob::Base
+    queue_as :file_serve
+    def perform(*args, **kwargs)
+      RAW.rpush('contract:results', JSON.generate(args.map { |a| describe(a) } + [kwargs.transform_keys(&:to_s).transform_values { |v| describe(v) }]))
+    end
+
+    def describe(value)
+      case value
+      when Hash then value.each_with_object({}) { |(k, v), h| h["#{k.class}:#{k}"] = describe(v) }
+      when Array then value.map { |v| describe(v) }
+      when Symbol, Time, Date, BigDecimal, ActiveSupport::TimeWithZone, ActiveSupport::Duration
+        "#{value.class}:#{value.inspect}"
+      else value
+      end
+    end
+  end
+end
+
+# Failure.all returns a Hash, not an Array, when it is asked for one entry
+def failures_of(queue)
+  n = Resque::Failure.count(queue)
+  found = Resque::Failure.all(0, n, queue)
+  n == 1 ? [found] : Array(found)
+end
+
+def out(value)
+  puts JSON.generate(value)
+end
+
+cmd, *args = ARGV
+case cmd
+when 'enqueue'
+  queue, klass, json = args
+  out(Resque.enqueue_to(queue, klass, *JSON.parse(json || '[]')))
+when 'encode'
+  # one JSON value per input line, re-encoded by Resque.encode
+  STDIN.each_line { |line| puts Resque.encode(JSON.parse(line)) }
+when 'work'
+  queues = args[0].split(',')
+  Resque::Worker.new(*queues).work(Float(args[1] || 0))
+when 'info'
+  info = Resque.info
+  info.delete(:servers)
+  out(info: info, workers: Resque.workers.map(&:to_s).sort, working: Resque.working.map(&:to_s).sort,
+      failed: Resque::Failure.count, queues: Resque.queues.sort,
+      failures: Resque::Failure.queues.flat_map { |q| failures_of(q) })
+when 'peek'
+  out(Resque.peek(args[0], 0, 100))
+when 'requeue'
+  index, queue = args
+  out(Resque::Failure.requeue(Integer(index), queue))
+when 'prune'
+  Resque::Worker.new(*args[0].split(',')).prune_dead_workers
+  out(true)
+when 'aj_enqueue'
+  json = JSON.parse(args[0])
+  Time.zone = 'Europe/London'
+  ArchiveJob.perform_later(44, 'masterbrew', { sym: 1, 'str' => { deep: :x } }, Time.utc(2026, 11, 28, 12, 0, 0.5r),
+                           Time.zone.local(2026, 6, 1, 9, 30), Date.new(2026, 11, 28), BigDecimal('1.10'), 2**70,
+                           :a_symbol, flag: true) if json == 'rich'
+  ArchiveJob.perform_later(*json) if json.is_a?(Array)
+  out(true)
+else
+  abort "unknown command #{cmd}"
+end

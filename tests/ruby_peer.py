@@ -1,0 +1,73 @@
+"""Finding and driving a live Ruby Resque (RESQUE_SRC, or an installed gem)."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+PEER = Path(__file__).parent / "ruby" / "peer.rb"
+
+
+@functools.lru_cache(maxsize=None)
+def ruby_args() -> list[str] | None:
+    """The ruby command line that loads Resque, or None."""
+    if shutil.which("ruby") is None:
+        return None
+    src = os.environ.get("RESQUE_SRC")
+    args = ["ruby", "-I", str(Path(src) / "lib")] if src else ["ruby"]
+    ok = subprocess.run([*args, "-e", 'require "resque"'], capture_output=True, timeout=60)
+    return args if ok.returncode == 0 else None
+
+
+def skip_reason() -> str:
+    if shutil.which("ruby") is None:
+        return "no ruby on PATH"
+    if os.environ.get("RESQUE_SRC"):
+        return f"RESQUE_SRC={os.environ['RESQUE_SRC']} does not load (require 'resque' failed)"
+    return "Ruby Resque not found: set RESQUE_SRC to a checkout of resque/resque v3.0.0"
+
+
+needs_ruby = pytest.mark.skipif(ruby_args() is None, reason=skip_reason())
+
+
+@functools.lru_cache(maxsize=None)
+def has_activejob() -> bool:
+    args = ruby_args()
+    if args is None:
+        return False
+    return subprocess.run([*args, "-e", 'require "active_job"'], capture_output=True, timeout=60).returncode == 0
+
+
+def ruby_env(redis_url: str, **extra: str) -> dict[str, str]:
+    return {**os.environ, "REDIS_URL": redis_url, "RESQUE_NAMESPACE": "resque", **extra}
+
+
+def ruby(redis_url: str, *args: str, input: str | None = None, timeout: float = 60, parse: bool = True,
+         **env: str) -> Any:
+    """Run a peer.rb command and return its last line of JSON output (or the raw text)."""
+    base = ruby_args()
+    assert base is not None
+    done = subprocess.run([*base, str(PEER), *args], capture_output=True, text=True, input=input,
+                          timeout=timeout, env=ruby_env(redis_url, **env))
+    assert done.returncode == 0, done.stderr
+    text = done.stdout.rstrip("\n")
+    if not parse:
+        return text
+    try:
+        return json.loads(text.split("\n")[-1]) if text else None
+    except ValueError:
+        return text
+
+
+def ruby_worker(redis_url: str, queues: str, interval: str = "0.05", **env: str) -> subprocess.Popen[str]:
+    base = ruby_args()
+    assert base is not None
+    return subprocess.Popen([*base, str(PEER), "work", queues, interval], text=True,
+                            env=ruby_env(redis_url, **env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

@@ -1,0 +1,108 @@
+"""Live against node-resque 9.7.1 (installed by scripts/test from npm)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import redis
+
+from resque_interop import Registry, Resque
+
+from .workers import WorkerProcess, wait_for
+
+NODE_DIR = Path(__file__).parent / "node"
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("node") is None or not (NODE_DIR / "node_modules" / "node-resque").exists(),
+    reason="node-resque not installed (scripts/test runs npm ci in tests/node)",
+)
+
+
+def node(redis_url: str, *args: str, timeout: float = 60, namespace: str = "resque") -> str:
+    done = subprocess.run(
+        ["node", "peer.js", *args], cwd=NODE_DIR, capture_output=True, text=True, timeout=timeout,
+        env={"PATH": "/usr/bin:/bin:/usr/local/bin", "REDIS_URL": redis_url, "RESQUE_NAMESPACE": namespace},
+    )
+    assert done.returncode == 0, done.stderr + done.stdout
+    return done.stdout
+
+
+def results(raw_redis: redis.Redis) -> list[list[object]]:
+    return [json.loads(x) for x in raw_redis.lrange("contract:results", 0, -1)]
+
+
+def test_node_enqueues_python_works(redis_url: str, raw_redis: redis.Redis) -> None:
+    node(redis_url, "enqueue", "file_serve", "Archive", json.dumps([44, "masterbrew", 1.5, {"a": [None]}]))
+    assert raw_redis.lrange("resque:queue:file_serve", 0, -1) == [
+        b'{"class":"Archive","queue":"file_serve","args":[44,"masterbrew",1.5,{"a":[null]}]}'
+    ]
+    with WorkerProcess(redis_url, "file_serve", "-i", "0") as worker:
+        assert worker.proc.wait(30) == 0
+    assert results(raw_redis) == [[44, "masterbrew", 1.5, {"a": [None]}]]
+    assert raw_redis.get("resque:stat:processed") == b"1"
+
+
+def test_python_enqueues_node_works(redis_url: str, raw_redis: redis.Redis) -> None:
+    client = Resque(redis_url, registry=Registry())
+    client.enqueue_ruby("Archive", 44, "masterbrew", queue="file_serve")
+    client.enqueue_ruby("Archive", 45, 2.5, queue="file_serve")
+    out = node(redis_url, "work", "file_serve", "2", "20000")
+    assert "worker done 2" in out
+    assert results(raw_redis) == [[44, "masterbrew"], [45, 2.5]]
+    assert client.stats.get("processed") == 2
+
+
+def test_failures_from_node_and_python_read_alike(redis_url: str, raw_redis: redis.Redis) -> None:
+    client = Resque(redis_url, registry=Registry())
+    client.enqueue_ruby("Failing", 1, "x", queue="low")
+    node(redis_url, "work", "low", "1", "20000")
+    client.enqueue_ruby("Failing", 2, "y", queue="low")
+    with WorkerProcess(redis_url, "low", "-i", "0") as worker:
+        assert worker.proc.wait(30) == 0
+    node_failure, py_failure = client.failure.all(0, 2)
+    for record, args in ((node_failure, [1, "x"]), (py_failure, [2, "y"])):
+        assert record.problem is None
+        assert record.class_name == "Failing" and record.args == args
+        assert record.queue == "low" and record.error.startswith("boom")
+        assert record.backtrace and all(isinstance(line, str) for line in record.backtrace)
+        assert record.failed_at and record.worker
+    assert node_failure.exception == "Error" and py_failure.exception == "tests.jobs.ArgumentError"
+    # a node failure is retried from Python and run by a Python worker
+    client.failure.requeue(0)
+    assert raw_redis.lrange("resque:queue:low", 0, -1) == [b'{"class":"Failing","args":[1,"x"]}']
+
+
+def test_node_worker_shows_in_python_listing(redis_url: str, raw_redis: redis.Redis) -> None:
+    client = Resque(redis_url, registry=Registry())
+    proc = subprocess.Popen(["node", "peer.js", "work", "idle_q", "1", "3000"], cwd=NODE_DIR,
+                            env={"PATH": "/usr/bin:/bin:/usr/local/bin", "REDIS_URL": redis_url},
+                            stdout=subprocess.PIPE)
+    try:
+        workers = wait_for(client.workers, what="node worker registered")
+        assert workers[0].queues == ["idle_q"] and workers[0].dialect == "node"
+        assert workers[0].as_dict()["started_iso"]
+    finally:
+        proc.wait(30)
+
+
+def test_python_worker_runs_node_payload_and_rewrites_it_in_rubys_dialect(redis_url: str, raw_redis: redis.Redis) -> None:
+    node(redis_url, "enqueue", "high", "Blocking", json.dumps(["go"]))
+    with WorkerProcess(redis_url, "high", "-i", "0.05") as worker:
+        worker_id = worker.worker_id()
+        working = wait_for(lambda: raw_redis.get(f"resque:worker:{worker_id}"), what="working")
+        # Ruby would write the payload back with the fields node-resque gave, in its own encoding
+        assert json.loads(working)["payload"] == {"class": "Blocking", "queue": "high", "args": ["go"]}
+        raw_redis.rpush("go", 1)
+        wait_for(lambda: raw_redis.get("resque:stat:processed") == b"1", what="done")
+        worker.stop()
+
+
+def test_namespaces_agree_with_node(redis_url: str, raw_redis: redis.Redis) -> None:
+    node(redis_url, "enqueue", "ns_q", "Archive", "[1]", namespace="resque:sub")
+    client = Resque(redis_url, namespace="resque:sub", registry=Registry())
+    assert client.queues() == ["ns_q"]
+    assert client.peek("ns_q") == {"class": "Archive", "queue": "ns_q", "args": [1]}
