@@ -1,0 +1,60 @@
+"""kill -9 at random moments loses no job: each ends processed or in the failed list."""
+
+from __future__ import annotations
+
+import json
+import random
+import signal
+import time
+
+import redis
+
+from resque_interop import Registry, Resque
+from resque_interop.prune import prune_dead_workers
+
+from .workers import HOST, WorkerProcess, wait_for
+
+JOBS = 1000
+
+
+def _kill(worker: WorkerProcess) -> None:
+    children = worker.children()
+    worker.proc.send_signal(signal.SIGKILL)
+    worker.proc.wait(10)
+    for child in children:
+        try:
+            import os
+
+            os.kill(child, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def test_kill_minus_nine_loses_nothing(redis_url: str, raw_redis: redis.Redis) -> None:
+    client = Resque(redis_url, registry=Registry())
+    client.enqueue_many([("file_serve", "Archive", [i]) for i in range(JOBS)])
+    rng = random.Random(1234)
+    args = ("-i", "0.05", "--heartbeat-interval", "1")
+    workers = [WorkerProcess(redis_url, "file_serve", *args, *(["--no-fork"] if i % 2 else [])) for i in range(3)]
+    kills = 0
+    try:
+        deadline = time.monotonic() + 60
+        while client.size("file_serve") > 0 and time.monotonic() < deadline:
+            time.sleep(rng.uniform(0.01, 0.15))
+            index = rng.randrange(len(workers))
+            _kill(workers[index])
+            kills += 1
+            workers[index] = WorkerProcess(redis_url, "file_serve", *args, *(["--no-fork"] if index % 2 else []))
+    finally:
+        for w in workers:
+            w.stop()
+    assert kills >= 10
+    wait_for(lambda: client.size("file_serve") == 0, timeout=60, what="queue drained")
+    # dead workers still holding a job are pruned (Ruby's rules): their jobs become failures
+    prune_dead_workers(client, f"{HOST}:0:file_serve", ["file_serve"], HOST, force=True)
+    done = {json.loads(x)[0] for x in raw_redis.lrange("contract:results", 0, -1)}
+    failed = {r.args[0] for r in client.failure.all(0, client.failure.count())}
+    assert {f.exception for f in client.failure.all(0, client.failure.count())} <= {"Resque::DirtyExit"}
+    missing = set(range(JOBS)) - done - failed
+    assert not missing, f"{len(missing)} jobs vanished after {kills} kills"
+    assert raw_redis.scard("resque:workers") == 0
