@@ -145,7 +145,7 @@ class Resque:
     def enqueue_many(self, jobs: Iterable[tuple[Any, ...]], batch: int = 1000) -> int:
         """Bulk enqueue ``(queue, job, args)`` tuples (or ``(job, args)`` for registered
         jobs), pipelined ``batch`` at a time. Enqueue hooks are not run."""
-        encode = self.codec.encode
+        encode_job = self.codec.encode_job
 
         def items() -> Iterable[tuple[str, bytes]]:
             for item in jobs:
@@ -159,7 +159,7 @@ class Resque:
                 name = self._name(job)
                 if not name:
                     raise NoClassError("Jobs must be given a class.")
-                yield str(queue), encode({"class": name, "args": list(args)})
+                yield str(queue), encode_job(name, args)
 
         return self.store.push_many(items(), batch)
 
@@ -168,7 +168,7 @@ class Resque:
         if not class_name:
             raise NoClassError("Jobs must be given a class.")
         queue = "" if queue is None else str(queue)
-        data = self.codec.encode({"class": class_name, "args": list(args)})
+        data = self.codec.encode_job(class_name, args)
         if self.inline:
             Job(self, "inline", self.codec.decode(data)).perform()
             return

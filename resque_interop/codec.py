@@ -89,7 +89,7 @@ def _describe(value: Any) -> str:
 class Codec:
     """Encodes and decodes Resque's JSON in one dialect."""
 
-    __slots__ = ("dialect", "_float", "_encoder", "_decoder")
+    __slots__ = ("dialect", "_float", "_encoder", "_decoder", "_prefixes")
 
     def __init__(self, dialect: Dialect = "json") -> None:
         if dialect not in _FLOAT_WRITERS:
@@ -98,8 +98,9 @@ class Codec:
         self._float = _FLOAT_WRITERS[dialect]
         self._encoder = msgspec.json.Encoder()
         self._decoder = msgspec.json.Decoder()
+        self._prefixes: dict[str, bytes] = {}
 
-    def prepare(self, value: Any, path: str = "$") -> Any:
+    def prepare(self, value: Any) -> Any:
         """Check ``value`` and turn its floats into raw Ruby-formatted numbers."""
         kind = type(value)
         if kind is str or kind is int or kind is bool or value is None:
@@ -107,26 +108,22 @@ class Codec:
         if kind is float:
             return _Raw(self._float(value).encode())
         if kind is list or kind is tuple:
-            return [self.prepare(item, f"{path}[{i}]") for i, item in enumerate(value)]
+            prepare = self.prepare
+            return [prepare(item) for item in value]
         if kind is dict:
+            prepare = self.prepare
             out = {}
             for key, item in value.items():
                 if type(key) is not str:
                     if not isinstance(key, str):
-                        raise EncodeError(
-                            f"JSON object keys must be strings, got {_describe(key)} key "
-                            f"{key!r} at {path}"
-                        )
-                    key = str(key)
-                out[key] = self.prepare(item, f"{path}.{key}")
+                        raise EncodeError(f"JSON object keys must be strings, got {_describe(key)} key {key!r}")
+                    key = str.__str__(key)
+                out[key] = prepare(item)
             return out
         if kind is _Raw:
             return value
         if isinstance(value, msgspec.Struct):
-            fields = {
-                name: self.prepare(getattr(value, name), f"{path}.{name}")
-                for name in value.__struct_fields__
-            }
+            fields = {name: self.prepare(getattr(value, name)) for name in value.__struct_fields__}
             return msgspec.structs.replace(value, **fields)
         # subclasses of the JSON types (IntEnum, str enums, OrderedDict, ...)
         if isinstance(value, bool):
@@ -136,13 +133,13 @@ class Codec:
         if isinstance(value, str):
             return str.__str__(value)  # the text, not an Enum's repr-like str()
         if isinstance(value, float):
-            return self.prepare(float(value), path)
+            return self.prepare(float(value))
         if isinstance(value, (list, tuple)):
-            return self.prepare(list(value), path)
+            return self.prepare(list(value))
         if isinstance(value, dict):
-            return self.prepare(dict(value), path)
+            return self.prepare(dict(value))
         raise EncodeError(
-            f"cannot encode {_describe(value)} at {path} as JSON: {value!r}. "
+            f"cannot encode {_describe(value)} as JSON: {value!r}. "
             "Resque payloads hold only null, booleans, numbers, strings, lists and "
             "string-keyed dicts; convert it first (e.g. a datetime to an ISO string)."
         )
@@ -151,10 +148,20 @@ class Codec:
         """The bytes Ruby's ``Resque.encode(value)`` writes in this dialect."""
         try:
             return self._encoder.encode(self.prepare(value))
-        except EncodeError:
-            raise
+        except EncodeError as exc:
+            path = _locate(value)
+            raise EncodeError(f"{exc} (at {path})" if path else str(exc)) from None
         except (TypeError, ValueError, UnicodeEncodeError) as exc:
             raise EncodeError(f"cannot encode value as JSON: {exc}") from None
+
+    def encode_job(self, class_name: str, args: Any) -> bytes:
+        """``{"class":<name>,"args":[...]}`` as Ruby writes it, the prefix cached per class."""
+        prefix = self._prefixes.get(class_name)
+        if prefix is None:
+            prefix = b'{"class":' + self._encoder.encode(class_name) + b',"args":'
+            if len(self._prefixes) < 4096:
+                self._prefixes[class_name] = prefix
+        return prefix + self.encode(args if type(args) is list else list(args)) + b"}"
 
     def decode(self, data: bytes | str) -> Any:
         """Parse JSON written by Ruby, node-resque or Python."""
@@ -165,6 +172,38 @@ class Codec:
 
     def __repr__(self) -> str:
         return f"Codec({self.dialect!r})"
+
+
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _locate(value: Any, path: str = "$") -> str | None:
+    """Where in ``value`` the first thing JSON cannot carry sits (only on errors)."""
+    if isinstance(value, _PLAIN):
+        if isinstance(value, float) and not math.isfinite(value):
+            return path
+        return None
+    if isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            found = _locate(item, f"{path}[{i}]")
+            if found:
+                return found
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return path
+            found = _locate(item, f"{path}.{key}")
+            if found:
+                return found
+        return None
+    if isinstance(value, msgspec.Struct):
+        for name in value.__struct_fields__:
+            found = _locate(getattr(value, name), f"{path}.{name}")
+            if found:
+                return found
+        return None
+    return path
 
 
 def raw_text(data: bytes | str) -> str:

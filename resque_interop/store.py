@@ -15,6 +15,7 @@ import redis
 
 from . import scripts
 from .keys import Keys
+from .lane import Lane, pack
 
 Pipe = Any  # a redis.client.Pipeline or the client itself
 
@@ -33,6 +34,8 @@ class DataStore:
         self.keys = keys
         self._reserve = client.register_script(scripts.FINISH_AND_RESERVE)
         self._remove_at = client.register_script(scripts.REMOVE_AT)
+        self.lane = Lane(client)
+        self._queues_key = self.keys.queues.encode()
 
     def pipeline(self, transaction: bool = False) -> Any:
         """A pipeline on the same connection pool."""
@@ -45,35 +48,49 @@ class DataStore:
     # -- queues -------------------------------------------------------------
     def push(self, queue: str, data: bytes, front: bool = False) -> None:
         """SADD queues + RPUSH (LPUSH when ``front``) in one round trip, as Ruby."""
-        pipe = self.redis.pipeline(transaction=False)
-        pipe.sadd(self.keys.queues, queue)
-        if front:
-            pipe.lpush(self.keys.queue(queue), data)
-        else:
-            pipe.rpush(self.keys.queue(queue), data)
-        pipe.execute()
+        name = queue.encode()
+        self.lane.call(
+            pack(b"SADD", self._queues_key, name)
+            + pack(b"LPUSH" if front else b"RPUSH", self.keys.queue(queue), data),
+            2,
+        )
 
     def push_many(self, items: Iterable[tuple[str, bytes]], batch: int = 1000) -> int:
-        """Push many (queue, data) pairs, one pipeline per ``batch``; returns the count."""
+        """Push many (queue, data) pairs: per batch, one SADD of the batch's queues and
+        one RPUSH per run of jobs bound for the same queue, in one round trip."""
         count = 0
-        pipe = self.redis.pipeline(transaction=False)
-        seen: set[str] = set()
+        commands: list[bytes] = []
+        names: dict[str, None] = {}
+        run_queue: str | None = None
+        run: list[bytes] = []
         pending = 0
+
+        def close_run() -> None:
+            if run:
+                commands.append(pack(b"RPUSH", self.keys.queue(run_queue or ""), *run))
+                run.clear()
+
+        def flush() -> None:
+            close_run()
+            if commands:
+                head = pack(b"SADD", self._queues_key, *[n.encode() for n in names])
+                self.lane.call(head + b"".join(commands), len(commands) + 1)
+                commands.clear()
+                names.clear()
+
         for queue, data in items:
-            if queue not in seen:
-                pipe.sadd(self.keys.queues, queue)
-                seen.add(queue)
-            pipe.rpush(self.keys.queue(queue), data)
+            if queue != run_queue:
+                close_run()
+                run_queue = queue
+            names.setdefault(queue, None)
+            run.append(data)
             pending += 1
             if pending >= batch:
-                pipe.execute()
+                flush()
                 count += pending
                 pending = 0
-                seen.clear()
-        if pending:
-            pipe.execute()
-            count += pending
-        return count
+        flush()
+        return count + pending
 
     def pop(self, queue: str) -> bytes | None:
         return self.redis.lpop(self.keys.queue(queue))
@@ -231,23 +248,24 @@ class DataStore:
         return {self.keys.strip(_s(k) or "")[len("worker:ping:"):]: v for k, v in zip(keys, values) if v}
 
     # -- the worker's hot path ---------------------------------------------
+    def reserver(self, worker_id: str, queues: Sequence[str], queue_json: Sequence[bytes]) -> Reserver:
+        """The hot-path reserve for one worker and queue list (see :class:`Reserver`)."""
+        return Reserver(self, worker_id, queues, queue_json)
+
     def finish_and_reserve(
-        self,
-        worker_id: str,
-        queues: Sequence[str],
-        queue_json: Sequence[bytes],
-        run_at: str,
-        finish: str,
+        self, worker_id: str, queues: Sequence[str], queue_json: Sequence[bytes], run_at: str, finish: str
     ) -> Any:
         """See :data:`scripts.FINISH_AND_RESERVE`."""
-        keys = [
-            self.keys.worker(worker_id),
-            self.keys.stat("processed"),
-            self.keys.stat(f"processed:{worker_id}"),
-            self.keys.pause,
-        ]
-        keys.extend(self.keys.queue(q) for q in queues)
-        return self._reserve(keys=keys, args=[finish, run_at, *queue_json])
+        return self.reserver(worker_id, queues, queue_json).call(finish, run_at)
+
+    def eval_script(self, script: Any, keys: Sequence[str], args: Sequence[bytes | str]) -> Any:
+        """EVALSHA on the lane, loading the script once when the server lacks it."""
+        packed = pack(b"EVALSHA", script.sha, len(keys), *keys, *args)
+        try:
+            return self.lane.call(packed)[0]
+        except redis.exceptions.NoScriptError:
+            self.redis.script_load(script.script)
+            return self.lane.call(packed)[0]
 
     def wait_for_job(self, client: redis.Redis, queue: str, timeout: float) -> bool:
         """Block until ``queue`` holds a job, leaving it in place (BLMOVE q q LEFT LEFT)."""
@@ -297,3 +315,31 @@ class DataStore:
 
     def redis_info(self) -> dict[str, Any]:
         return dict(self.redis.info())
+
+
+class Reserver:
+    """FINISH_AND_RESERVE for one worker and queue list, packed once: per job only
+    the finish flag and ``run_at`` change, so a call costs one send and one read."""
+
+    def __init__(self, store: DataStore, worker_id: str, queues: Sequence[str], queue_json: Sequence[bytes]) -> None:
+        keys = store.keys
+        key_list = [keys.worker(worker_id), keys.stat("processed"), keys.stat(f"processed:{worker_id}"), keys.pause]
+        key_list += [keys.queue(q) for q in queues]
+        self.store = store
+        self.queues = list(queues)
+        argc = 3 + len(key_list) + 2 + len(queue_json)
+        head = pack(b"EVALSHA", store._reserve.sha, len(key_list), *key_list)
+        # pack() writes the argument count first: replace it with the full count
+        self._head = b"*%d\r\n" % argc + head.split(b"\r\n", 1)[1]
+        self._tail = b"".join(pack(j)[4:] for j in queue_json)  # each "$n\r\n<json>\r\n"
+
+    def call(self, finish: str, run_at: str) -> Any:
+        """Finish the previous job (``finish``) and reserve the next."""
+        packed = b"%s$1\r\n%s\r\n$%d\r\n%s\r\n%s" % (
+            self._head, finish.encode(), len(run_at), run_at.encode(), self._tail,
+        )
+        try:
+            return self.store.lane.call(packed)[0]
+        except redis.exceptions.NoScriptError:
+            self.store.redis.script_load(self.store._reserve.script)
+            return self.store.lane.call(packed)[0]

@@ -42,9 +42,16 @@ def heartbeat_at(epoch: float) -> str:
     return dt.strftime("%Y-%m-%dT%H:%M:%S") + _offset(dt, colon=True)
 
 
+_run_at_cache: tuple[int, str] = (-1, "")
+
+
 def run_at(epoch: float | None = None) -> str:
-    """``Time.now.utc.iso8601``: ``2026-11-28T21:27:38Z``."""
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+    """``Time.now.utc.iso8601``: ``2026-11-28T21:27:38Z`` (memoised per second)."""
+    global _run_at_cache
+    second = int(time.time() if epoch is None else epoch)
+    if _run_at_cache[0] != second:
+        _run_at_cache = (second, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(second)))
+    return _run_at_cache[1]
 
 
 def failed_at(epoch: float | None = None, zone: bool = True) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import signal
 import socket
 import threading
@@ -31,9 +32,14 @@ from .procline import procline, set_title
 from .prune import prune_dead_workers, unregister_worker
 from .queues import QueueList
 from .stats import RedisStatStore
+from .store import Reserver
 from .waiting import QueueWaiter
 
 log = logging.getLogger("resque_interop.worker")
+
+# Bytes that another encoder may write differently from Ruby (fractions and
+# exponents, escapes, spacing, -0). Payloads without them are Ruby's already.
+_MAYBE_FOREIGN = re.compile(rb'[0-9][.eE]|\\[u/]|-0[^.0-9]|[:,] |[{\[] ')
 
 
 def _env_flag(name: str) -> bool:
@@ -90,6 +96,8 @@ class Worker:
         self._waiter = QueueWaiter(client.redis, client.keys)
         self._queue_json: dict[str, bytes] = {}
         self._first_fork_done = False
+        self._reserver: Reserver | None = None
+        self.procline_prefix = os.environ.get("RESQUE_PROCLINE_PREFIX", "")
         self.jobs_done = 0
 
     # -- identity and registration -----------------------------------------
@@ -247,7 +255,7 @@ class Worker:
                     if interval == 0:
                         break
                     paused = reply == -1
-                    procline("Paused" if paused else f"Waiting for {','.join(queues)}")
+                    procline("Paused" if paused else f"Waiting for {','.join(queues)}", self.procline_prefix)
                     current = min(current + backoff, max_i)
                     self.wake.clear()
                     if paused or not self._waiter.supported:
@@ -273,12 +281,15 @@ class Worker:
             self.run_hook("worker_exit")
 
     def _reserve(self, queues: list[str], finish: str) -> Any:
+        reserver = self._reserver
+        if reserver is None or reserver.queues != queues:
+            reserver = self._reserver = self.client.store.reserver(
+                self.id, queues, [self._qjson(q) for q in queues]
+            )
         delay = 0.5
         while True:
             try:
-                return self.client.store.finish_and_reserve(
-                    self.id, queues, [self._qjson(q) for q in queues], timefmt.run_at(), finish
-                )
+                return reserver.call(finish, timefmt.run_at())
             except redis.ConnectionError as exc:
                 if self._shutdown:
                     raise
@@ -315,11 +326,10 @@ class Worker:
             job = Job(self.client, queue, text, raw, self.id)
             self.report_failure(job, exc)
             return
-        canonical = self.client.codec.encode(payload)
-        if canonical != raw:  # another peer's dialect: write Ruby's
-            self._record_working(queue, payload)
+        if _MAYBE_FOREIGN.search(raw) and self.client.codec.encode(payload) != raw:
+            self._record_working(queue, payload)  # another peer's dialect: write Ruby's
         job = Job(self.client, queue, payload, raw, self.id)
-        procline(f"Processing {queue} since {int(time.time())} [{job.display_name}]")
+        procline(f"Processing {queue} since {int(time.time())} [{job.display_name}]", self.procline_prefix)
         log.info("got: %r", job)
         self.executor.run(job)
         self.jobs_done += 1

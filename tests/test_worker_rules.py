@@ -342,3 +342,11 @@ def test_interval_zero_drains_and_exits(redis_url: str, raw_redis: redis.Redis) 
     assert done.returncode == 0
     assert raw_redis.llen("contract:results") == 5
     assert raw_redis.smembers("resque:workers") == set()
+
+
+def test_reserve_loads_its_script_on_a_fresh_server(r: Resque, raw_redis: redis.Redis) -> None:
+    raw_redis.script_flush()
+    r.registry.register("Archive", lambda *a: None, queue="file_serve")
+    r.enqueue("Archive", 1)
+    _drain(r, fork=False)
+    assert r.stats.get("processed") == 1

@@ -1,0 +1,32 @@
+"""Python side of benchmarks/worker.py: drain a queue of no-op jobs, print the time."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+from resque_interop import Registry, Resque
+from resque_interop.worker import Worker
+
+
+def main() -> None:
+    url, queue, n, mode = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+    registry = Registry()
+    registry.register("Noop", lambda *a: None, queue=queue)
+    client = Resque(url, registry=registry)
+    if mode == "latency":
+        def latency(sent: float) -> None:
+            client.redis.rpush("bench:latency", str(time.time() - sent))
+
+        registry.register("Latency", latency, queue=queue)
+        Worker(client, [queue], fork_per_job=False).work(2.0)
+        return
+    worker = Worker(client, [queue], fork_per_job=mode == "fork")
+    start = time.perf_counter()
+    worker.work(0)
+    print(json.dumps({"seconds": time.perf_counter() - start, "n": n}))
+
+
+if __name__ == "__main__":
+    main()
