@@ -13,7 +13,22 @@ ARGV: finish flag ("0" nothing to finish, "1" finish and count, "2" finish only
 Returns: false when nothing was found, -1 when paused, else {index, payload}
 """
 
-FINISH_AND_RESERVE = """
+import hashlib
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class LuaScript:
+    """A script's source and the SHA1 that EVALSHA names it by."""
+
+    source: str
+    sha: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sha", hashlib.sha1(self.source.encode()).hexdigest())
+
+
+FINISH_AND_RESERVE = LuaScript("""
 if ARGV[1] ~= '0' then
   redis.call('DEL', KEYS[1])
   if ARGV[1] == '1' then
@@ -35,12 +50,12 @@ for i = 5, #KEYS do
   end
 end
 return false
-"""
+""")
 
 # LSET a sentinel then LREM it: Ruby's remove_from_failed_queue, made atomic so
 # that a concurrent writer can never make it delete a different entry.
-REMOVE_AT = """
+REMOVE_AT = LuaScript("""
 local ok = redis.pcall('LSET', KEYS[1], ARGV[1], ARGV[2])
 if type(ok) == 'table' and ok.err then return 0 end
 return redis.call('LREM', KEYS[1], 1, ARGV[2])
-"""
+""")

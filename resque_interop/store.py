@@ -32,8 +32,6 @@ class DataStore:
     def __init__(self, client: redis.Redis, keys: Keys) -> None:
         self.redis = client
         self.keys = keys
-        self._reserve = client.register_script(scripts.FINISH_AND_RESERVE)
-        self._remove_at = client.register_script(scripts.REMOVE_AT)
         self.lane = Lane(client)
         self._queues_key = self.keys.queues.encode()
 
@@ -159,7 +157,7 @@ class DataStore:
     def remove_failed(self, list_name: str, index: int) -> int:
         """Remove the entry at ``index`` (LSET a unique sentinel, LREM it; atomic)."""
         sentinel = f"__resque_interop_remove_{uuid.uuid4().hex}__"
-        return int(self._remove_at(keys=[self.keys.failed_list(list_name)], args=[index, sentinel]))
+        return int(self.eval_script(scripts.REMOVE_AT, [self.keys.failed_list(list_name)], [str(index), sentinel]))
 
     def clear_failed(self, list_name: str = "failed") -> int:
         return int(self.redis.delete(self.keys.failed_list(list_name)))
@@ -252,19 +250,13 @@ class DataStore:
         """The hot-path reserve for one worker and queue list (see :class:`Reserver`)."""
         return Reserver(self, worker_id, queues, queue_json)
 
-    def finish_and_reserve(
-        self, worker_id: str, queues: Sequence[str], queue_json: Sequence[bytes], run_at: str, finish: str
-    ) -> Any:
-        """See :data:`scripts.FINISH_AND_RESERVE`."""
-        return self.reserver(worker_id, queues, queue_json).call(finish, run_at)
-
-    def eval_script(self, script: Any, keys: Sequence[str], args: Sequence[bytes | str]) -> Any:
+    def eval_script(self, script: scripts.LuaScript, keys: Sequence[str], args: Sequence[bytes | str]) -> Any:
         """EVALSHA on the lane, loading the script once when the server lacks it."""
         packed = pack(b"EVALSHA", script.sha, len(keys), *keys, *args)
         try:
             return self.lane.call(packed)[0]
         except redis.exceptions.NoScriptError:
-            self.redis.script_load(script.script)
+            self.redis.script_load(script.source)
             return self.lane.call(packed)[0]
 
     def wait_for_job(self, client: redis.Redis, queue: str, timeout: float) -> bool:
@@ -328,7 +320,7 @@ class Reserver:
         self.store = store
         self.queues = list(queues)
         argc = 3 + len(key_list) + 2 + len(queue_json)
-        head = pack(b"EVALSHA", store._reserve.sha, len(key_list), *key_list)
+        head = pack(b"EVALSHA", scripts.FINISH_AND_RESERVE.sha, len(key_list), *key_list)
         # pack() writes the argument count first: replace it with the full count
         self._head = b"*%d\r\n" % argc + head.split(b"\r\n", 1)[1]
         self._tail = b"".join(pack(j)[4:] for j in queue_json)  # each "$n\r\n<json>\r\n"
@@ -341,5 +333,5 @@ class Reserver:
         try:
             return self.store.lane.call(packed)[0]
         except redis.exceptions.NoScriptError:
-            self.store.redis.script_load(self.store._reserve.script)
+            self.store.redis.script_load(scripts.FINISH_AND_RESERVE.source)
             return self.store.lane.call(packed)[0]

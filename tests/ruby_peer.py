@@ -15,7 +15,7 @@ import pytest
 PEER = Path(__file__).parent / "ruby" / "peer.rb"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def ruby_args() -> list[str] | None:
     """The ruby command line that loads Resque, or None."""
     if shutil.which("ruby") is None:
@@ -37,7 +37,7 @@ def skip_reason() -> str:
 needs_ruby = pytest.mark.skipif(ruby_args() is None, reason=skip_reason())
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def has_activejob() -> bool:
     args = ruby_args()
     if args is None:
