@@ -248,6 +248,12 @@ class Resque:
         """Every registered worker (Ruby, Python or node-resque)."""
         return list_workers(self)
 
+    def worker(self, worker_id: str) -> WorkerInfo | None:
+        """One registered worker, or None."""
+        if not self.store.worker_exists(worker_id):
+            return None
+        return list_workers(self, [worker_id])[0]
+
     def working(self) -> list[WorkerInfo]:
         """The workers that hold a job now."""
         return [w for w in self.workers() if w.state == "working"]

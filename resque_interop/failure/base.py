@@ -143,6 +143,14 @@ class FailureRecord:
         return str(value) if value else None
 
     @property
+    def fingerprint(self) -> str:
+        """A short hash of the raw entry: lets a UI check that the entry it shows is
+        still the one at that index before acting on it (indexes shift)."""
+        import hashlib
+
+        return hashlib.sha1(self.raw).hexdigest()[:16]
+
+    @property
     def text(self) -> str:
         """The raw entry as text (for entries that do not decode)."""
         return raw_text(self.raw)
@@ -164,6 +172,7 @@ class FailureRecord:
             "failure_id": self.failure_id,
             "problem": self.problem,
             "raw": None if self.data is not None else self.text,
+            "fingerprint": self.fingerprint,
         }
 
 

@@ -1,0 +1,14 @@
+"""A WSGI app from the environment: ``gunicorn resque_interop.web.wsgi:app``.
+
+REDIS_URL, RESQUE_NAMESPACE, FAILURE_BACKEND; RESQUE_WEB_USER and
+RESQUE_WEB_PASSWORD turn on basic auth."""
+
+from __future__ import annotations
+
+import os
+
+from ..client import Resque
+from .app import create_app
+
+_user, _password = os.environ.get("RESQUE_WEB_USER"), os.environ.get("RESQUE_WEB_PASSWORD")
+app = create_app(Resque(), auth=(_user, _password) if _user and _password else None)

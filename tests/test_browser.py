@@ -1,0 +1,104 @@
+"""End to end in headless Chromium (Debian's, driven by Playwright): retry from the
+failed page, watch a Python worker on the overview, and no hostile text runs."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from resque_interop import Registry, Resque
+from resque_interop.failure import FailureInfo
+from resque_interop.web.app import create_app
+
+from .workers import WorkerProcess, wait_for
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed (pip install playwright)")
+pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="no /usr/bin/chromium (apt-get install chromium)")
+
+
+@pytest.fixture
+def server(r: Resque) -> Iterator[str]:
+    from werkzeug.serving import make_server
+
+    httpd = make_server("127.0.0.1", 0, create_app(r, poll_seconds=0.5), threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        yield b
+        b.close()
+
+
+def test_retry_from_the_failed_page(r: Resque, server: str, browser: object) -> None:
+    r.save_failure(FailureInfo({"class": "Archive", "args": [44, "masterbrew"]}, "RuntimeError", "boom",
+                               ["x.py:1:in 'y'"], "h:1:file_serve", "file_serve"))
+    page = browser.new_page()  # type: ignore[attr-defined]
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{server}/failed")
+    assert page.locator("li.failure").count() == 1
+    page.locator("button.retry").first.click()
+    page.wait_for_load_state()
+    wait_for(lambda: r.size("file_serve") == 1, what="job back on its queue")
+    assert r.peek("file_serve") == {"class": "Archive", "args": [44, "masterbrew"]}
+    assert page.locator(".retried").count() == 1
+    # a destructive action asks first; dismissing it changes nothing
+    page.once("dialog", lambda d: d.dismiss())
+    page.get_by_role("button", name="Clear failed jobs").click()
+    assert r.failure.count() == 1
+    page.once("dialog", lambda d: d.accept())
+    page.get_by_role("button", name="Clear failed jobs").click()
+    wait_for(lambda: r.failure.count() == 0, what="cleared")
+    assert errors == []
+
+
+def test_overview_with_a_python_worker_working(redis_url: str, raw_redis: redis.Redis, r: Resque, server: str,
+                                               browser: object) -> None:
+    client = Resque(redis_url, registry=Registry())
+    client.enqueue_ruby("Archive", 1, queue="file_serve")
+    with WorkerProcess(redis_url, "high,file_serve", "-i", "0.05") as worker:
+        worker_id = worker.worker_id()
+        page = browser.new_page()  # type: ignore[attr-defined]
+        page.goto(server + "/")
+        assert "0 of the workers are working" in page.inner_text("main")
+        client.enqueue_ruby("Blocking", "go", queue="high")
+        # the live page refreshes by itself
+        playwright_api.expect(page.locator("main")).to_contain_text("1 of the workers are working", timeout=10000)
+        assert "Blocking" in page.inner_text("main") and worker_id.split(":")[1] in page.inner_text("main")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
+        raw_redis.rpush("go", 1)
+        worker.stop()
+    assert (ARTIFACTS / "overview.png").stat().st_size > 1000
+
+
+def test_hostile_text_never_runs_in_the_browser(r: Resque, raw_redis: redis.Redis, server: str, browser: object) -> None:
+    evil = ["<script>alert(1)</script>", '"><img src=x onerror=alert(2)>', "javascript:alert(3)"]
+    for text in evil:
+        r.enqueue_ruby(text, *evil, queue=text)
+        r.save_failure(FailureInfo({"class": text, "args": evil}, text, text, evil, text, text))
+    page = browser.new_page()  # type: ignore[attr-defined]
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    for path in ("/", "/queues", "/failed", "/workers", "/queues/%3Cscript%3Ealert(1)%3C%2Fscript%3E"):
+        page.goto(server + path)
+        page.wait_for_timeout(300)
+        assert page.locator("img[src='x']").count() == 0
+    assert dialogs == []
+    assert "<script>alert(1)</script>" in page.inner_text("main")  # shown as text

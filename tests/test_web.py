@@ -1,0 +1,242 @@
+"""The dashboard: every route and action, safety, and Ruby-written data."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+import redis
+from flask import Flask
+from flask.testing import FlaskClient
+
+from resque_interop import Registry, Resque
+from resque_interop.failure import FailureInfo
+from resque_interop.web.app import create_app, mount
+
+from .keyspace import load, step
+
+XSS = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "javascript:alert(1)"]
+
+
+def load_keyspace(raw_redis: redis.Redis, keyspace: dict[str, Any]) -> None:
+    for key, entry in keyspace.items():
+        value = entry["value"]
+        if entry["type"] == "string":
+            raw_redis.set(key, value)
+        elif entry["type"] == "list":
+            raw_redis.rpush(key, *value)
+        elif entry["type"] == "set":
+            raw_redis.sadd(key, *value)
+        elif entry["type"] == "hash":
+            raw_redis.hset(key, mapping=value)
+
+
+@pytest.fixture
+def web(r: Resque) -> FlaskClient:
+    app = create_app(r)
+    app.testing = True
+    return app.test_client()
+
+
+def csrf(client: FlaskClient, url: str = "/failed") -> str:
+    page = client.get(url).get_data(as_text=True)
+    found = re.search(r'<meta name="csrf-token" content="([^"]+)"', page)
+    assert found, page
+    return found.group(1)
+
+
+def post(client: FlaskClient, url: str, **form: str) -> Any:
+    return client.post(url, data={"csrf_token": csrf(client), **form})
+
+
+def test_pages_show_what_ruby_wrote(r: Resque, raw_redis: redis.Redis, web: FlaskClient) -> None:
+    rec = load("worker_lifecycle.json")
+    load_keyspace(raw_redis, step(rec, "working a job (snapshot while the job blocks on BLPOP go)")["keyspace"])
+    raw_redis.rpush("resque:failed", *step(rec, "job failed")["keyspace"]["resque:failed"]["value"])
+    home = web.get("/").get_data(as_text=True)
+    assert "1 of the workers are working" in home and "Blocking" in home and "high" in home
+    working = web.get("/working").get_data(as_text=True)
+    assert "vm:1160" in working and "&#34;go&#34;" in working
+    workers = web.get("/workers").get_data(as_text=True)
+    assert "<h2>vm" in workers and "working" in workers
+    detail = web.get("/workers/vm:1160:high,low").get_data(as_text=True)
+    assert "2026-11-28 23:41:38 +0000" in detail and "2026-11-28T23:41:38+00:00" in detail
+    failed = web.get("/failed").get_data(as_text=True)
+    assert "ArgumentError" in failed and "boom &lt;b&gt;" in failed and "record.rb:54" in failed
+    api = web.get("/api/workers").get_json()
+    assert api[0]["id"] == "vm:1160:high,low" and api[0]["state"] == "working"
+    assert web.get("/api/failed").get_json()["failures"][0]["exception"] == "ArgumentError"
+
+
+def test_node_resque_workers_show_too(r: Resque, raw_redis: redis.Redis, web: FlaskClient) -> None:
+    from .keyspace import NODE_FIXTURES
+
+    data = json.loads((NODE_FIXTURES / "node_resque.json").read_text())
+    working = next(s for s in data["steps"] if s["step"].startswith("working"))
+    load_keyspace(raw_redis, working["keyspace"])
+    failed = next(s for s in data["steps"] if s["step"] == "job failed")["keyspace"]["resque:failed"]
+    raw_redis.rpush("resque:failed", *failed["value"])
+    assert "vm:28988" in web.get("/workers").get_data(as_text=True)
+    assert "Archive" in web.get("/working").get_data(as_text=True)
+    page = web.get("/failed").get_data(as_text=True)
+    assert "Failing" in page and "boom" in page
+
+
+def test_queue_pages_and_actions(r: Resque, web: FlaskClient) -> None:
+    for i in range(25):
+        r.enqueue_ruby("Archive", i, queue="file_serve")
+    assert "file_serve" in web.get("/queues").get_data(as_text=True)
+    page = web.get("/queues/file_serve").get_data(as_text=True)
+    assert "Showing 1 to 20 of 25" in page and "more" in page
+    assert "Showing 21 to 25" in web.get("/queues/file_serve?start=20").get_data(as_text=True)
+    assert web.get("/api/queues/file_serve?start=24").get_json()["jobs"] == [{"payload": {"class": "Archive", "args": [24]}}]
+    assert post(web, "/queues/file_serve/clear").status_code == 302
+    assert r.size("file_serve") == 0 and "file_serve" in r.queues()
+    assert post(web, "/queues/file_serve/remove").status_code == 302
+    assert r.queues() == []
+
+
+def fail(r: Resque, cls: str, arg: Any, queue: str = "low", error: str = "boom") -> None:
+    r.save_failure(FailureInfo({"class": cls, "args": [arg]}, "RuntimeError", error, ["x.py:1:in 'y'"], "h:1:low", queue))
+
+
+def fingerprint(r: Resque, index: int, list_name: str | None = None) -> str:
+    return r.failure.all(index, 1, list_name)[0].fingerprint
+
+
+def test_failed_actions(r: Resque, raw_redis: redis.Redis, web: FlaskClient) -> None:
+    for i in range(3):
+        fail(r, "A", i)
+    assert post(web, "/failed/failed/requeue/1", fingerprint=fingerprint(r, 1)).status_code == 302
+    assert r.peek("low") == {"class": "A", "args": [1]}
+    assert r.failure.all(1, 1)[0].retried_at
+    assert post(web, "/failed/failed/remove/0", fingerprint=fingerprint(r, 0)).status_code == 302
+    assert [x.args for x in r.failure.all(0, 5)] == [[1], [2]]
+    # a stale fingerprint (the entry moved) is refused
+    assert post(web, "/failed/failed/remove/0", fingerprint="0" * 16).status_code == 409
+    assert post(web, "/failed-actions/clear-retried").status_code == 302
+    assert [x.args for x in r.failure.all(0, 5)] == [[2]]
+    assert post(web, "/failed-actions/requeue-all").status_code == 302
+    assert r.size("low") == 2
+    assert post(web, "/failed-actions/clear").status_code == 302
+    assert r.failure.count() == 0
+
+
+def test_failed_pages_for_multi_queue(redis_url: str, raw_redis: redis.Redis) -> None:
+    r = Resque(redis_url, registry=Registry(), failure_backend="redis_multi_queue")
+    web = create_app(r).test_client()
+    fail(r, "A", 1, "low")
+    fail(r, "B", 2, "high")
+    lists = web.get("/failed").get_data(as_text=True)
+    assert "low_failed" in lists and "high_failed" in lists
+    assert "B" in web.get("/failed/high_failed").get_data(as_text=True)
+    assert post(web, "/failed/low_failed/requeue/0", fingerprint=fingerprint(r, 0, "low_failed")).status_code == 302
+    assert r.peek("low") == {"class": "A", "args": [1]}
+    assert post(web, "/failed-actions/high_failed/requeue-all").status_code == 302
+    assert r.peek("high") == {"class": "B", "args": [2]}
+    assert post(web, "/failed-actions/high_failed/clear").status_code == 302
+    assert r.failure.count("high_failed") == 0
+
+
+def test_bad_failure_entries_are_shown_and_removable(r: Resque, raw_redis: redis.Redis, web: FlaskClient) -> None:
+    raw_redis.rpush("resque:failed", b"not json <script>", b'{"payload":"x"}')
+    page = web.get("/failed").get_data(as_text=True)
+    assert "not JSON" in page and "not json &lt;script&gt;" in page
+    assert post(web, "/failed/failed/remove/0", fingerprint=fingerprint(r, 0)).status_code == 302
+    assert r.failure.count() == 1
+
+
+def test_stats_pages(r: Resque, web: FlaskClient) -> None:
+    r.enqueue_ruby("Archive", 1, queue="q")
+    assert "pending" in web.get("/stats").get_data(as_text=True)
+    assert "redis_version" in web.get("/stats/redis").get_data(as_text=True)
+    assert "queue:q" in web.get("/stats/keys").get_data(as_text=True)
+    assert {"key": "queue:q", "type": "list", "size": 1} in web.get("/api/stats/keys").get_json()
+    assert web.get("/api/info").get_json()["pending"] == 1
+    assert web.get("/api/queues").get_json() == [{"name": "q", "size": 1}]
+
+
+def test_live_pages_poll_and_partials_are_fragments(web: FlaskClient) -> None:
+    page = web.get("/").get_data(as_text=True)
+    assert 'data-poll="2000"' in page and "app.js" in page
+    fragment = web.get("/", headers={"X-Resque-Partial": "1"}).get_data(as_text=True)
+    assert "<html" not in fragment and "Queues" in fragment
+
+
+def test_state_changes_need_post_and_csrf(r: Resque, web: FlaskClient) -> None:
+    fail(r, "A", 1)
+    assert web.get("/failed-actions/clear").status_code == 405
+    assert web.post("/failed-actions/clear").status_code == 403
+    assert web.post("/failed-actions/clear", data={"csrf_token": "forged"}).status_code == 403
+    assert r.failure.count() == 1
+
+
+def test_security_headers(web: FlaskClient) -> None:
+    headers = web.get("/").headers
+    csp = headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+    assert headers["X-Content-Type-Options"] == "nosniff" and headers["X-Frame-Options"] == "DENY"
+
+
+def test_no_inline_script_anywhere(r: Resque, web: FlaskClient) -> None:
+    fail(r, "A", 1)
+    for url in ("/", "/working", "/queues", "/failed", "/workers", "/stats"):
+        page = web.get(url).get_data(as_text=True)
+        assert re.findall(r"<script(?![^>]*\bsrc=)", page) == [], url
+        assert " on" not in re.sub(r"\s+", " ", " ".join(re.findall(r"<[a-z][^>]*>", page))).replace(" one", ""), url
+
+
+def test_hostile_text_is_inert_everywhere(r: Resque, raw_redis: redis.Redis, web: FlaskClient) -> None:
+    for text in XSS:
+        r.enqueue_ruby(text, text, queue=text)
+        fail(r, text, text, queue=text, error=text)
+    hostile_worker = f"{XSS[1]}:1:{XSS[0]}"
+    raw_redis.sadd("resque:workers", hostile_worker)
+    raw_redis.set(f"resque:worker:{hostile_worker}", json.dumps({"queue": XSS[0], "run_at": XSS[2],
+                                                                  "payload": {"class": XSS[0], "args": XSS}}))
+    for url in ["/", "/working", "/queues", "/failed", "/workers", "/stats/keys",
+                "/queues/%3Cscript%3Ealert(1)%3C%2Fscript%3E", "/workers/" + hostile_worker]:
+        response = web.get(url)
+        assert response.status_code == 200, url
+        page = response.get_data(as_text=True)
+        assert "<script>alert" not in page and "<img src=x" not in page, url
+        assert 'href="javascript:' not in page and "href='javascript:" not in page, url
+
+
+def test_basic_auth(r: Resque) -> None:
+    web = create_app(r, auth=("admin", "s3cret")).test_client()
+    assert web.get("/").status_code == 401
+    import base64
+
+    good = base64.b64encode(b"admin:s3cret").decode()
+    bad = base64.b64encode(b"admin:nope").decode()
+    assert web.get("/", headers={"Authorization": f"Basic {bad}"}).status_code == 401
+    assert web.get("/", headers={"Authorization": f"Basic {good}"}).status_code == 200
+
+
+def test_blueprint_mounts_under_a_prefix(r: Resque) -> None:
+    app = Flask("host")
+
+    @app.get("/")
+    def home() -> str:
+        return "host app"
+
+    mount(app, r, url_prefix="/ops/resque")
+    web = app.test_client()
+    assert web.get("/").get_data(as_text=True) == "host app"
+    page = web.get("/ops/resque/").get_data(as_text=True)
+    assert 'href="/ops/resque/failed"' in page and "/ops/resque/static/app.css" in page
+    assert web.get("/ops/resque/static/app.js").status_code == 200
+
+
+def test_wsgi_app_reads_the_environment(redis_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    monkeypatch.setenv("RESQUE_NAMESPACE", "resque:GitHub")
+    import resque_interop.web.wsgi as wsgi
+
+    wsgi = importlib.reload(wsgi)
+    assert "resque:GitHub" in wsgi.app.test_client().get("/").get_data(as_text=True)
