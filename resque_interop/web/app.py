@@ -12,17 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import (
-    Blueprint,
-    Flask,
-    Response,
-    abort,
-    jsonify,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, Flask, abort, jsonify, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
 
 from ..client import Resque
 from ..failure.base import FailureRecord
