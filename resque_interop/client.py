@@ -142,6 +142,13 @@ class Resque:
             )
         return self.enqueue_to(queue, class_name, *args)
 
+    def enqueue_activejob(self, job_class: str, *args: Any, queue: str | None = None, **options: Any) -> str:
+        """Enqueue for Rails' ActiveJob (see :func:`resque_interop.activejob.enqueue_activejob`);
+        returns the job_id."""
+        from .activejob import enqueue_activejob
+
+        return enqueue_activejob(self, job_class, *args, queue=queue, **options)
+
     def enqueue_many(self, jobs: Iterable[tuple[Any, ...]], batch: int = 1000) -> int:
         """Bulk enqueue ``(queue, job, args)`` tuples (or ``(job, args)`` for registered
         jobs), pipelined ``batch`` at a time. Enqueue hooks are not run."""

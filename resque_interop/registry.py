@@ -35,6 +35,8 @@ class Registry:
     """Ruby class name -> Python job. Thread-safe; one per application or shared."""
 
     def __init__(self) -> None:
+        #: Turns an ActiveJob GlobalID into a record: ``callable(GlobalID) -> object``.
+        self.globalid_resolver: Callable[[Any], Any] | None = None
         self._by_name: dict[str, JobSpec] = {}
         self._by_target: dict[int, JobSpec] = {}
         self._lock = threading.Lock()

@@ -37,6 +37,9 @@ end
 
 if ENV['WITH_ACTIVEJOB']
   require 'active_job'
+  # Resque 3.0 ships its own adapter file for Rails >= 7.2, which shadows Rails 6.1's
+  # on the load path and subclasses AbstractAdapter (new in 7.2); give 6.1 one.
+  module ActiveJob; module QueueAdapters; AbstractAdapter = Class.new unless const_defined?(:AbstractAdapter); end; end
   ActiveJob::Base.queue_adapter = :resque
   ActiveJob::Base.logger = Logger.new(nil)
   class ArchiveJob < ActiveJob::Base

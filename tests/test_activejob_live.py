@@ -1,0 +1,50 @@
+"""ActiveJob with real Rails (Debian's ruby-activejob) and Ruby Resque, both ways."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timezone
+from decimal import Decimal
+
+import pytest
+import redis
+
+from resque_interop import Registry, Resque
+from resque_interop.activejob import Symbol
+from resque_interop.worker import Worker
+
+from .ruby_peer import has_activejob, needs_ruby, ruby, ruby_worker
+
+pytestmark = [needs_ruby, pytest.mark.skipif(not has_activejob(), reason="ruby activejob not installed "
+                                             "(apt-get install ruby-activejob)")]
+
+
+def test_rails_job_runs_in_a_python_worker(r: Resque, raw_redis: redis.Redis) -> None:
+    ruby(r.redis_id, "aj_enqueue", json.dumps("rich"), WITH_ACTIVEJOB="1")
+    seen = []
+    r.registry.register("ArchiveJob", lambda *a, **k: seen.append((a, k)), queue="file_serve")
+    Worker(r, ["file_serve"], fork_per_job=False).work(0)
+    assert r.failure.count() == 0
+    (args, kwargs), = seen
+    assert args[:3] == (44, "masterbrew", {"sym": 1, "str": {"deep": "x"}})
+    assert args[3] == datetime(2026, 11, 28, 12, 0, 0, 500000, tzinfo=timezone.utc)
+    assert args[5] == date(2026, 11, 28) and args[7] == 2**70 and args[8] == Symbol("a_symbol")
+    assert kwargs == {"flag": True}
+
+
+def test_python_job_runs_in_a_ruby_worker(redis_url: str, raw_redis: redis.Redis) -> None:
+    client = Resque(redis_url, registry=Registry())
+    client.enqueue_activejob("ArchiveJob", 44, "masterbrew", {Symbol("sym"): 1, "str": 2},
+                             datetime(2026, 11, 28, 12, tzinfo=timezone.utc), date(2026, 11, 28), Decimal("1.10"),
+                             Symbol("a_symbol"), queue="file_serve", kwargs={"flag": True})
+    proc = ruby_worker(redis_url, "file_serve", "0", WITH_ACTIVEJOB="1")
+    assert proc.wait(60) == 0, proc.stdout.read() if proc.stdout else ""
+    assert client.failure.count() == 0, client.failure.all(0, 1)[0].as_dict()
+    (result,) = [json.loads(x) for x in raw_redis.lrange("contract:results", 0, -1)]
+    assert result[0] == 44 and result[1] == "masterbrew"
+    assert result[2] == {"Symbol:sym": 1, "String:str": 2}
+    assert result[3] == "Time:2026-11-28 12:00:00 UTC"
+    assert result[4].startswith("Date:#<Date: 2026-11-28 ")
+    assert result[5] == "0.11e1"  # Rails 6.1 hands BigDecimal over as its string
+    assert result[6] == "Symbol::a_symbol"
+    assert result[7] == {"flag": True}  # arrived as a keyword argument (**kwargs)
