@@ -1,0 +1,45 @@
+"""Writes docs/cli.md from the CLI's own --help texts (tests/test_cli.py checks they agree).
+
+    python scripts/cli_docs.py > docs/cli.md
+"""
+
+from __future__ import annotations
+
+import click
+
+from resque_interop.cli import main
+
+INTRO = """# Command line: `resque-interop`
+
+Every option falls back to the environment variable Ruby Resque reads, so a
+Procfile line `worker: QUEUE=file_serve rake resque:work` becomes
+`worker: QUEUE=file_serve resque-interop work -A myapp.jobs`. `-A/--app`
+(`RESQUE_APP`) names the module that registers your jobs, as the Rakefile's
+`require 'your/app'` does. Errors print one line and exit non-zero.
+
+Signals to `work` (and to each process of `workers -c N`), as Resque:
+QUIT finishes the job then exits; TERM and INT kill the job's child and exit
+(with `TERM_CHILD`, TERM first, KILL after `RESQUE_TERM_TIMEOUT`, waiting
+`RESQUE_PRE_SHUTDOWN_TIMEOUT` before that); USR1 kills the child and goes on;
+USR2 pauses; CONT resumes.
+
+This page is generated from the `--help` texts below (`python scripts/cli_docs.py`).
+"""
+
+
+def render() -> str:
+    out = [INTRO]
+
+    def walk(command: click.Command, path: list[str]) -> None:
+        ctx = click.Context(command, info_name=" ".join(path))
+        out.append(f"\n## `{' '.join(path)}`\n\n```\n{command.get_help(ctx)}\n```\n")
+        if isinstance(command, click.Group):
+            for name in sorted(command.commands):
+                walk(command.commands[name], [*path, name])
+
+    walk(main, ["resque-interop"])
+    return "".join(out)
+
+
+if __name__ == "__main__":
+    print(render(), end="")
