@@ -1,6 +1,8 @@
 // node-resque as a live peer for the contract tests.
 //   node peer.js enqueue <queue> <class> <json-args>
 //   node peer.js work <queue,queue> <jobs-to-run> <timeout-ms>
+//   node peer.js retry <failed-index>
+//   node peer.js failed           (prints the failed list as node-resque reads it)
 // Connection from REDIS_URL (redis://host:port/db), namespace from RESQUE_NAMESPACE.
 "use strict";
 const { Queue, Worker } = require("node-resque");
@@ -54,9 +56,26 @@ async function work(queues, count, timeoutMs) {
   console.log(`worker done ${done}`);
 }
 
+async function retry(index) {
+  const queue = new Queue({ connection }, jobs);
+  await queue.connect();
+  const failed = await queue.failed(Number(index), Number(index));
+  await queue.retryAndRemoveFailed(failed[0]);
+  await queue.end();
+}
+
+async function failed() {
+  const queue = new Queue({ connection }, jobs);
+  await queue.connect();
+  console.log(JSON.stringify(await queue.failed(0, -1)));
+  await queue.end();
+}
+
 (async () => {
   const [cmd, ...rest] = process.argv.slice(2);
-  if (cmd === "enqueue") await enqueue(rest[0], rest[1], rest[2] || "[]");
+  if (cmd === "failed") await failed();
+  else if (cmd === "enqueue") await enqueue(rest[0], rest[1], rest[2] || "[]");
+  else if (cmd === "retry") await retry(rest[0]);
   else if (cmd === "work") await work(rest[0], Number(rest[1]), Number(rest[2] || 10000));
   else throw new Error(`unknown command ${cmd}`);
   await raw.quit();

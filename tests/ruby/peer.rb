@@ -93,6 +93,9 @@ when 'peek'
 when 'requeue'
   index, queue = args
   out(Resque::Failure.requeue(Integer(index), queue))
+when 'pause'
+  Resque.redis.set('pause-all-workers', 'true')
+  out(true)
 when 'prune'
   Resque::Worker.new(*args[0].split(',')).prune_dead_workers
   out(true)
