@@ -100,12 +100,12 @@ when 'prune'
   Resque::Worker.new(*args[0].split(',')).prune_dead_workers
   out(true)
 when 'web'
-  # the real resque-web (Resque::Server) on 127.0.0.1:<port>
+  # the real resque-web (Resque::Server) on WEB_HOST (127.0.0.1):<port>
   require 'resque/server'
   require 'rack'
   require 'webrick'
   handler = defined?(Rack::Handler::WEBrick) ? Rack::Handler::WEBrick : Rackup::Handler::WEBrick
-  handler.run(Resque::Server.new, Host: '127.0.0.1', Port: Integer(args[0]),
+  handler.run(Resque::Server.new, Host: ENV['WEB_HOST'] || '127.0.0.1', Port: Integer(args[0]),
               AccessLog: [], Logger: WEBrick::Log.new(nil, 0))
 when 'aj_enqueue'
   json = JSON.parse(args[0])
