@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import DontPerform
 from .failure.base import FailureInfo
 from .hooks import job_hooks
-from .payloads import job_args, job_class
+from .payloads import PayloadView
 
 if TYPE_CHECKING:
     from .client import Resque
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 ACTIVEJOB_WRAPPER = "ActiveJob::QueueAdapters::ResqueAdapter::JobWrapper"
 
 
-class Job:
+class Job(PayloadView):
     """One job taken from (or bound for) a queue."""
 
     __slots__ = ("client", "queue", "payload", "raw", "worker_id", "_failure_hooks_ran", "_resolved")
@@ -35,16 +35,6 @@ class Job:
         self.worker_id = worker_id
         self._failure_hooks_ran = False
         self._resolved: tuple[Any, Callable[..., Any], list[Any], dict[str, Any]] | None = None
-
-    @property
-    def class_name(self) -> str | None:
-        """The payload's ``class`` (for ActiveJob, the wrapper's name)."""
-        return job_class(self.payload)
-
-    @property
-    def args(self) -> list[Any]:
-        """The payload's ``args`` as stored."""
-        return job_args(self.payload)
 
     @property
     def display_name(self) -> str:

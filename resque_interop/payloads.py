@@ -57,3 +57,20 @@ def job_class(payload: Any) -> str | None:
         value = payload.get("class")
         return value if isinstance(value, str) else None
     return None
+
+
+class PayloadView:
+    """``class_name`` and ``args`` of an object holding a decoded ``payload``."""
+
+    __slots__ = ()
+    payload: Any
+
+    @property
+    def class_name(self) -> str | None:
+        """The payload's ``class``."""
+        return job_class(self.payload)
+
+    @property
+    def args(self) -> list[Any]:
+        """The payload's ``args`` as stored."""
+        return job_args(self.payload)

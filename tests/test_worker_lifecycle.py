@@ -92,16 +92,22 @@ def test_time_formats_in_another_zone(redis_url: str, raw_redis: redis.Redis) ->
         worker.stop()
 
 
+def blocked_worker(worker: WorkerProcess, raw_redis: redis.Redis, client: Resque) -> tuple[str, str]:
+    """Wait for ``worker`` to register and beat, give it a job that never ends;
+    returns (worker id, host:pid)."""
+    worker_id = worker.worker_id()
+    wait_for(lambda: raw_redis.hexists("resque:workers:heartbeat", worker_id), what="heartbeat")
+    client.enqueue_ruby("Blocking", "never", queue="high")
+    wait_for(lambda: raw_redis.get(f"resque:worker:{worker_id}"), what="working")
+    return worker_id, f"{HOST}:{worker.pid}"
+
+
 def test_child_killed_becomes_dirty_exit(redis_url: str, raw_redis: redis.Redis) -> None:
     rec = load("dirty_exit_child_killed.json")
     ruby = ruby_host_pid(rec)
     client = Resque(redis_url, registry=Registry())
     with WorkerProcess(redis_url, "high", "-i", "0.05") as worker:
-        worker_id = worker.worker_id()
-        ours = f"{HOST}:{worker.pid}"
-        wait_for(lambda: raw_redis.hexists("resque:workers:heartbeat", worker_id), what="heartbeat")
-        client.enqueue_ruby("Blocking", "never", queue="high")
-        wait_for(lambda: raw_redis.get(f"resque:worker:{worker_id}"), what="working")
+        worker_id, ours = blocked_worker(worker, raw_redis, client)
         check(raw_redis, rec, "working", ours, ruby)
         (child,) = wait_for(worker.children, what="child")
         import os
@@ -127,11 +133,7 @@ def test_killed_worker_is_pruned_with_a_dirty_exit(redis_url: str, raw_redis: re
     ruby = ruby_host_pid(rec)
     client = Resque(redis_url, registry=Registry())
     with WorkerProcess(redis_url, "high", "-i", "0.05") as worker:
-        worker_id = worker.worker_id()
-        ours = f"{HOST}:{worker.pid}"
-        wait_for(lambda: raw_redis.hexists("resque:workers:heartbeat", worker_id), what="heartbeat")
-        client.enqueue_ruby("Blocking", "never", queue="high")
-        wait_for(lambda: raw_redis.get(f"resque:worker:{worker_id}"), what="working")
+        worker_id, ours = blocked_worker(worker, raw_redis, client)
         check(raw_redis, rec, "start worker and a job", ours, ruby)
         children = worker.children()
         worker.kill()

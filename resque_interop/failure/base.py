@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..codec import raw_text
 from ..errors import DecodeError
-from ..payloads import job_args, job_class
+from ..payloads import PayloadView
 
 if TYPE_CHECKING:
     from ..client import Resque
@@ -67,7 +67,7 @@ class FailureInfo:
 
 
 @dataclass
-class FailureRecord:
+class FailureRecord(PayloadView):
     """A failure as read back: its place, its raw bytes and, when they decode, its fields."""
 
     index: int
@@ -95,14 +95,6 @@ class FailureRecord:
     @property
     def payload(self) -> Any:
         return self.get("payload")
-
-    @property
-    def class_name(self) -> str | None:
-        return job_class(self.payload)
-
-    @property
-    def args(self) -> list[Any]:
-        return job_args(self.payload)
 
     @property
     def queue(self) -> str | None:
