@@ -180,3 +180,17 @@ def test_work_logs_with_verbose(redis_url: str, raw_redis: redis.Redis) -> None:
     assert done.returncode == 0
     assert "got: (Job{file_serve} | Archive | [1])" in done.stderr and "done:" in done.stderr
     time.sleep(0)
+
+
+def test_web_command_uses_resque_webs_options(cli, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    import flask
+
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(flask.Flask, "run", lambda self, **kw: seen.update(kw, app=self))
+    out = cli("web", "-p", "6789", "-N", "resque:GitHub", "--user", "u", "--password", "p")
+    assert seen["host"] == "127.0.0.1" and seen["port"] == 6789
+    assert "namespace resque:GitHub" in out
+    app = seen["app"]
+    assert app.test_client().get("/").status_code == 401  # type: ignore[attr-defined]
+    cli("web", "-o", "0.0.0.0")
+    assert seen["host"] == "0.0.0.0"

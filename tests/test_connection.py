@@ -1,0 +1,92 @@
+"""Connections: unix sockets, Sentinel, and a worker that outlives a Redis restart."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+import redis
+
+from resque_interop import Registry, Resque
+from resque_interop.redis_server import free_port
+
+from .workers import WorkerProcess, wait_for
+
+pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="no redis-server on PATH")
+
+
+def start(*args: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(["redis-server", *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def test_unix_socket() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        sock = str(Path(tmp) / "redis.sock")
+        proc = start("--port", "0", "--unixsocket", sock, "--save", "", "--appendonly", "no", "--dir", tmp)
+        try:
+            wait_for(lambda: Path(sock).exists(), what="socket")
+            client = Resque(f"unix://{sock}?db=2", registry=Registry())
+            wait_for(lambda: _pings(client), what="ping")
+            client.enqueue_ruby("Archive", 1, queue="q")
+            assert client.peek("q") == {"class": "Archive", "args": [1]}
+            assert client.redis_id.startswith("unix://")
+        finally:
+            proc.terminate()
+            proc.wait(10)
+
+
+def _pings(client: Resque) -> bool:
+    try:
+        return bool(client.redis.ping())
+    except redis.ConnectionError:
+        return False
+
+
+def test_sentinel_finds_the_master(redis_url: str) -> None:
+    port = int(redis_url.rsplit(":", 1)[1].split("/")[0])
+    sentinel_port = free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        conf = Path(tmp) / "sentinel.conf"
+        conf.write_text(f"port {sentinel_port}\nbind 127.0.0.1\nsentinel monitor mymaster 127.0.0.1 {port} 1\n")
+        proc = subprocess.Popen(["redis-server", str(conf), "--sentinel"], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        try:
+            client = Resque(f"redis-sentinel://127.0.0.1:{sentinel_port}/mymaster/0", registry=Registry())
+            wait_for(lambda: _pings(client), what="sentinel master")
+            client.enqueue_ruby("Archive", 2, queue="via_sentinel")
+            assert redis.Redis.from_url(redis_url).llen("resque:queue:via_sentinel") == 1
+        finally:
+            proc.terminate()
+            proc.wait(10)
+
+
+def test_worker_survives_a_redis_restart() -> None:
+    port = free_port()
+    tmp = tempfile.mkdtemp()
+    args = ("--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", tmp)
+    url = f"redis://127.0.0.1:{port}/0"
+    server = start(*args)
+    try:
+        client = Resque(url, registry=Registry())
+        wait_for(lambda: _pings(client), what="redis up")
+        with WorkerProcess(url, "file_serve", "-i", "0.2") as worker:
+            worker.worker_id()
+            server.terminate()
+            server.wait(10)
+            time.sleep(1.5)  # the worker is cut off for a while
+            assert worker.proc.poll() is None
+            server = start(*args)
+            wait_for(lambda: _pings(client), what="redis back")
+            client.enqueue_ruby("Archive", "after restart", queue="file_serve")
+            raw = redis.Redis.from_url(url)
+            wait_for(lambda: raw.llen("contract:results") == 1, timeout=40, what="job run after the restart")
+            assert worker.proc.poll() is None
+            worker.stop()
+    finally:
+        server.terminate()
+        server.wait(10)
+        shutil.rmtree(tmp, ignore_errors=True)
