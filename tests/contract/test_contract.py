@@ -81,8 +81,8 @@ def _fail(peer: str, direction: str, url: str, raw: redis.Redis, client: Resque)
         if direction == "python-writes":
             client.enqueue_ruby("Failing", 1, "x", queue="low")
             with WorkerProcess(url, "high,low", "-i", "0") as worker:
-                worker_id = worker.worker_id()
-                assert worker.proc.wait(60) == 0
+                assert worker.proc.wait(60) == 0  # drains and leaves: no time to watch it register
+                worker_id = f"{worker.id_prefix}high,low"
             ours = normalize({"resque:failed": {"type": "list", "ttl": -1, "value": [raw.lindex("resque:failed", 0).decode()]}},
                              {worker_id.rsplit(":", 1)[0]: "<W>"})
             theirs = normalize({"resque:failed": {"type": "list", "ttl": -1, "value": [entry]}}, {"vm:1160": "<W>"})
