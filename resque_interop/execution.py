@@ -57,7 +57,11 @@ class ForkExecutor:
 
     def run(self, job: Job) -> None:
         worker = self.worker
-        worker.run_hook("before_fork", job)
+        try:
+            worker.run_hook("before_fork", job)
+        except Exception as exc:  # a raising hook fails the job, never the worker
+            worker.report_failure(job, exc)
+            return
         read_fd, write_fd = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child never returns from here

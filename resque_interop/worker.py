@@ -97,6 +97,8 @@ class Worker:
         self._queue_json: dict[str, bytes] = {}
         self._first_fork_done = False
         self._reserver: Reserver | None = None
+        self._resolved: list[str] = []
+        self._resolved_at = -1.0
         self.procline_prefix = os.environ.get("RESQUE_PROCLINE_PREFIX", "")
         self.jobs_done = 0
 
@@ -199,10 +201,16 @@ class Worker:
         return self._shutdown
 
     # -- the loop -----------------------------------------------------------
-    def queues(self) -> list[str]:
-        """The queues to check now, in priority order."""
-        known = self.client.store.queue_names() if self.queue_list.dynamic else []
-        return self.queue_list.resolve(known)
+    def queues(self, fresh: bool = False) -> list[str]:
+        """The queues to check now, in priority order. Globs are matched against the
+        known queues at most once a second while busy (Ruby asks on every reserve)."""
+        if not self.queue_list.dynamic:
+            return self.queue_list.patterns
+        now = time.monotonic()
+        if fresh or self._resolved_at + 1.0 < now:
+            self._resolved = self.queue_list.resolve(self.client.store.queue_names())
+            self._resolved_at = now
+        return self._resolved
 
     def _qjson(self, queue: str) -> bytes:
         data = self._queue_json.get(queue)
@@ -240,6 +248,7 @@ class Worker:
         error: BaseException | None = None
         try:
             finish = "0"
+            idle = True
             while not self._shutdown:
                 if self._paused:
                     finish = self._finish(finish)
@@ -247,10 +256,11 @@ class Worker:
                     self.wake.clear()
                     self.wake.wait(max(current, 0.05))
                     continue
-                queues = self.queues()
+                queues = self.queues(fresh=idle)
                 reply = self._reserve(queues, finish)
                 finish = "0"
-                if reply == -1 or not reply:
+                idle = reply == -1 or not reply
+                if idle:
                     self.state_change("idle")
                     if interval == 0:
                         break

@@ -350,3 +350,19 @@ def test_reserve_loads_its_script_on_a_fresh_server(r: Resque, raw_redis: redis.
     r.enqueue("Archive", 1)
     _drain(r, fork=False)
     assert r.stats.get("processed") == 1
+
+
+def test_a_raising_before_fork_hook_fails_the_job_not_the_worker(r: Resque) -> None:
+    from resque_interop import Hooks
+
+    class Broken(Hooks):
+        def before_fork(self, worker: Worker, job: object) -> None:
+            raise RuntimeError("hook broke")
+
+    r.hooks.append(Broken())
+    r.registry.register("Archive", lambda *a: None, queue="file_serve")
+    r.enqueue("Archive", 1)
+    r.enqueue("Archive", 2)
+    _drain(r, fork=True)
+    assert [x.error for x in r.failure.all(0, 5)] == ["hook broke", "hook broke"]
+    assert r.stats.get("processed") == 2
