@@ -66,10 +66,6 @@ class Keys:
     def pause(self) -> str:
         return self._p + "pause-all-workers"
 
-    # node-resque's own liveness key (read only: we never write node's dialect)
-    def node_ping(self, name: str) -> str:
-        return f"{self._p}worker:ping:{name}"
-
     # failures
     @property
     def failed(self) -> str:

@@ -39,10 +39,6 @@ class DataStore:
         """A pipeline on the same connection pool."""
         return self.redis.pipeline(transaction=transaction)
 
-    def with_client(self, client: redis.Redis) -> DataStore:
-        """The same store over another client (a fresh one after fork)."""
-        return DataStore(client, self.keys)
-
     # -- queues -------------------------------------------------------------
     def push(self, queue: str, data: bytes, front: bool = False) -> None:
         """SADD queues + RPUSH (LPUSH when ``front``) in one round trip, as Ruby."""
@@ -114,9 +110,6 @@ class DataStore:
     def queue_names(self) -> list[str]:
         return sorted(_s(n) or "" for n in self.redis.smembers(self.keys.queues))
 
-    def watch_queue(self, queue: str) -> None:
-        self.redis.sadd(self.keys.queues, queue)
-
     def remove_queue(self, queue: str) -> list[int]:
         pipe = self.redis.pipeline(transaction=False)
         pipe.srem(self.keys.queues, queue)
@@ -145,9 +138,6 @@ class DataStore:
     def failed_queue_names(self) -> list[str]:
         return sorted(_s(n) or "" for n in self.redis.smembers(self.keys.failed_queues))
 
-    def add_failed_queue(self, list_name: str) -> None:
-        self.redis.sadd(self.keys.failed_queues, list_name)
-
     def failed_range(self, list_name: str, start: int, count: int) -> list[bytes]:
         return self.list_range(self.keys.failed_list(list_name), start, count)
 
@@ -170,12 +160,6 @@ class DataStore:
     # -- workers ------------------------------------------------------------
     def worker_ids(self) -> list[str]:
         return sorted(_s(n) or "" for n in self.redis.smembers(self.keys.workers))
-
-    def workers_map(self, ids: Sequence[str]) -> dict[str, bytes | None]:
-        if not ids:
-            return {}
-        values = self.redis.mget([self.keys.worker(i) for i in ids])
-        return dict(zip(ids, values))
 
     def worker_payload(self, worker_id: str) -> bytes | None:
         return self.redis.get(self.keys.worker(worker_id))
@@ -202,9 +186,6 @@ class DataStore:
         if pipe is None:
             target.execute()
 
-    def worker_start_time(self, worker_id: str) -> str | None:
-        return _s(self.redis.get(self.keys.worker_started(worker_id)))
-
     def set_worker_payload(self, worker_id: str, data: bytes) -> None:
         self.redis.set(self.keys.worker(worker_id), data)
 
@@ -227,23 +208,12 @@ class DataStore:
         raw = self.redis.hgetall(self.keys.heartbeats)
         return {_s(k) or "": _s(v) or "" for k, v in raw.items()}
 
-    def worker_heartbeat(self, worker_id: str) -> str | None:
-        return _s(self.redis.hget(self.keys.heartbeats, worker_id))
-
     def acquire_prune_lock(self, worker_id: str, expiry: int) -> bool:
         return bool(self.redis.set(self.keys.prune_lock, worker_id, ex=max(1, int(expiry)), nx=True))
 
     def server_time(self) -> float:
         seconds, micros = self.redis.time()
         return seconds + micros / 1e6
-
-    def node_pings(self) -> dict[str, bytes]:
-        """node-resque's ``worker:ping:<name>`` values (read only)."""
-        keys = list(self.redis.scan_iter(match=self.keys.node_ping("*"), count=500))
-        if not keys:
-            return {}
-        values = self.redis.mget(keys)
-        return {self.keys.strip(_s(k) or "")[len("worker:ping:"):]: v for k, v in zip(keys, values) if v}
 
     # -- the worker's hot path ---------------------------------------------
     def reserver(self, worker_id: str, queues: Sequence[str], queue_json: Sequence[bytes]) -> Reserver:
@@ -258,11 +228,6 @@ class DataStore:
         except redis.exceptions.NoScriptError:
             self.redis.script_load(script.source)
             return self.lane.call(packed)[0]
-
-    def wait_for_job(self, client: redis.Redis, queue: str, timeout: float) -> bool:
-        """Block until ``queue`` holds a job, leaving it in place (BLMOVE q q LEFT LEFT)."""
-        key = self.keys.queue(queue)
-        return client.blmove(key, key, timeout, "LEFT", "LEFT") is not None
 
     # -- pause and stats ----------------------------------------------------
     def pause_value(self) -> str | None:
