@@ -47,6 +47,14 @@ def python_only(*args: object) -> None:
     _redis().rpush("contract:results", json.dumps(args))
 
 
+@job("AtExit", queue="file_serve")
+def at_exit(path: str) -> None:
+    """Registers an atexit callback in the job's process (the forked child)."""
+    import atexit
+
+    atexit.register(lambda: open(path, "a").write("ran"))
+
+
 @job("Sleep", queue="high")
 def sleep(seconds: float) -> None:
     import time

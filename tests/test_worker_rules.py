@@ -366,3 +366,26 @@ def test_a_raising_before_fork_hook_fails_the_job_not_the_worker(r: Resque) -> N
     _drain(r, fork=True)
     assert [x.error for x in r.failure.all(0, 5)] == ["hook broke", "hook broke"]
     assert r.stats.get("processed") == 2
+
+
+@pytest.mark.parametrize("run_hooks", [False, True])
+def test_child_skips_atexit_unless_run_at_exit_hooks(redis_url: str, raw_redis: redis.Redis, tmp_path: object,
+                                                     run_hooks: bool) -> None:
+    from pathlib import Path
+
+    marker = Path(str(tmp_path)) / "atexit"
+    Resque(redis_url, registry=Registry()).enqueue_ruby("AtExit", str(marker), queue="file_serve")
+    env = {**os.environ, "QUEUE": "file_serve", "INTERVAL": "0", "REDIS_URL": redis_url,
+           "RESQUE_TEST_REDIS_URL": redis_url, **({"RUN_AT_EXIT_HOOKS": "1"} if run_hooks else {})}
+    done = subprocess.run([sys.executable, "-m", "resque_interop", "work", "-A", "tests.jobs"], env=env,
+                          cwd=os.path.dirname(os.path.dirname(__file__)), timeout=60)
+    assert done.returncode == 0 and raw_redis.get("resque:stat:processed") == b"1"
+    assert marker.exists() is run_hooks
+
+
+def test_enqueue_front_pushes_to_the_head(redis_url: str, raw_redis: redis.Redis) -> None:
+    r = Resque(redis_url, registry=Registry(), enqueue_front=True)
+    r.enqueue_ruby("Archive", 1, queue="q")
+    r.enqueue_ruby("Archive", 2, queue="q")
+    assert raw_redis.lrange("resque:queue:q", 0, -1) == [b'{"class":"Archive","args":[2]}',
+                                                         b'{"class":"Archive","args":[1]}']
