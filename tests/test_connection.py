@@ -13,6 +13,7 @@ import redis
 
 from resque_interop import Registry, Resque
 from resque_interop.redis_server import free_port
+from resque_interop.worker import Worker
 
 from .workers import WorkerProcess, wait_for
 
@@ -90,3 +91,29 @@ def test_worker_survives_a_redis_restart() -> None:
         server.terminate()
         server.wait(10)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="no openssl to make a test certificate")
+def test_tls_with_rediss(tmp_path: Path) -> None:
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    made = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
+                           str(cert), "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                          capture_output=True)
+    assert made.returncode == 0, made.stderr
+    port = free_port()
+    proc = start("--port", "0", "--tls-port", str(port), "--bind", "127.0.0.1", "--tls-cert-file", str(cert),
+                 "--tls-key-file", str(key), "--tls-ca-cert-file", str(cert), "--tls-auth-clients", "no",
+                 "--save", "", "--appendonly", "no", "--dir", str(tmp_path))
+    try:
+        time.sleep(0.3)
+        if proc.poll() is not None:
+            pytest.skip("this redis-server was built without TLS")
+        client = Resque(f"rediss://127.0.0.1:{port}/0?ssl_ca_certs={cert}", registry=Registry())
+        wait_for(lambda: _pings(client), what="TLS ping")
+        client.registry.register("Archive", lambda *a: None, queue="tls_q")
+        client.enqueue("Archive", 1)
+        Worker(client, ["tls_q"], fork_per_job=False).work(0)
+        assert client.stats.get("processed") == 1
+    finally:
+        proc.terminate()
+        proc.wait(10)
