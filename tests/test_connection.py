@@ -47,7 +47,7 @@ def _pings(client: Resque) -> bool:
         return False
 
 
-def test_sentinel_finds_the_master(redis_url: str) -> None:
+def test_sentinel_finds_the_master(redis_url: str, raw_redis: redis.Redis) -> None:
     port = int(redis_url.rsplit(":", 1)[1].split("/")[0])
     sentinel_port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
