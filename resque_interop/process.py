@@ -6,7 +6,6 @@ import logging
 import os
 import signal
 import sys
-import time
 from collections.abc import Callable
 
 log = logging.getLogger("resque_interop.worker")
@@ -88,5 +87,4 @@ def run_pool(count: int, run_one: Callable[[int], None]) -> int:
         worst = max(worst, abs(code))
         if code:
             log.warning("worker process %d exited with %d", pid, code)
-    time.sleep(0)
     return worst

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -179,7 +178,6 @@ def test_work_logs_with_verbose(redis_url: str, raw_redis: redis.Redis) -> None:
                           timeout=60)
     assert done.returncode == 0
     assert "got: (Job{file_serve} | Archive | [1])" in done.stderr and "done:" in done.stderr
-    time.sleep(0)
 
 
 def test_web_command_uses_resque_webs_options(cli, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]

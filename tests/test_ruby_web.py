@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import time
 import urllib.parse
 import urllib.request
 
@@ -78,4 +77,3 @@ def test_both_dashboards_agree(redis_url: str, raw_redis: redis.Redis) -> None:
         ruby_proc.wait(30)
         web.terminate()
         web.wait(10)
-    time.sleep(0)
