@@ -14,7 +14,7 @@ from .errors import (
     ResqueError,
     UnknownJobError,
 )
-from .hooks import Hooks
+from .hooks import Hooks, register_hooks
 from .job import Job
 from .keys import Keys
 from .registry import JobSpec, Registry, default_registry, job
@@ -39,4 +39,5 @@ __all__ = [
     "__version__",
     "default_registry",
     "job",
+    "register_hooks",
 ]

@@ -17,7 +17,7 @@ from .codec import Codec, Dialect
 from .connection import connect, describe
 from .errors import NoClassError, NoQueueError
 from .failure import FailureBackend, FailureInfo, backend_named
-from .hooks import Hooks, job_hooks
+from .hooks import Hooks, default_hooks, job_hooks
 from .job import Job
 from .keys import Keys, namespace_from_env
 from .registry import JobSpec, Registry, default_registry
@@ -46,7 +46,7 @@ class Resque:
         dialect: Dialect = "json",
         failure_backend: str | FailureBackend | None = None,
         stat_store: StatStore | None = None,
-        hooks: Sequence[Hooks] = (),
+        hooks: Sequence[Hooks] | None = None,
         inline: bool = False,
         enqueue_front: bool = False,
         heartbeat_interval: float = DEFAULT_HEARTBEAT_INTERVAL,
@@ -58,7 +58,8 @@ class Resque:
         self.store = DataStore(self.redis, self.keys)
         self.registry = registry if registry is not None else default_registry
         self.codec = Codec(dialect)
-        self.hooks: list[Hooks] = list(hooks)
+        # the default list itself (not a copy), so hooks an app registers later still apply
+        self.hooks: list[Hooks] = default_hooks if hooks is None else list(hooks)
         self.inline = inline
         self.enqueue_front = enqueue_front
         self.heartbeat_interval = heartbeat_interval

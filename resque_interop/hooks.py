@@ -4,6 +4,8 @@ Ruby Resque has two kinds of hooks, and so do we:
 
 * global hooks (``Resque.before_fork = ...``): subclass :class:`Hooks`, override
   what you need and pass an instance to ``Resque(hooks=[...])``;
+  (or ``register_hooks(MyHooks())`` in the module ``-A/--app`` imports: every
+  client built without ``hooks=`` uses those, as Ruby's global hooks);
 * per-job hooks (Resque::Plugin): methods on a registered job *class* whose
   names start with ``before_enqueue``, ``after_enqueue``, ``before_dequeue``,
   ``after_dequeue``, ``before_perform``, ``around_perform``, ``after_perform``
@@ -92,3 +94,14 @@ def job_hooks(target: Any, prefix: str) -> list[Callable[..., Any]]:
         return []
     names = sorted(n for n in dir(target) if n.startswith(prefix) and callable(getattr(target, n)))
     return [getattr(target, n) for n in names]
+
+
+#: Hooks that clients built without ``hooks=`` use (the convenience default,
+#: like the default registry): what ``Resque.before_fork = ...`` is in Ruby.
+default_hooks: list[Hooks] = []
+
+
+def register_hooks(hooks: Hooks) -> Hooks:
+    """Add ``hooks`` to the default hooks; returns it (usable as a class decorator's result)."""
+    default_hooks.append(hooks)
+    return hooks

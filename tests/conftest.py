@@ -45,5 +45,15 @@ def registry() -> Registry:
 
 @pytest.fixture
 def r(raw_redis: redis.Redis, redis_url: str, registry: Registry) -> Resque:
-    """A client on a clean database with its own registry."""
-    return Resque(redis_url, registry=registry)
+    """A client on a clean database with its own registry and hooks."""
+    return Resque(redis_url, registry=registry, hooks=[])
+
+
+@pytest.fixture(autouse=True)
+def _default_hooks_restored() -> Iterator[None]:
+    """Hooks an imported app module registers globally do not leak between tests."""
+    from resque_interop.hooks import default_hooks
+
+    saved = list(default_hooks)
+    yield
+    default_hooks[:] = saved

@@ -8,7 +8,7 @@ import os
 
 import redis
 
-from resque_interop import job
+from resque_interop import Hooks, job, register_hooks
 
 
 def _redis() -> redis.Redis:
@@ -65,3 +65,14 @@ def sleep(seconds: float) -> None:
 @job("Exit", queue="high")
 def exit_hard(code: int) -> None:
     os._exit(code)
+
+
+class RecordAfterPerform(Hooks):
+    """Global hooks registered by the app module, as a Rails app sets Resque.after_fork."""
+
+    def after_perform(self, job_: object) -> None:
+        if os.environ.get("RECORD_HOOKS"):
+            _redis().rpush("contract:hooks", f"after_perform {getattr(job_, 'class_name', '')} {os.getpid()}")
+
+
+register_hooks(RecordAfterPerform())

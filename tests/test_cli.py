@@ -192,3 +192,12 @@ def test_web_command_uses_resque_webs_options(cli, monkeypatch: pytest.MonkeyPat
     assert app.test_client().get("/").status_code == 401  # type: ignore[attr-defined]
     cli("web", "-o", "0.0.0.0")
     assert seen["host"] == "0.0.0.0"
+
+
+def test_hooks_registered_by_the_app_module_run_in_cli_workers(redis_url: str, raw_redis: redis.Redis) -> None:
+    Resque(redis_url, registry=Registry(), hooks=[]).enqueue_ruby("Archive", 1, queue="file_serve")
+    done = subprocess.run([sys.executable, "-m", "resque_interop", "work", "-A", "tests.jobs", "-q", "file_serve"],
+                          env=_env(redis_url, INTERVAL="0", RECORD_HOOKS="1"), cwd=ROOT, timeout=60)
+    assert done.returncode == 0
+    (entry,) = raw_redis.lrange("contract:hooks", 0, -1)
+    assert entry.decode().startswith("after_perform Archive ")
