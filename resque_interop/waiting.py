@@ -22,6 +22,10 @@ from .keys import Keys
 
 log = logging.getLogger("resque_interop.worker")
 
+# One BLMOVE blocks at most this long; its connection reads with a timeout above
+# it (redis-py >= 8 reads with a 5 s timeout by default, shorter than a wait).
+WAIT_CAP = 30.0
+
 
 class BlockingUnsupported(Exception):
     """The server has no BLMOVE."""
@@ -43,7 +47,7 @@ class QueueWaiter:
             found = self._conns.get(queue)
             if found is None:
                 kwargs = dict(self._client.connection_pool.connection_kwargs)
-                kwargs.pop("socket_timeout", None)
+                kwargs["socket_timeout"] = WAIT_CAP + 10.0
                 pool = self._client.connection_pool.__class__(
                     connection_class=self._client.connection_pool.connection_class,
                     max_connections=1,
@@ -54,14 +58,25 @@ class QueueWaiter:
                 self._conns[queue] = found
             return found
 
+    def _drop(self, queue: str) -> None:
+        """Forget a connection after an error: a reconnect would carry a new client id."""
+        with self._lock:
+            found = self._conns.pop(queue, None)
+        if found is not None:
+            found[0].close()
+
     def _block(self, queue: str, timeout: float, ready: threading.Event) -> bool:
         conn, _ = self._conn(queue)
         key = self._keys.queue(queue)
         try:
-            got = conn.blmove(key, key, timeout, "LEFT", "LEFT") is not None
+            got = conn.blmove(key, key, min(timeout, WAIT_CAP), "LEFT", "LEFT") is not None
         except redis.ResponseError as exc:
             if "unknown command" in str(exc).lower():
                 raise BlockingUnsupported(str(exc)) from None
+            self._drop(queue)
+            raise
+        except redis.RedisError:
+            self._drop(queue)
             raise
         if got:
             ready.set()

@@ -12,7 +12,8 @@ from resque_interop import Hooks, job, register_hooks
 
 
 def _redis() -> redis.Redis:
-    return redis.Redis.from_url(os.environ.get("RESQUE_TEST_REDIS_URL") or os.environ["REDIS_URL"])
+    # no read timeout: Blocking's BLPOP waits as long as the test wants (redis-py 8 defaults to 5 s)
+    return redis.Redis.from_url(os.environ.get("RESQUE_TEST_REDIS_URL") or os.environ["REDIS_URL"], socket_timeout=None)
 
 
 class ArgumentError(Exception):

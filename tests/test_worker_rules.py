@@ -389,3 +389,16 @@ def test_enqueue_front_pushes_to_the_head(redis_url: str, raw_redis: redis.Redis
     r.enqueue_ruby("Archive", 2, queue="q")
     assert raw_redis.lrange("resque:queue:q", 0, -1) == [b'{"class":"Archive","args":[2]}',
                                                          b'{"class":"Archive","args":[1]}']
+
+
+def test_a_long_idle_wait_outlasts_redis_pys_read_timeout(redis_url: str, raw_redis: redis.Redis) -> None:
+    # redis-py >= 8 reads with a 5 s timeout by default; an idle worker waits longer than that
+    client = Resque(redis_url, registry=Registry())
+    with WorkerProcess(redis_url, "file_serve", "-i", "60") as worker:
+        worker.worker_id()
+        time.sleep(6.5)
+        client.enqueue_ruby("Archive", "late", queue="file_serve")
+        wait_for(lambda: raw_redis.llen("contract:results") == 1, timeout=5, what="pick-up after a long idle")
+        started = time.monotonic()
+        assert worker.stop() == 0
+        assert time.monotonic() - started < 10
