@@ -54,6 +54,9 @@ class ForkExecutor:
     def __init__(self, worker: Worker) -> None:
         self.worker = worker
         self.child: int | None = None
+        # a kill asked for between fork() and knowing the child's pid is kept, not lost
+        self._forking = False
+        self._kill_requested = False
 
     def run(self, job: Job) -> None:
         worker = self.worker
@@ -63,12 +66,16 @@ class ForkExecutor:
             worker.report_failure(job, exc)
             return
         read_fd, write_fd = os.pipe()
+        self._forking, self._kill_requested = True, False
         pid = os.fork()
         if pid == 0:  # the child never returns from here
             os.close(read_fd)
             self._child(job, write_fd)
         os.close(write_fd)
         self.child = pid
+        self._forking = False
+        if self._kill_requested:
+            self.kill_child()
         procline(f"Forked {pid} at {int(time.time())}")
         try:
             status = self._wait(pid)
@@ -139,6 +146,8 @@ class ForkExecutor:
         wait RESQUE_TERM_TIMEOUT, then KILL."""
         pid = self.child
         if pid is None:
+            if self._forking:
+                self._kill_requested = True
             return
         worker = self.worker
         try:
