@@ -218,7 +218,7 @@ def queues(redis_url: str | None, namespace: str) -> None:
 def peek(queue: str, start: int, count: int, redis_url: str | None, namespace: str) -> None:
     """Show jobs waiting on QUEUE."""
     client = make_client(redis_url, namespace)
-    for raw in client.store.list_range(client.keys.queue(queue), start, count):
+    for raw in client.store.queue_range(queue, start, count):
         click.echo(raw.decode("utf-8", "backslashreplace"))
 
 
@@ -233,7 +233,7 @@ def clear(queue: str, forget: bool, redis_url: str | None, namespace: str) -> No
     if forget:
         client.remove_queue(queue)
     else:
-        client.redis.delete(client.keys.queue(queue))
+        client.clear_queue(queue)
     click.echo(f"cleared {size} jobs from {queue}")
 
 

@@ -203,11 +203,14 @@ class Resque:
 
     def peek(self, queue: str, start: int = 0, count: int = 1) -> Any:
         """One payload when ``count`` is 1 (None past the end), else a list, as Ruby."""
-        key = self.keys.queue(queue)
         if count == 1:
-            data = self.store.list_index(key, start)
+            data = self.store.list_index(self.keys.queue(queue), start)
             return None if data is None else self.codec.decode(data)
-        return [self.codec.decode(d) for d in self.store.list_range(key, start, count)]
+        return [self.codec.decode(d) for d in self.store.queue_range(queue, start, count)]
+
+    def clear_queue(self, queue: str) -> int:
+        """Delete every job waiting on ``queue`` (the queue stays known)."""
+        return self.store.clear_queue(queue)
 
     def queues(self) -> list[str]:
         """Known queue names, sorted."""

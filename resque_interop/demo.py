@@ -50,9 +50,8 @@ def run_demo(echo: Echo, fork_per_job: bool = True) -> int:
     try:
         client = Resque(url, namespace=namespace or "resque", registry=demo_registry())
         keys = client.keys
-        for key in client.store.all_keys():
-            if key.startswith(("queue:file_serve", "failed", "stat:")):
-                client.redis.delete(keys.raw(key))
+        client.store.delete(*[k for k in client.store.all_keys()
+                              if k.startswith(("queue:file_serve", "failed", "stat:"))])
         echo("\nEnqueueing as Rails would (Resque.enqueue(Archive, 44, 'masterbrew')):")
         for args in ((44, "masterbrew"), (45, "radio4"), (46, "bbcthree"), ("oops", "masterbrew")):
             client.enqueue_ruby("Archive", *args)

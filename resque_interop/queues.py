@@ -103,9 +103,5 @@ class QueueList:
                 seen.setdefault(q, None)
         return list(seen)
 
-    def covers_all(self) -> bool:
-        """Whether the list contains ``*`` (Ruby prunes any same-host worker then)."""
-        return "*" in self.patterns
-
     def __repr__(self) -> str:
         return f"QueueList({self.patterns + ['!' + s for s in self.skips]!r})"

@@ -107,6 +107,18 @@ class DataStore:
     def list_index(self, key: str, index: int) -> bytes | None:
         return self.redis.lindex(key, index)
 
+    def queue_range(self, queue: str, start: int, count: int) -> list[bytes]:
+        """Raw jobs ``start`` .. ``start+count-1`` of a queue."""
+        return self.list_range(self.keys.queue(queue), start, count)
+
+    def clear_queue(self, queue: str) -> int:
+        """Delete a queue's jobs, keeping its name in ``queues``."""
+        return int(self.redis.delete(self.keys.queue(queue)))
+
+    def delete(self, *names: str) -> int:
+        """Delete namespaced keys by name."""
+        return int(self.redis.delete(*[self.keys.raw(n) for n in names])) if names else 0
+
     def queue_names(self) -> list[str]:
         return sorted(_s(n) or "" for n in self.redis.smembers(self.keys.queues))
 

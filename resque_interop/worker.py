@@ -196,10 +196,6 @@ class Worker:
         self.wake.set()
         self.run_hook("after_pause")
 
-    @property
-    def shutting_down(self) -> bool:
-        return self._shutdown
-
     # -- the loop -----------------------------------------------------------
     def queues(self, fresh: bool = False) -> list[str]:
         """The queues to check now, in priority order. Globs are matched against the
@@ -313,16 +309,10 @@ class Worker:
             pipe = self.client.store.pipeline()
             if finish == "1":
                 self.client.store.worker_done(self.id, pipe)
-            else:
+            else:  # a stat store of the user's already counted the job in perform_reserved
                 pipe.delete(self.client.keys.worker(self.id))
-                self._count_processed()
             pipe.execute()
         return "0"
-
-    def _count_processed(self) -> None:
-        if not isinstance(self.client.stats, RedisStatStore):
-            self.client.stats.incr("processed")
-            self.client.stats.incr(f"processed:{self.id}")
 
     def perform_reserved(self, queue: str, raw: bytes) -> None:
         """Run a job the reserve script handed over (already in ``worker:<id>``)."""
@@ -343,8 +333,9 @@ class Worker:
         log.info("got: %r", job)
         self.executor.run(job)
         self.jobs_done += 1
-        if not isinstance(self.client.stats, RedisStatStore):
-            self._count_processed()
+        if not isinstance(self.client.stats, RedisStatStore):  # Redis counts in the next reserve
+            self.client.stats.incr("processed")
+            self.client.stats.incr(f"processed:{self.id}")
 
     def _record_working(self, queue: str, payload: Any) -> None:
         self.client.store.set_worker_payload(

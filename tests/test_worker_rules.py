@@ -402,3 +402,35 @@ def test_a_long_idle_wait_outlasts_redis_pys_read_timeout(redis_url: str, raw_re
         started = time.monotonic()
         assert worker.stop() == 0
         assert time.monotonic() - started < 10
+
+
+def test_a_stat_store_of_ones_own_counts_each_job_once(redis_url: str, raw_redis: redis.Redis) -> None:
+    from collections import Counter
+
+    class CountingStore:
+        def __init__(self) -> None:
+            self.counts: Counter[str] = Counter()
+
+        def get(self, name: str) -> int:
+            return self.counts[name]
+
+        def incr(self, name: str, by: int = 1, pipe: object = None) -> None:
+            self.counts[name] += by
+
+        def decr(self, name: str, by: int = 1, pipe: object = None) -> None:
+            self.counts[name] -= by
+
+        def clear(self, name: str, pipe: object = None) -> None:
+            self.counts.pop(name, None)
+
+    store = CountingStore()
+    r = Resque(redis_url, registry=Registry(), hooks=[], stat_store=store)
+    worker = Worker(r, ["file_serve"], fork_per_job=False)
+    # the last job asks the worker to stop, so the loop ends with that job still to finish
+    r.registry.register("Archive", lambda i: worker.shutdown() if i == 2 else None, queue="file_serve")
+    for i in range(3):
+        r.enqueue("Archive", i)
+    worker.work(5)
+    assert store.counts["processed"] == 3
+    assert raw_redis.get("resque:stat:processed") is None
+    assert not raw_redis.keys("resque:worker:*")

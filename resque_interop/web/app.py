@@ -84,7 +84,7 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0) -
     @bp.get("/queues/<path:queue>")
     def queue(queue: str) -> str:
         start = _int("start", 0)
-        raws = client.store.list_range(client.keys.queue(queue), start, PAGE)
+        raws = client.store.queue_range(queue, start, PAGE)
         jobs = []
         for raw in raws:
             try:
@@ -101,7 +101,7 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0) -
 
     @bp.post("/queues/<path:queue>/clear")
     def clear_queue(queue: str) -> Response:
-        client.redis.delete(client.keys.queue(queue))
+        client.clear_queue(queue)
         return redirect(url_for(f"{name}.queue", queue=queue))
 
     @bp.get("/failed")
@@ -201,7 +201,7 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0) -
     @bp.get("/api/queues/<path:queue>")
     def api_queue(queue: str) -> Response:
         start, count = _int("start", 0), min(_int("count", PAGE), 1000)
-        raws = client.store.list_range(client.keys.queue(queue), start, count)
+        raws = client.store.queue_range(queue, start, count)
         jobs = []
         for raw in raws:
             try:
