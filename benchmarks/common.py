@@ -57,7 +57,9 @@ def ruby_cmd() -> list[str] | None:
 
 
 def run_json(argv: list[str], env: dict[str, str], cwd: Path = ROOT) -> dict:
-    done = subprocess.run(pinned(1, argv), capture_output=True, text=True, env={**os.environ, **env}, cwd=cwd)
+    done = subprocess.run(
+        pinned(1, argv), capture_output=True, text=True, env={**os.environ, **env}, cwd=cwd
+    )
     if done.returncode != 0:
         raise RuntimeError(f"{argv[0]} failed: {done.stderr[-2000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -68,19 +70,39 @@ def alternate(rounds: int, systems: dict[str, Callable[[], float]]) -> dict[str,
     names = list(systems)
     results: dict[str, list[float]] = {n: [] for n in names}
     for r in range(rounds):
-        order = names[r % len(names):] + names[: r % len(names)]
+        order = names[r % len(names) :] + names[: r % len(names)]
         for name in order:
             results[name].append(systems[name]())
-            print(f"  round {r + 1}: {name:<28} {results[name][-1]:>12,.0f}", file=sys.stderr)
+            print(f"  round {r + 1}: {name:<32} {results[name][-1]:>12,.2f}", file=sys.stderr)
     return results
 
 
-def report(title: str, unit: str, results: dict[str, list[float]], notes: list[str]) -> None:
-    print(f"\n## {title} ({date.today().isoformat()}, {platform.machine()}, {os.cpu_count()} vCPU, "
-          f"Python {platform.python_version()})\n")
+def report(
+    title: str, unit: str, results: dict[str, list[float]], notes: list[str], digits: int = 0
+) -> None:
+    print(
+        f"\n## {title} ({date.today().isoformat()}, {platform.machine()}, {os.cpu_count()} vCPU, "
+        f"Python {platform.python_version()})\n"
+    )
     print(f"| system | median {unit} | runs |")
     print("|---|---:|---|")
     for name, values in results.items():
-        print(f"| {name} | {statistics.median(values):,.0f} | {', '.join(f'{v:,.0f}' for v in values)} |")
+        runs = ", ".join(f"{v:,.{digits}f}" for v in values)
+        print(f"| {name} | {statistics.median(values):,.{digits}f} | {runs} |")
     for note in notes:
         print(f"\n{note}")
+
+
+def paired_ratios(results: dict[str, list[float]], pairs: list[tuple[str, str]]) -> None:
+    """Print ``a / b`` round by round (runs of one round sit close in time, so
+    the machine's drift between rounds cancels out) and their median."""
+    lines = []
+    for a, b in pairs:
+        if a in results and b in results:
+            ratios = [x / y for x, y in zip(results[a], results[b]) if y]
+            if ratios:
+                shown = ", ".join(f"{r:.2f}" for r in ratios)
+                lines.append(f"| {a} / {b} | {statistics.median(ratios):.2f}x | {shown} |")
+    if lines:
+        print("\n| ratio, same round | median | rounds |\n|---|---:|---|")
+        print("\n".join(lines))

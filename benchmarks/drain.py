@@ -6,8 +6,20 @@ import json
 import sys
 import time
 
-from resque_interop import Registry, Resque
+from resque_interop import Registry, Resque, timefmt
 from resque_interop.worker import Worker
+
+
+def ceiling(client: Resque, queue: str) -> float:
+    """Seconds to drain ``queue`` by calling FINISH_AND_RESERVE in a bare loop."""
+    reserver = client.store.reserver("bench:0:" + queue, [queue], [client.codec.encode(queue)])
+    start = time.perf_counter()
+    finish = "0"
+    while True:
+        reply = reserver.call(finish, timefmt.run_at())
+        if reply == -1 or not reply:
+            return time.perf_counter() - start
+        finish = "1"
 
 
 def main() -> None:
@@ -16,11 +28,17 @@ def main() -> None:
     registry.register("Noop", lambda *a: None, queue=queue)
     client = Resque(url, registry=registry)
     if mode == "latency":
+
         def latency(sent: float) -> None:
             client.redis.rpush("bench:latency", str(time.time() - sent))
 
         registry.register("Latency", latency, queue=queue)
         Worker(client, [queue], fork_per_job=False).work(2.0)
+        return
+    if (
+        mode == "ceiling"
+    ):  # the reserve script alone, no worker: the floor of one round trip per job
+        print(json.dumps({"seconds": ceiling(client, queue), "n": n}))
         return
     worker = Worker(client, [queue], fork_per_job=mode == "fork")
     start = time.perf_counter()

@@ -14,10 +14,21 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 
 from resque_interop import Registry, Resque
 
-from .common import NODE_DIR, PinnedRedis, alternate, have_node, pinned, report, ruby_cmd, run_json
+from .common import (
+    NODE_DIR,
+    PinnedRedis,
+    alternate,
+    have_node,
+    paired_ratios,
+    pinned,
+    report,
+    ruby_cmd,
+    run_json,
+)
 
 HERE = __file__.rsplit("/", 1)[0]
 
@@ -40,7 +51,9 @@ def main() -> None:
 
         def python(mode: str, n: int) -> float:
             fill(n)
-            out = run_json([sys.executable, "-m", "benchmarks.drain", server.url, "bench", str(n), mode], env)
+            out = run_json(
+                [sys.executable, "-m", "benchmarks.drain", server.url, "bench", str(n), mode], env
+            )
             assert raw.llen("resque:queue:bench") == 0
             return n / out["seconds"]
 
@@ -49,33 +62,50 @@ def main() -> None:
             out = run_json(["node", "bench.js", "work", "bench", str(n), "5"], env, cwd=NODE_DIR)
             return n / out["seconds"]
 
-        systems = {
-            "resque_interop, no fork": lambda: python("nofork", opts.jobs),
-            "resque_interop, fork per job": lambda: python("fork", opts.fork_jobs),
+        # paired systems sit next to each other so that one round compares runs close in time
+        systems: dict[str, Callable[[], float]] = {
+            "resque_interop, no fork": lambda: python("nofork", opts.jobs)
         }
         notes = []
+        ruby = ruby_cmd()
+
+        def ruby_run(fork: bool, n: int) -> float:
+            fill(n)
+            out = run_json(
+                [*(ruby or []), f"{HERE}/bench.rb", "work", "bench", str(n), str(fork).lower()], env
+            )
+            return n / out["seconds"]
+
+        if ruby:
+            systems["Ruby Resque 3.0, no fork"] = lambda: ruby_run(False, opts.jobs)
         if have_node():
             systems["node-resque 9.7.1"] = lambda: node(opts.jobs)
         else:
-            notes.append("node-resque: not installed (run ./scripts/test once, or npm ci in tests/node).")
-        ruby = ruby_cmd()
+            notes.append(
+                "node-resque: not installed (run ./scripts/test once, or npm ci in tests/node)."
+            )
         if ruby:
-            def ruby_run(fork: bool, n: int) -> float:
-                fill(n)
-                out = run_json([*ruby, f"{HERE}/bench.rb", "work", "bench", str(n), str(fork).lower()], env)
-                return n / out["seconds"]
-
-            systems["Ruby Resque 3.0, no fork"] = lambda: ruby_run(False, opts.jobs)
             systems["Ruby Resque 3.0, fork per job"] = lambda: ruby_run(True, opts.fork_jobs)
         else:
             notes.append("Ruby Resque: not measured (set RESQUE_SRC to a resque v3.0.0 checkout).")
+        systems["resque_interop, fork per job"] = lambda: python("fork", opts.fork_jobs)
+        systems["reserve script alone (ceiling)"] = lambda: python("ceiling", opts.jobs)
         results = alternate(opts.rounds, systems)
         report("Worker throughput, no-op jobs", "jobs/s", results, notes)
+        paired_ratios(
+            results,
+            [
+                ("resque_interop, no fork", "Ruby Resque 3.0, no fork"),
+                ("resque_interop, no fork", "node-resque 9.7.1"),
+                ("resque_interop, fork per job", "Ruby Resque 3.0, fork per job"),
+            ],
+        )
 
         # pick-up latency of an idle worker: enqueue, then time until the job starts
         raw.flushall()
-        proc = subprocess.Popen(pinned(1, [sys.executable, "-m", "benchmarks.drain", server.url, "lat", "0",
-                                           "latency"]))
+        proc = subprocess.Popen(
+            pinned(1, [sys.executable, "-m", "benchmarks.drain", server.url, "lat", "0", "latency"])
+        )
         try:
             while not raw.scard("resque:workers"):
                 time.sleep(0.05)
@@ -92,7 +122,9 @@ def main() -> None:
         samples = sorted(float(x) * 1000 for x in raw.lrange("bench:latency", 0, -1))
         p50 = statistics.median(samples)
         p99 = samples[int(len(samples) * 0.99) - 1]
-        print(f"\n## Pick-up latency of an idle resque_interop worker ({len(samples)} jobs, enqueue -> job start)\n")
+        print(
+            f"\n## Pick-up latency of an idle resque_interop worker ({len(samples)} jobs, enqueue -> job start)\n"
+        )
         print(f"p50 {p50:.2f} ms, p99 {p99:.2f} ms (a worker blocked in BLMOVE, INTERVAL 2 s)")
 
 

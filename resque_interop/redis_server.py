@@ -13,8 +13,12 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import TypeVar
 
 import redis
+
+
+_Server = TypeVar("_Server", bound="RedisServer")
 
 
 class NoRedisServer(RuntimeError):
@@ -88,8 +92,9 @@ class RedisServer:
         self.process = None
         shutil.rmtree(self.dir, ignore_errors=True)
 
-    def __enter__(self) -> RedisServer:
-        return self.start()
+    def __enter__(self: _Server) -> _Server:
+        self.start()
+        return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
