@@ -284,9 +284,11 @@ def test_signals(redis_url: str, raw_redis: redis.Redis) -> None:
         assert client.size("high") == 1
         worker.send(signal.SIGCONT)
         wait_for(lambda: client.size("high") == 0, what="resumed")
-        # USR1 kills the child and carries on
+        # USR1 kills the child and carries on. The child to signal is Blocking's:
+        # Archive's may still be exiting, and a USR1 with no child is a no-op (as in Ruby)
         client.enqueue_ruby("Blocking", "never", queue="high")
-        (child,) = wait_for(worker.children, what="child")
+        wait_for(lambda: b"Blocking" in (raw_redis.get(f"resque:worker:{worker_id}") or b""), what="Blocking reserved")
+        wait_for(worker.children, what="child")
         worker.send(signal.SIGUSR1)
         wait_for(lambda: client.failure.count() == 1, what="dirty exit")
         assert "SIGKILL" in client.failure.all(0, 1)[0].error
