@@ -113,6 +113,7 @@ class ForkExecutor:
     def _child(self, job: Job, write_fd: int) -> None:
         worker = self.worker
         code = 0
+        finished = False
         try:
             for sig in (signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2, signal.SIGCONT):
                 signal.signal(sig, signal.SIG_DFL)
@@ -123,15 +124,20 @@ class ForkExecutor:
             else:
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
             worker.run_hook("after_fork", job)
-            worker.perform(job)
-            os.write(write_fd, b"1")
+            worker.perform(job)  # reports the job's own failure
+            finished = True
         except BaseException as exc:  # noqa: BLE001 - the child must always reach _exit
             try:
                 worker.report_failure(job, exc)
-                os.write(write_fd, b"1")
+                finished = True
             except BaseException:  # noqa: BLE001
                 code = 1
         finally:
+            if finished:
+                try:
+                    os.write(write_fd, b"1")
+                except OSError:
+                    pass  # the parent is gone (killed): nobody to tell, and the job did run
             try:
                 sys.stdout.flush()
                 sys.stderr.flush()

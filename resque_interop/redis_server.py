@@ -17,7 +17,6 @@ from typing import TypeVar
 
 import redis
 
-
 _Server = TypeVar("_Server", bound="RedisServer")
 
 

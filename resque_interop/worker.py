@@ -245,11 +245,15 @@ class Worker:
         try:
             finish = "0"
             idle = True
-            while not self._shutdown:
+            while True:
+                # clear before looking at the flags: a signal handler sets its flag, then
+                # wakes us, so a signal arriving at any point cuts the next wait short
+                self.wake.clear()
+                if self._shutdown:
+                    break
                 if self._paused:
                     finish = self._finish(finish)
                     procline("Paused")
-                    self.wake.clear()
                     self.wake.wait(max(current, 0.05))
                     continue
                 queues = self.queues(fresh=idle)
@@ -263,7 +267,6 @@ class Worker:
                     paused = reply == -1
                     procline("Paused" if paused else f"Waiting for {','.join(queues)}", self.procline_prefix)
                     current = min(current + backoff, max_i)
-                    self.wake.clear()
                     if paused or not self._waiter.supported:
                         self.wake.wait(current)
                     else:

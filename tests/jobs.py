@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import time
 
 import redis
 
@@ -66,6 +68,16 @@ def sleep(seconds: float) -> None:
 @job("Exit", queue="high")
 def exit_hard(code: int) -> None:
     os._exit(code)
+
+
+@job("KillWorker", queue="high")
+def kill_worker() -> None:
+    """Kills its worker (the forked child's parent), then finishes normally."""
+    parent = os.getppid()
+    os.kill(parent, signal.SIGKILL)
+    while os.getppid() == parent:  # re-parented once the worker is gone
+        time.sleep(0.01)
+    _redis().rpush("contract:results", json.dumps(["KillWorker", os.getpid()]))
 
 
 class RecordAfterPerform(Hooks):

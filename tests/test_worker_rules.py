@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -436,3 +437,45 @@ def test_a_stat_store_of_ones_own_counts_each_job_once(redis_url: str, raw_redis
     assert store.counts["processed"] == 3
     assert raw_redis.get("resque:stat:processed") is None
     assert not raw_redis.keys("resque:worker:*")
+
+
+def test_a_shutdown_just_before_an_idle_wait_is_not_lost(redis_url: str) -> None:
+    # queue_empty runs after the reserve found nothing and before the worker blocks:
+    # a QUIT landing there must cut the wait short, not be wiped by it (interval 60 s)
+    import threading
+
+    from resque_interop import Hooks
+
+    class QuitWhenEmpty(Hooks):
+        def queue_empty(self, worker: Worker) -> None:
+            worker.shutdown()
+
+    client = Resque(redis_url, registry=Registry(), hooks=[QuitWhenEmpty()])
+    client.registry.register("Archive", lambda *a: None, queue="file_serve")
+    client.enqueue("Archive", 1)
+    worker = Worker(client, ["file_serve"], fork_per_job=False)
+    runner = threading.Thread(target=worker.work, args=(60,), daemon=True)
+    runner.start()
+    runner.join(timeout=20)
+    stuck = runner.is_alive()
+    if stuck:
+        worker.shutdown()  # let the thread go before failing
+    assert not stuck, "the worker slept through a shutdown asked for just before its idle wait"
+    assert client.stats.get("processed") == 1
+
+
+def test_a_child_whose_worker_was_killed_does_not_fail_its_finished_job(
+    redis_url: str, raw_redis: redis.Redis
+) -> None:
+    # the child can no longer tell its parent (the pipe is broken): that is no failure
+    # of the job; the job stays in worker:<id> for pruning, as Ruby leaves it
+    client = Resque(redis_url, registry=Registry())
+    with WorkerProcess(redis_url, "high", "-i", "0.05") as worker:
+        worker_id = worker.worker_id()
+        client.enqueue_ruby("KillWorker", queue="high")
+        worker.proc.wait(15)
+        _, child = json.loads(wait_for(lambda: raw_redis.lpop("contract:results"), what="the job finished"))
+        wait_for(lambda: not os.path.exists(f"/proc/{child}"), what="the orphaned child gone")
+    assert worker.proc.returncode == -signal.SIGKILL
+    assert [f.exception for f in client.failure.all(0, 10)] == []
+    assert b"KillWorker" in raw_redis.get(f"resque:worker:{worker_id}")
