@@ -204,7 +204,12 @@ class Worker:
             return self.queue_list.patterns
         now = time.monotonic()
         if fresh or self._resolved_at + 1.0 < now:
-            self._resolved = self.queue_list.resolve(self.client.store.queue_names())
+            try:
+                names = self.client.store.queue_names()
+            except redis.ConnectionError as exc:  # keep the last list; the reserve retries
+                log.error("lost Redis while listing queues (%r)", exc)
+                return self._resolved
+            self._resolved = self.queue_list.resolve(names)
             self._resolved_at = now
         return self._resolved
 
@@ -252,7 +257,10 @@ class Worker:
                 if self._shutdown:
                     break
                 if self._paused:
-                    finish = self._finish(finish)
+                    try:
+                        finish = self._finish(finish)
+                    except redis.ConnectionError as exc:  # kept: the next reserve finishes it
+                        log.error("lost Redis while pausing (%r); will retry", exc)
                     procline("Paused")
                     self.wake.wait(max(current, 0.05))
                     continue

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -66,7 +67,8 @@ def test_sentinel_finds_the_master(redis_url: str, raw_redis: redis.Redis) -> No
             proc.wait(10)
 
 
-def test_worker_survives_a_redis_restart() -> None:
+@pytest.mark.parametrize("queues", ["file_serve", "*"])
+def test_worker_survives_a_redis_restart(queues: str) -> None:
     port = free_port()
     tmp = tempfile.mkdtemp()
     args = ("--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", tmp)
@@ -75,7 +77,7 @@ def test_worker_survives_a_redis_restart() -> None:
     try:
         client = Resque(url, registry=Registry())
         wait_for(lambda: _pings(client), what="redis up")
-        with WorkerProcess(url, "file_serve", "-i", "0.2") as worker:
+        with WorkerProcess(url, queues, "-i", "0.2") as worker:
             worker.worker_id()
             server.terminate()
             server.wait(10)
@@ -150,3 +152,44 @@ def test_tls_with_rediss(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_a_finish_that_meets_a_lost_redis_while_paused_is_kept_for_later() -> None:
+    # a job ends, the worker is paused and Redis is gone: the worker must not die,
+    # and the job's completion must be written once Redis is back
+    port = free_port()
+    tmp = tempfile.mkdtemp()
+    args = ("--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--dir", tmp)
+    url = f"redis://127.0.0.1:{port}/0"
+    servers = [start(*args)]
+    try:
+        client = Resque(url, registry=Registry())
+        wait_for(lambda: _pings(client), what="redis up")
+        worker = Worker(client, ["file_serve"], fork_per_job=False)
+
+        def pause_and_cut() -> None:
+            worker.pause()
+            servers[0].terminate()  # SIGTERM: the append-only file keeps what was written
+            servers[0].wait(10)
+
+        client.registry.register("PauseAndCut", pause_and_cut, queue="file_serve")
+        client.enqueue("PauseAndCut")
+        runner = threading.Thread(target=worker.work, args=(0.1,), daemon=True)
+        runner.start()
+        wait_for(lambda: servers[0].poll() is not None, what="redis cut by the job")
+        time.sleep(0.5)  # several paused rounds without Redis
+        assert runner.is_alive()
+        servers[0] = start(*args)
+        wait_for(lambda: _pings(client), what="redis back")
+        raw = redis.Redis.from_url(url)
+        assert raw.exists(f"resque:worker:{worker.id}")  # the job is still held, not yet finished
+        worker.unpause()
+        wait_for(lambda: raw.get("resque:stat:processed") == b"1", what="the finish written")
+        assert not raw.exists(f"resque:worker:{worker.id}")
+        worker.shutdown()
+        runner.join(10)
+        assert not runner.is_alive()
+    finally:
+        servers[0].terminate()
+        servers[0].wait(10)
+        shutil.rmtree(tmp, ignore_errors=True)
