@@ -349,10 +349,12 @@ class Worker:
             self.client.stats.incr(f"processed:{self.id}")
 
     def _record_working(self, queue: str, payload: Any) -> None:
-        self.client.store.set_worker_payload(
-            self.id,
-            self.client.codec.encode({"queue": queue, "run_at": timefmt.run_at(), "payload": payload}),
-        )
+        """Rewrite ``worker:<id>`` in Ruby's dialect; a lost connection only costs the rewrite."""
+        data = self.client.codec.encode({"queue": queue, "run_at": timefmt.run_at(), "payload": payload})
+        try:
+            self.client.store.set_worker_payload(self.id, data)
+        except redis.ConnectionError as exc:
+            log.error("could not rewrite %s (%r)", self.client.keys.worker(self.id), exc)
 
     def perform(self, job: Job) -> None:
         """Perform ``job`` here and report a failure (what the child does)."""
