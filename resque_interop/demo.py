@@ -62,7 +62,7 @@ def run_demo(echo: Echo, fork_per_job: bool = True) -> int:
         echo(f"\nProcessed: {client.stats.get('processed')}   Failed: {client.failure.count()}")
         for record in client.failure.all(0, 10):
             echo(f"  failed {record.class_name}{record.args}: {record.exception}: {record.error}")
-        echo("\nThe keys a Ruby resque-web reads now:")
+        echo("\nThe keys a Ruby resque-web reads now (type and size, as its stats page lists them):")
         for key in client.all_keys():
             kind, size = client.store.key_info(key)
             echo(f"  {keys.raw(key):<45} {kind:<7} {size}")
