@@ -335,20 +335,35 @@ def failure_options(func: F) -> F:
 @failed.command(name="list")
 @click.option("-s", "--start", type=int, default=0)
 @click.option("-n", "--count", type=int, default=20)
+@click.option("-c", "--class", "class_name", default=None, help="Only failures of this job class.")
 @click.option("--json", "as_json", is_flag=True)
 @failure_options
-def failed_list(start: int, count: int, as_json: bool, list_name: str | None, failure_backend: str,
-                redis_url: str | None, namespace: str) -> None:
-    """List failures."""
+def failed_list(start: int, count: int, class_name: str | None, as_json: bool, list_name: str | None,
+                failure_backend: str, redis_url: str | None, namespace: str) -> None:
+    """List failures (with --class, the START..START+COUNT of that class)."""
     client = failure_client(redis_url, namespace, failure_backend)
     lists = [list_name] if list_name else client.failure.queues()
-    records = [rec for name in lists for rec in client.failure.all(start, count, name)]
+    if class_name:
+        records = [rec for name in lists
+                   for rec in list(client.failure.each(0, None, name, class_name, "asc"))[start:start + count]]
+    else:
+        records = [rec for name in lists for rec in client.failure.all(start, count, name)]
     if as_json:
         click.echo(json.dumps([rec.as_dict() for rec in records], indent=2))
         return
     _table("failed", ["#", "list", "failed_at", "queue", "class", "exception", "error", "retried_at"],
            [[rec.index, rec.list_name, rec.failed_at, rec.queue, rec.class_name, rec.exception,
              rec.error if rec.data is not None else rec.problem, rec.retried_at] for rec in records])
+
+
+@failed.command(name="classes")
+@failure_options
+def failed_classes(list_name: str | None, failure_backend: str, redis_url: str | None, namespace: str) -> None:
+    """How many failures of each job class each list holds."""
+    client = failure_client(redis_url, namespace, failure_backend)
+    lists = [list_name] if list_name else client.failure.queues()
+    _table("failures by class", ["list", "class", "count"],
+           [[name, cls, n] for name in lists for cls, n in client.failure.class_counts(name).items()])
 
 
 @failed.command(name="show")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -107,6 +108,12 @@ def test_failed_commands(cli, redis_url: str, raw_redis: redis.Redis) -> None:  
     for i, queue in enumerate(["low", "high", "low"]):
         r.save_failure(FailureInfo({"class": "A", "args": [i]}, "RuntimeError", f"boom {i}", [], "w", queue))
     assert "boom 1" in cli("failed", "list")
+    r.save_failure(FailureInfo({"class": "B", "args": [3]}, "RuntimeError", "boom B", [], "w", "low"))
+    only_b = json.loads(cli("failed", "list", "--class", "B", "--json"))
+    assert [(f["index"], f["class"]) for f in only_b] == [(3, "B")]
+    assert re.search(r"failed\W+A\W+3\b", cli("failed", "classes"))
+    assert re.search(r"failed\W+B\W+1\b", cli("failed", "classes"))
+    assert "removed 1" in cli("failed", "remove", "3")
     assert json.loads(cli("failed", "show", "1"))["error"] == "boom 1"
     assert "retried A on high" in cli("failed", "retry", "1")
     assert "retried A on elsewhere" in cli("failed", "retry", "0", "--to", "elsewhere")

@@ -240,3 +240,38 @@ def test_wsgi_app_reads_the_environment(redis_url: str, monkeypatch: pytest.Monk
 
     wsgi = importlib.reload(wsgi)
     assert "resque:GitHub" in wsgi.app.test_client().get("/").get_data(as_text=True)
+
+
+def _indexes(page: str) -> list[int]:
+    return [int(i) for i in re.findall(r'class="failure" data-index="(\d+)"', page)]
+
+
+def test_failed_filtered_by_class_and_ordered_as_resque_web(r: Resque, web: FlaskClient) -> None:
+    for i, cls in enumerate(["A", "B", "A", "C", "A"]):
+        fail(r, cls, i)
+    page = web.get("/failed?class=A").get_data(as_text=True)
+    assert "with class" in page and _indexes(page) == [0, 2, 4]  # the real indexes: retry/remove act on them
+    assert _indexes(web.get("/failed?class=A&order=desc").get_data(as_text=True)) == [4, 2, 0]
+    assert _indexes(web.get("/failed?order=desc").get_data(as_text=True)) == [4, 3, 2, 1, 0]
+    everything = web.get("/failed").get_data(as_text=True)
+    assert _indexes(everything) == [0, 1, 2, 3, 4]
+    assert 'class="class-filter" href="/failed/failed?order=asc&amp;class=B"' in everything
+    api = web.get("/api/failed?class=A&start=1").get_json()
+    assert [f["index"] for f in api["failures"]] == [2, 4] and api["total"] == 5
+    # retrying from the filtered page acts on the entry shown
+    assert post(web, "/failed/failed/requeue/2", fingerprint=fingerprint(r, 2)).status_code == 302
+    assert r.peek("low") == {"class": "A", "args": [2]}
+
+
+def test_failed_lists_overview_counts_classes(redis_url: str) -> None:
+    r = Resque(redis_url, registry=Registry(), failure_backend="redis_multi_queue")
+    web = create_app(r).test_client()
+    for i, cls in enumerate(["A", "B", "A"]):
+        fail(r, cls, i, "low")
+    fail(r, "C", 9, "high")
+    assert r.failure.class_counts("low_failed") == {"A": 2, "B": 1}
+    page = web.get("/failed").get_data(as_text=True)
+    assert re.search(r'href="/failed/low_failed\?class=A">A</a></td><td class="n">2<', page)
+    assert re.search(r'href="/failed/low_failed\?class=B">B</a></td><td class="n">1<', page)
+    assert re.search(r'href="/failed/high_failed\?class=C">C</a></td><td class="n">1<', page)
+    assert _indexes(web.get("/failed/low_failed?class=A").get_data(as_text=True)) == [0, 2]

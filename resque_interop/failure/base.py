@@ -211,6 +211,14 @@ class FailureBackend:
             if class_name is None or record.class_name == class_name:
                 yield record
 
+    def class_counts(self, queue: str | None = None) -> dict[str, int]:
+        """How many failures of each job class a list holds, by name ("nil" for none, as Ruby)."""
+        counts: dict[str, int] = {}
+        for record in self.each(0, None, queue, None, "asc"):
+            name = record.class_name or "nil"
+            counts[name] = counts.get(name, 0) + 1
+        return dict(sorted(counts.items()))
+
     def requeue(self, index: int, queue: str | None = None, to_queue: str | None = None) -> FailureRecord:
         """Put entry ``index`` back on its queue (or ``to_queue``), stamping ``retried_at``."""
         raise self._no_reads()

@@ -110,13 +110,21 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0) -
         lists = failure_lists()
         if list_name is None and len(lists) > 1:
             counts = {n: client.failure.count(n) for n in lists}
-            return page("failed_lists.html", counts=counts)
+            classes = {n: client.failure.class_counts(n) for n in lists}
+            return page("failed_lists.html", counts=counts, classes=classes)
         list_name = list_name or (lists[0] if lists else "failed")
         start = _int("start", 0)
+        # as resque-web: ?class= shows every failure of that class; ?order=desc, newest first
+        class_name = request.args.get("class") or None
+        order = "desc" if request.args.get("order") == "desc" else "asc"
         total = client.failure.count(list_name)
-        records = client.failure.all(start, PAGE, list_name) if total else []
+        if class_name:
+            records = list(client.failure.each(0, None, list_name, class_name, order)) if total else []
+        else:
+            records = list(client.failure.each(start, PAGE, list_name, None, order)) if total else []
         return page("failed.html", list_name=list_name, records=records, total=total, start=start,
-                    per_page=PAGE, job_queue=job_queue_name(list_name), multi=len(lists) > 1 or list_name != "failed")
+                    per_page=PAGE, job_queue=job_queue_name(list_name), class_name=class_name,
+                    order=order, multi=len(lists) > 1 or list_name != "failed")
 
     def checked_record(list_name: str, index: int) -> FailureRecord:
         found = client.failure.all(index, 1, list_name)
@@ -218,8 +226,13 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0) -
     def api_failed() -> Response:
         list_name = request.args.get("list") or (failure_lists() or ["failed"])[0]
         start, count = _int("start", 0), min(_int("count", PAGE), 1000)
+        class_name = request.args.get("class") or None
+        if class_name:
+            records = list(client.failure.each(0, None, list_name, class_name, "asc"))[start:start + count]
+        else:
+            records = client.failure.all(start, count, list_name)
         return jsonify({"list": list_name, "lists": failure_lists(), "total": client.failure.count(list_name),
-                        "failures": [r.as_dict() for r in client.failure.all(start, count, list_name)]})
+                        "failures": [r.as_dict() for r in records]})
 
     @bp.get("/api/stats/keys")
     def api_keys() -> Response:
