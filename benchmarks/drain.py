@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 import time
@@ -12,14 +13,17 @@ from resque_interop.worker import Worker
 
 def ceiling(client: Resque, queue: str) -> float:
     """Seconds to drain ``queue`` by calling FINISH_AND_RESERVE in a bare loop."""
-    reserver = client.store.reserver("bench:0:" + queue, [queue], [client.codec.encode(queue)])
+    qjson = client.codec.encode(queue)
+    reserver = client.store.reserver("bench:0:" + queue, [queue], [qjson])
     start = time.perf_counter()
-    finish = "0"
+    finish, held_sha = "0", ""
     while True:
-        reply = reserver.call(finish, timefmt.run_at())
+        run_at = timefmt.run_at()
+        reply = reserver.call(finish, run_at, held_sha)
         if reply == -1 or not reply:
             return time.perf_counter() - start
-        finish = "1"
+        held = b'{"queue":%s,"run_at":"%s","payload":%s}' % (qjson, run_at.encode(), reply[1])
+        finish, held_sha = "1", hashlib.sha1(held).hexdigest()
 
 
 def main() -> None:

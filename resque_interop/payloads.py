@@ -26,6 +26,14 @@ class WorkingOn(msgspec.Struct):
     payload: Any
 
 
+class HeldJob(msgspec.Struct):
+    """``worker:<id>`` read back as stored: the payload kept as its raw bytes."""
+
+    queue: str
+    run_at: str
+    payload: msgspec.Raw
+
+
 class FailureEntry(msgspec.Struct, omit_defaults=True):
     """One entry of a failure list, fields in Ruby's order."""
 

@@ -7,10 +7,18 @@ the value, stripped and downcased, equals ``true``), then pops the first job
 in priority order and records it in ``worker:<id>`` in the same step, so a
 kill -9 at any instant leaves a job either on its queue or in ``worker:<id>``.
 
+It is also safe to call again when a reply was lost (a connection dropped or
+timed out after the script ran): the caller names the ``worker:<id>`` value
+it holds by its SHA1. A value it does not know is a job an earlier call
+reserved and whose reply never arrived: that job is handed over (index 0)
+instead of being finished or overwritten, and nothing is counted twice.
+
 KEYS: worker:<id>, stat:processed, stat:processed:<id>, pause-all-workers, queue:<q1>..queue:<qn>
 ARGV: finish flag ("0" nothing to finish, "1" finish and count, "2" finish only
-(counters kept by a stat store of the user's)), run_at, then the JSON-encoded name of each queue
-Returns: false when nothing was found, -1 when paused, else {index, payload}
+(counters kept by a stat store of the user's)), run_at, SHA1 of the held
+``worker:<id>`` value ("" for none), then the JSON-encoded name of each queue
+Returns: false when nothing was found, -1 when paused, {0, worker:<id> value}
+for a reservation the caller did not hear of, else {index, payload}
 """
 
 import hashlib
@@ -29,7 +37,9 @@ class LuaScript:
 
 
 FINISH_AND_RESERVE = LuaScript("""
-if ARGV[1] ~= '0' then
+local held = redis.call('GET', KEYS[1])
+if held then
+  if ARGV[1] == '0' or redis.sha1hex(held) ~= ARGV[3] then return {0, held} end
   redis.call('DEL', KEYS[1])
   if ARGV[1] == '1' then
     redis.call('INCRBY', KEYS[2], 1)
@@ -45,7 +55,7 @@ for i = 5, #KEYS do
   local job = redis.call('LPOP', KEYS[i])
   if job then
     redis.call('SET', KEYS[1],
-      '{"queue":' .. ARGV[i - 2] .. ',"run_at":"' .. ARGV[2] .. '","payload":' .. job .. '}')
+      '{"queue":' .. ARGV[i - 1] .. ',"run_at":"' .. ARGV[2] .. '","payload":' .. job .. '}')
     return {i - 4, job}
   end
 end

@@ -288,7 +288,8 @@ class DataStore:
 
 class Reserver:
     """FINISH_AND_RESERVE for one worker and queue list, packed once: per job only
-    the finish flag and ``run_at`` change, so a call costs one send and one read."""
+    the finish flag, ``run_at`` and the held value's SHA1 change, so a call costs
+    one send and one read."""
 
     def __init__(self, store: DataStore, worker_id: str, queues: Sequence[str], queue_json: Sequence[bytes]) -> None:
         keys = store.keys
@@ -296,16 +297,17 @@ class Reserver:
         key_list += [keys.queue(q) for q in queues]
         self.store = store
         self.queues = list(queues)
-        argc = 3 + len(key_list) + 2 + len(queue_json)
+        argc = 3 + len(key_list) + 3 + len(queue_json)
         head = pack(b"EVALSHA", scripts.FINISH_AND_RESERVE.sha, len(key_list), *key_list)
         # pack() writes the argument count first: replace it with the full count
         self._head = b"*%d\r\n" % argc + head.split(b"\r\n", 1)[1]
         self._tail = b"".join(pack(j)[4:] for j in queue_json)  # each "$n\r\n<json>\r\n"
 
-    def call(self, finish: str, run_at: str) -> Any:
-        """Finish the previous job (``finish``) and reserve the next."""
-        packed = b"%s$1\r\n%s\r\n$%d\r\n%s\r\n%s" % (
-            self._head, finish.encode(), len(run_at), run_at.encode(), self._tail,
+    def call(self, finish: str, run_at: str, held_sha: str = "") -> Any:
+        """Finish the previous job (``finish``; ``held_sha`` names the ``worker:<id>``
+        value it left there) and reserve the next."""
+        packed = b"%s$1\r\n%s\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n%s" % (
+            self._head, finish.encode(), len(run_at), run_at.encode(), len(held_sha), held_sha.encode(), self._tail,
         )
         try:
             return self.store.lane.call(packed)[0]

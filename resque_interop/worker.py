@@ -11,6 +11,7 @@ unregister and run ``worker_exit``.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -21,6 +22,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+import msgspec
 import redis
 
 from . import timefmt
@@ -28,6 +30,7 @@ from .client import Resque
 from .errors import DecodeError, TermException
 from .execution import ForkExecutor, InlineExecutor
 from .job import Job
+from .payloads import HeldJob
 from .procline import procline, set_title
 from .prune import prune_dead_workers, unregister_worker
 from .queues import QueueList
@@ -97,6 +100,7 @@ class Worker:
         self._queue_json: dict[str, bytes] = {}
         self._first_fork_done = False
         self._reserver: Reserver | None = None
+        self._held: bytes | None = None  # the worker:<id> value this worker left, byte for byte
         self._resolved: list[str] = []
         self._resolved_at = -1.0
         self.procline_prefix = os.environ.get("RESQUE_PROCLINE_PREFIX", "")
@@ -265,8 +269,9 @@ class Worker:
                     self.wake.wait(max(current, 0.05))
                     continue
                 queues = self.queues(fresh=idle)
-                reply = self._reserve(queues, finish)
+                reply, run_at = self._reserve(queues, finish)
                 finish = "0"
+                self._held = None
                 idle = reply == -1 or not reply
                 if idle:
                     self.state_change("idle")
@@ -283,7 +288,14 @@ class Worker:
                     continue
                 current = min_i
                 index, raw = reply
-                self.perform_reserved(queues[int(index) - 1], raw)
+                if int(index) == 0:
+                    queue, raw = self._adopt(raw)
+                else:
+                    queue = queues[int(index) - 1]
+                    self._held = b'{"queue":%s,"run_at":"%s","payload":%s}' % (
+                        self._qjson(queue), run_at.encode(), raw,
+                    )
+                self.perform_reserved(queue, raw)
                 finish = "1" if isinstance(self.client.stats, RedisStatStore) else "2"
             self._finish(finish)
         except BaseException as exc:
@@ -297,17 +309,21 @@ class Worker:
                 log.error("could not unregister %s: %r", self.id, exc)
             self.run_hook("worker_exit")
 
-    def _reserve(self, queues: list[str], finish: str) -> Any:
+    def _reserve(self, queues: list[str], finish: str) -> tuple[Any, str]:
+        """(reply, run_at) of FINISH_AND_RESERVE, retried with back-off while Redis is away.
+        Retrying is safe even when a lost reply hid a reservation (see scripts.py)."""
         reserver = self._reserver
         if reserver is None or reserver.queues != queues:
             reserver = self._reserver = self.client.store.reserver(
                 self.id, queues, [self._qjson(q) for q in queues]
             )
+        held_sha = hashlib.sha1(self._held).hexdigest() if self._held is not None else ""
         delay = 0.5
         while True:
+            run_at = timefmt.run_at()
             try:
-                return reserver.call(finish, timefmt.run_at())
-            except redis.ConnectionError as exc:
+                return reserver.call(finish, run_at, held_sha), run_at
+            except (redis.ConnectionError, redis.TimeoutError) as exc:
                 if self._shutdown:
                     raise
                 log.error("lost Redis (%r); retrying in %.1fs", exc, delay)
@@ -323,7 +339,18 @@ class Worker:
             else:  # a stat store of the user's already counted the job in perform_reserved
                 pipe.delete(self.client.keys.worker(self.id))
             pipe.execute()
+            self._held = None
         return "0"
+
+    def _adopt(self, held: bytes) -> tuple[str, bytes]:
+        """(queue, payload) of a job an earlier reserve took while its reply was lost."""
+        log.warning("a reserve's reply was lost; carrying on with the job it took")
+        self._held = held
+        try:
+            job = msgspec.json.decode(held, type=HeldJob)
+        except msgspec.DecodeError:
+            return "", held  # not Resque's shape: becomes a failure holding the raw text
+        return job.queue, bytes(job.payload)
 
     def perform_reserved(self, queue: str, raw: bytes) -> None:
         """Run a job the reserve script handed over (already in ``worker:<id>``)."""
@@ -351,6 +378,7 @@ class Worker:
     def _record_working(self, queue: str, payload: Any) -> None:
         """Rewrite ``worker:<id>`` in Ruby's dialect; a lost connection only costs the rewrite."""
         data = self.client.codec.encode({"queue": queue, "run_at": timefmt.run_at(), "payload": payload})
+        self._held = data
         try:
             self.client.store.set_worker_payload(self.id, data)
         except redis.ConnectionError as exc:

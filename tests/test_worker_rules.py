@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from typing import Any
 
 import pytest
 import redis
@@ -479,3 +480,77 @@ def test_a_child_whose_worker_was_killed_does_not_fail_its_finished_job(
     assert worker.proc.returncode == -signal.SIGKILL
     assert [f.exception for f in client.failure.all(0, 10)] == []
     assert b"KillWorker" in raw_redis.get(f"resque:worker:{worker_id}")
+
+
+def _held(r: Resque, worker_id: str) -> bytes:
+    value = r.redis.get(f"resque:worker:{worker_id}")
+    assert value is not None
+    return value
+
+
+def _sha(value: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha1(value).hexdigest()
+
+
+def test_the_reserve_script_survives_lost_replies(r: Resque, raw_redis: redis.Redis) -> None:
+    # every call below is made twice, the first reply "lost": nothing is popped,
+    # finished or counted twice, and the reservation a lost reply hid is handed over
+    wid = f"{HOST}:1:file_serve"
+    r.enqueue_ruby("Archive", 1, queue="file_serve")
+    r.enqueue_ruby("Archive", 2, queue="file_serve")
+    reserver = r.store.reserver(wid, ["file_serve"], [b'"file_serve"'])
+    first = reserver.call("0", "2026-11-29T03:00:00Z", "")
+    assert first == [1, b'{"class":"Archive","args":[1]}']
+    held = _held(r, wid)
+    assert reserver.call("0", "2026-11-29T03:00:01Z", "") == [0, held]  # the same job again, not job 2
+    assert r.size("file_serve") == 1
+    second = reserver.call("1", "2026-11-29T03:00:02Z", _sha(held))  # finish job 1, take job 2
+    assert second == [1, b'{"class":"Archive","args":[2]}']
+    held2 = _held(r, wid)
+    assert reserver.call("1", "2026-11-29T03:00:03Z", _sha(held)) == [0, held2]
+    assert raw_redis.get("resque:stat:processed") == b"1"
+    assert reserver.call("1", "2026-11-29T03:00:04Z", _sha(held2)) is None  # finish job 2; empty
+    assert reserver.call("1", "2026-11-29T03:00:05Z", _sha(held2)) is None  # again: not counted twice
+    assert raw_redis.get("resque:stat:processed") == b"2"
+    assert raw_redis.get(f"resque:stat:processed:{wid}") == b"2"
+    assert not raw_redis.exists(f"resque:worker:{wid}")
+
+
+class _LossyReserver:
+    """The real reserver, but every third call loses its reply after Redis ran it."""
+
+    def __init__(self, real: Any, error: type[Exception]) -> None:
+        self.real, self.error, self.queues, self.calls = real, error, real.queues, 0
+
+    def call(self, *args: str) -> Any:
+        self.calls += 1
+        reply = self.real.call(*args)
+        if self.calls % 3 == 0:
+            raise self.error("reply lost")
+        return reply
+
+
+@pytest.mark.parametrize("error", [redis.ConnectionError, redis.TimeoutError])
+def test_a_worker_whose_reserve_replies_get_lost_runs_each_job_once(
+    r: Resque, raw_redis: redis.Redis, error: type[Exception]
+) -> None:
+    ran: list[int] = []
+    r.registry.register("Archive", ran.append, queue="file_serve")
+    r.enqueue_many([("file_serve", "Archive", [i]) for i in range(20)])
+    make = r.store.reserver
+    lossy: list[_LossyReserver] = []
+
+    def reserver(*args: Any) -> _LossyReserver:
+        lossy.append(_LossyReserver(make(*args), error))
+        return lossy[-1]
+
+    r.store.reserver = reserver  # type: ignore[method-assign]
+    worker = Worker(r, ["file_serve"], fork_per_job=False)
+    worker.work(0)
+    assert sum(x.calls for x in lossy) > 20  # replies were lost along the way
+    assert sorted(ran) == list(range(20))  # each job once
+    assert raw_redis.get("resque:stat:processed") == b"20"
+    assert r.failure.count() == 0
+    assert not raw_redis.exists(f"resque:worker:{worker.id}")
