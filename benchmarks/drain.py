@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 import time
@@ -16,14 +15,13 @@ def ceiling(client: Resque, queue: str) -> float:
     qjson = client.codec.encode(queue)
     reserver = client.store.reserver("bench:0:" + queue, [queue], [qjson])
     start = time.perf_counter()
-    finish, held_sha = "0", ""
+    finish, held = "0", None
     while True:
         run_at = timefmt.run_at()
-        reply = reserver.call(finish, run_at, held_sha)
+        reply = reserver.call(finish, run_at, held)
         if reply == -1 or not reply:
             return time.perf_counter() - start
-        held = b'{"queue":%s,"run_at":"%s","payload":%s}' % (qjson, run_at.encode(), reply[1])
-        finish, held_sha = "1", hashlib.sha1(held).hexdigest()
+        finish, held = "1", reserver.held_after(reply, run_at)
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ come from :class:`~resque_interop.keys.Keys`; values are bytes already encoded.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -201,15 +202,6 @@ class DataStore:
     def set_worker_payload(self, worker_id: str, data: bytes) -> None:
         self.redis.set(self.keys.worker(worker_id), data)
 
-    def worker_done(self, worker_id: str, pipe: Pipe = None) -> None:
-        """DEL worker:<id> and count the job processed (Ruby's done_working)."""
-        target = pipe if pipe is not None else self.redis.pipeline(transaction=False)
-        target.delete(self.keys.worker(worker_id))
-        target.incrby(self.keys.stat("processed"), 1)
-        target.incrby(self.keys.stat(f"processed:{worker_id}"), 1)
-        if pipe is None:
-            target.execute()
-
     def heartbeat(self, worker_id: str, value: str) -> None:
         self.redis.hset(self.keys.heartbeats, worker_id, value)
 
@@ -301,16 +293,30 @@ class Reserver:
         head = pack(b"EVALSHA", scripts.FINISH_AND_RESERVE.sha, len(key_list), *key_list)
         # pack() writes the argument count first: replace it with the full count
         self._head = b"*%d\r\n" % argc + head.split(b"\r\n", 1)[1]
+        self._queue_json = list(queue_json)
         self._tail = b"".join(pack(j)[4:] for j in queue_json)  # each "$n\r\n<json>\r\n"
 
-    def call(self, finish: str, run_at: str, held_sha: str = "") -> Any:
-        """Finish the previous job (``finish``; ``held_sha`` names the ``worker:<id>``
-        value it left there) and reserve the next."""
+    def call(self, finish: str, run_at: str, held: bytes | None = None) -> Any:
+        """Finish the previous job (``finish``; ``held`` is the ``worker:<id>`` value it
+        left there) and reserve the next."""
+        held_sha = hashlib.sha1(held).hexdigest().encode() if held is not None else b""
         packed = b"%s$1\r\n%s\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n%s" % (
-            self._head, finish.encode(), len(run_at), run_at.encode(), len(held_sha), held_sha.encode(), self._tail,
+            self._head, finish.encode(), len(run_at), run_at.encode(), len(held_sha), held_sha, self._tail,
         )
         try:
             return self.store.lane.call(packed)[0]
         except redis.exceptions.NoScriptError:
             self.store.redis.script_load(scripts.FINISH_AND_RESERVE.source)
             return self.store.lane.call(packed)[0]
+
+    def held_after(self, reply: Any, run_at: str) -> bytes | None:
+        """The ``worker:<id>`` value a reply of :meth:`call` (sent with ``run_at``) left:
+        the record the script wrote, the one it handed back, or None."""
+        if reply == -1 or not reply:
+            return None
+        index, payload = reply
+        if int(index) == 0:
+            return bytes(payload)
+        return b'{"queue":%s,"run_at":"%s","payload":%s}' % (
+            self._queue_json[int(index) - 1], run_at.encode(), payload,
+        )

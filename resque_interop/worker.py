@@ -11,7 +11,6 @@ unregister and run ``worker_exit``.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import re
@@ -269,9 +268,8 @@ class Worker:
                     self.wake.wait(max(current, 0.05))
                     continue
                 queues = self.queues(fresh=idle)
-                reply, run_at = self._reserve(queues, finish)
+                reply = self._reserve(queues, finish)
                 finish = "0"
-                self._held = None
                 idle = reply == -1 or not reply
                 if idle:
                     self.state_change("idle")
@@ -288,13 +286,7 @@ class Worker:
                     continue
                 current = min_i
                 index, raw = reply
-                if int(index) == 0:
-                    queue, raw = self._adopt(raw)
-                else:
-                    queue = queues[int(index) - 1]
-                    self._held = b'{"queue":%s,"run_at":"%s","payload":%s}' % (
-                        self._qjson(queue), run_at.encode(), raw,
-                    )
+                queue, raw = self._adopt(raw) if int(index) == 0 else (queues[int(index) - 1], raw)
                 self.perform_reserved(queue, raw)
                 finish = "1" if isinstance(self.client.stats, RedisStatStore) else "2"
             self._finish(finish)
@@ -309,20 +301,22 @@ class Worker:
                 log.error("could not unregister %s: %r", self.id, exc)
             self.run_hook("worker_exit")
 
-    def _reserve(self, queues: list[str], finish: str) -> tuple[Any, str]:
-        """(reply, run_at) of FINISH_AND_RESERVE, retried with back-off while Redis is away.
-        Retrying is safe even when a lost reply hid a reservation (see scripts.py)."""
+    def _reserve(self, queues: list[str], finish: str) -> Any:
+        """FINISH_AND_RESERVE, retried with back-off while Redis is away; remembers the
+        ``worker:<id>`` value it left. Retrying is safe even when a lost reply hid a
+        reservation (see scripts.py)."""
         reserver = self._reserver
         if reserver is None or reserver.queues != queues:
             reserver = self._reserver = self.client.store.reserver(
                 self.id, queues, [self._qjson(q) for q in queues]
             )
-        held_sha = hashlib.sha1(self._held).hexdigest() if self._held is not None else ""
         delay = 0.5
         while True:
             run_at = timefmt.run_at()
             try:
-                return reserver.call(finish, run_at, held_sha), run_at
+                reply = reserver.call(finish, run_at, self._held)
+                self._held = reserver.held_after(reply, run_at)
+                return reply
             except (redis.ConnectionError, redis.TimeoutError) as exc:
                 if self._shutdown:
                     raise
@@ -331,21 +325,17 @@ class Worker:
                 delay = min(delay * 2, 30.0)
 
     def _finish(self, finish: str) -> str:
-        """Finish a job whose completion was not yet sent with a reserve."""
+        """Finish a job whose completion was not yet sent with a reserve: the same script
+        over no queues, so a lost reply is as safe here as there."""
         if finish != "0":
-            pipe = self.client.store.pipeline()
-            if finish == "1":
-                self.client.store.worker_done(self.id, pipe)
-            else:  # a stat store of the user's already counted the job in perform_reserved
-                pipe.delete(self.client.keys.worker(self.id))
-            pipe.execute()
-            self._held = None
+            finisher = self.client.store.reserver(self.id, [], [])
+            run_at = timefmt.run_at()
+            self._held = finisher.held_after(finisher.call(finish, run_at, self._held), run_at)
         return "0"
 
     def _adopt(self, held: bytes) -> tuple[str, bytes]:
         """(queue, payload) of a job an earlier reserve took while its reply was lost."""
         log.warning("a reserve's reply was lost; carrying on with the job it took")
-        self._held = held
         try:
             job = msgspec.json.decode(held, type=HeldJob)
         except msgspec.DecodeError:

@@ -29,11 +29,18 @@ def redis_url() -> Iterator[str]:
         yield server.url
 
 
+@pytest.fixture(autouse=True)
+def _clean_database(request: pytest.FixtureRequest) -> None:
+    """Every test that reaches the test Redis starts on a flushed database."""
+    if "redis_url" in request.fixturenames:
+        with redis.Redis.from_url(request.getfixturevalue("redis_url")) as client:
+            client.flushall()
+
+
 @pytest.fixture
 def raw_redis(redis_url: str) -> Iterator[redis.Redis]:
-    """A plain client on a flushed database."""
+    """A plain client on the test database (flushed for each test)."""
     client = redis.Redis.from_url(redis_url)
-    client.flushall()
     yield client
     client.close()
 

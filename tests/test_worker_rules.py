@@ -440,7 +440,7 @@ def test_a_stat_store_of_ones_own_counts_each_job_once(redis_url: str, raw_redis
     assert not raw_redis.keys("resque:worker:*")
 
 
-def test_a_shutdown_just_before_an_idle_wait_is_not_lost(redis_url: str) -> None:
+def test_a_shutdown_just_before_an_idle_wait_is_not_lost(redis_url: str, raw_redis: redis.Redis) -> None:
     # queue_empty runs after the reserve found nothing and before the worker blocks:
     # a QUIT landing there must cut the wait short, not be wiped by it (interval 60 s)
     import threading
@@ -488,12 +488,6 @@ def _held(r: Resque, worker_id: str) -> bytes:
     return value
 
 
-def _sha(value: bytes) -> str:
-    import hashlib
-
-    return hashlib.sha1(value).hexdigest()
-
-
 def test_the_reserve_script_survives_lost_replies(r: Resque, raw_redis: redis.Redis) -> None:
     # every call below is made twice, the first reply "lost": nothing is popped,
     # finished or counted twice, and the reservation a lost reply hid is handed over
@@ -501,18 +495,19 @@ def test_the_reserve_script_survives_lost_replies(r: Resque, raw_redis: redis.Re
     r.enqueue_ruby("Archive", 1, queue="file_serve")
     r.enqueue_ruby("Archive", 2, queue="file_serve")
     reserver = r.store.reserver(wid, ["file_serve"], [b'"file_serve"'])
-    first = reserver.call("0", "2026-11-29T03:00:00Z", "")
+    first = reserver.call("0", "2026-11-29T03:00:00Z", None)
     assert first == [1, b'{"class":"Archive","args":[1]}']
     held = _held(r, wid)
-    assert reserver.call("0", "2026-11-29T03:00:01Z", "") == [0, held]  # the same job again, not job 2
+    assert reserver.held_after(first, "2026-11-29T03:00:00Z") == held  # what the script wrote, byte for byte
+    assert reserver.call("0", "2026-11-29T03:00:01Z", None) == [0, held]  # the same job again, not job 2
     assert r.size("file_serve") == 1
-    second = reserver.call("1", "2026-11-29T03:00:02Z", _sha(held))  # finish job 1, take job 2
+    second = reserver.call("1", "2026-11-29T03:00:02Z", held)  # finish job 1, take job 2
     assert second == [1, b'{"class":"Archive","args":[2]}']
     held2 = _held(r, wid)
-    assert reserver.call("1", "2026-11-29T03:00:03Z", _sha(held)) == [0, held2]
+    assert reserver.call("1", "2026-11-29T03:00:03Z", held) == [0, held2]
     assert raw_redis.get("resque:stat:processed") == b"1"
-    assert reserver.call("1", "2026-11-29T03:00:04Z", _sha(held2)) is None  # finish job 2; empty
-    assert reserver.call("1", "2026-11-29T03:00:05Z", _sha(held2)) is None  # again: not counted twice
+    assert reserver.call("1", "2026-11-29T03:00:04Z", held2) is None  # finish job 2; empty
+    assert reserver.call("1", "2026-11-29T03:00:05Z", held2) is None  # again: not counted twice
     assert raw_redis.get("resque:stat:processed") == b"2"
     assert raw_redis.get(f"resque:stat:processed:{wid}") == b"2"
     assert not raw_redis.exists(f"resque:worker:{wid}")
@@ -530,6 +525,9 @@ class _LossyReserver:
         if self.calls % 3 == 0:
             raise self.error("reply lost")
         return reply
+
+    def held_after(self, reply: Any, run_at: str) -> bytes | None:
+        return self.real.held_after(reply, run_at)
 
 
 @pytest.mark.parametrize("error", [redis.ConnectionError, redis.TimeoutError])
