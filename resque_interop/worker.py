@@ -188,6 +188,11 @@ class Worker:
         elif self.term_child and self._in_job:
             raise TermException("SIGTERM")
 
+    @property
+    def paused(self) -> bool:
+        """True while USR2 (or ``pause()``) holds job processing."""
+        return self._paused
+
     def pause(self) -> None:
         log.info("USR2 received; pausing job processing")
         self.run_hook("before_pause")
