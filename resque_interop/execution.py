@@ -67,13 +67,23 @@ class ForkExecutor:
             return
         read_fd, write_fd = os.pipe()
         self._forking, self._kill_requested = True, False
-        pid = os.fork()
+        # Held across fork: a signal sent to the new child before it set its own
+        # handlers would run the worker's (inherited) ones; held, it waits for them.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, _WORKER_SIGNALS)
+        try:
+            pid = os.fork()
+        except BaseException:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            os.close(read_fd)
+            os.close(write_fd)
+            raise
         if pid == 0:  # the child never returns from here
             os.close(read_fd)
-            self._child(job, write_fd)
+            self._child(job, write_fd, mask)
         os.close(write_fd)
         self.child = pid
         self._forking = False
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         if self._kill_requested:
             self.kill_child()
         procline(f"Forked {pid} at {int(time.time())}")
@@ -110,19 +120,19 @@ class ForkExecutor:
             except InterruptedError:
                 continue
 
-    def _child(self, job: Job, write_fd: int) -> None:
+    def _child(self, job: Job, write_fd: int, mask: set[int | signal.Signals]) -> None:
         worker = self.worker
         code = 0
         finished = False
         try:
-            for sig in (signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2, signal.SIGCONT):
+            for sig in (signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2, signal.SIGCONT, signal.SIGINT):
                 signal.signal(sig, signal.SIG_DFL)
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
             if worker.term_child:
                 signal.signal(signal.SIGTERM, _raise_term)
                 worker._in_job = True
             else:
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # what arrived meanwhile lands now
             worker.run_hook("after_fork", job)
             worker.perform(job)  # reports the job's own failure
             finished = True
@@ -188,6 +198,17 @@ class ForkExecutor:
                 pass
             time.sleep(0.1)
         return False
+
+
+#: The signals the worker handles; the child sets its own before it takes any.
+_WORKER_SIGNALS = {
+    signal.SIGTERM,
+    signal.SIGINT,
+    signal.SIGQUIT,
+    signal.SIGUSR1,
+    signal.SIGUSR2,
+    signal.SIGCONT,
+}
 
 
 def _raise_term(*_: object) -> None:

@@ -18,6 +18,12 @@ def _redis() -> redis.Redis:
     return redis.Redis.from_url(os.environ.get("RESQUE_TEST_REDIS_URL") or os.environ["REDIS_URL"], socket_timeout=None)
 
 
+if os.environ.get("TEST_CHILD_START_DELAY"):
+    # widens the moment between fork() and the child setting its own signal handlers
+    _delay = float(os.environ["TEST_CHILD_START_DELAY"])
+    os.register_at_fork(after_in_child=lambda: time.sleep(_delay))
+
+
 class ArgumentError(Exception):
     """Stands for Ruby's ArgumentError in the recorded Failing job."""
 

@@ -82,7 +82,8 @@ def test_node_worker_shows_in_python_listing(redis_url: str, raw_redis: redis.Re
                             env={"PATH": "/usr/bin:/bin:/usr/local/bin", "REDIS_URL": redis_url},
                             stdout=subprocess.PIPE)
     try:
-        workers = wait_for(client.workers, what="node worker registered")
+        # node-resque adds itself to `workers` before it writes `started`: wait for both
+        workers = wait_for(lambda: [w for w in client.workers() if w.started], what="node worker registered")
         assert workers[0].queues == ["idle_q"] and workers[0].dialect == "node"
         assert workers[0].as_dict()["started_iso"]
     finally:
