@@ -280,7 +280,7 @@ def test_signals(redis_url: str, raw_redis: redis.Redis) -> None:
         worker_id = worker.worker_id()
         # USR2 pauses, CONT resumes
         worker.send(signal.SIGUSR2)
-        time.sleep(0.3)
+        wait_for(lambda: worker.title().endswith("Paused"), what="paused title")
         client.enqueue_ruby("Archive", "while paused", queue="high")
         time.sleep(0.5)
         assert client.size("high") == 1
@@ -343,9 +343,7 @@ def test_procline_is_what_ruby_greps_for(redis_url: str) -> None:
 
     with WorkerProcess(redis_url, "high", "-i", "60", env={"RESQUE_PROCLINE_PREFIX": "app-"}) as worker:
         worker.worker_id()
-        title = wait_for(lambda: b"Waiting" in open(f"/proc/{worker.pid}/cmdline", "rb").read()
-                         and open(f"/proc/{worker.pid}/cmdline", "rb").read(), what="title")
-        text = title.replace(b"\0", b" ").decode().strip()
+        text = wait_for(lambda: "Waiting" in worker.title() and worker.title(), what="title")
         assert text.startswith("app-resque-0.1.0: Waiting for high")
         assert LIVE_WORKER.search(text)
         worker.stop()

@@ -72,6 +72,14 @@ class WorkerProcess:
             return "<running>"
         return (self.proc.stdout.read() if self.proc.stdout else b"").decode("utf-8", "replace")
 
+    def title(self) -> str:
+        """The worker's process title (setproctitle rewrites its argv)."""
+        try:
+            with open(f"/proc/{self.pid}/cmdline", "rb") as fh:
+                return fh.read().replace(b"\0", b" ").decode("utf-8", "replace").strip()
+        except OSError:
+            return ""
+
     def children(self) -> list[int]:
         try:
             with open(f"/proc/{self.pid}/task/{self.pid}/children") as fh:
