@@ -61,51 +61,61 @@ TIME_FORMATS = [
 ]
 
 
-def normalize_text(text: str, names: dict[str, str]) -> str:
+#: The date and clock part of every format above, leaving the zone (``+0530``,
+#: ``+05:30``, ``Z``, ``IST``) in place to be compared.
+ZONED_TIME = re.compile(r"\d{4}([-/])\d\d\1\d\d[ T]\d\d:\d\d:\d\d")
+
+
+def normalize_text(text: str, names: dict[str, str], keep_zones: bool = False) -> str:
     for old, new in sorted(names.items(), key=lambda kv: -len(kv[0])):
         text = text.replace(old, new)
+    if keep_zones:
+        return ZONED_TIME.sub(lambda m: "<T>" if m.group(1) == "-" else "<T/>", text)
     for pattern, token in TIME_FORMATS:
         text = pattern.sub(token, text)
     return text
 
 
-def _normalize_failure(text: str, names: dict[str, str]) -> str:
+def _normalize_failure(text: str, names: dict[str, str], keep_zones: bool = False) -> str:
     """A failure entry: exception names and backtraces are each language's own;
     the rest (field order included) must match."""
     try:
         data = json.loads(text)
     except ValueError:
-        return normalize_text(text, names)
+        return normalize_text(text, names, keep_zones)
     if not isinstance(data, dict) or "exception" not in data:
-        return normalize_text(text, names)
+        return normalize_text(text, names, keep_zones)
     data["exception"] = "<EXCEPTION>" if data["exception"] not in (
         "Resque::DirtyExit", "Resque::PruneDeadWorkerDirtyExit") else data["exception"]
     assert isinstance(data.get("backtrace"), list), text
     assert all(isinstance(line, str) for line in data["backtrace"]), text
     data["backtrace"] = "<BACKTRACE>"
     data["error"] = re.sub(r"pid \d+", "pid <CHILD>", data["error"])
-    return normalize_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), names)
+    return normalize_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), names, keep_zones)
 
 
-def normalize(keyspace: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
-    """Hosts/pids to tokens (``names``: literal -> token), times to their format,
-    TTLs to their sign, failure entries' exception/backtrace to tokens."""
+def normalize(keyspace: dict[str, Any], names: dict[str, str], keep_zones: bool = False) -> dict[str, Any]:
+    """Hosts/pids to tokens (``names``: literal -> token), times to their format
+    (or, with ``keep_zones``, to a token followed by the zone as written), TTLs to
+    their sign, failure entries' exception/backtrace to tokens."""
     out: dict[str, Any] = {}
     for key, entry in keyspace.items():
         nkey = normalize_text(key, names)
         value = entry["value"]
         failed = key.endswith("failed")
         if isinstance(value, str):
-            value = normalize_text(value, names)
+            value = normalize_text(value, names, keep_zones)
         elif isinstance(value, list):
             value = [
-                (_normalize_failure(v, names) if failed else normalize_text(v, names)) if isinstance(v, str) else v
+                (_normalize_failure(v, names, keep_zones) if failed else normalize_text(v, names, keep_zones))
+                if isinstance(v, str)
+                else v
                 for v in value
             ]
             if entry["type"] == "set":
                 value = sorted(value)
         elif isinstance(value, dict):
-            value = {normalize_text(k, names): normalize_text(v, names) for k, v in value.items()}
+            value = {normalize_text(k, names): normalize_text(v, names, keep_zones) for k, v in value.items()}
         ttl = entry["ttl"]
         out[nkey] = {"type": entry["type"], "ttl": "<TTL>" if ttl > 0 else ttl, "value": value}
     return out

@@ -3,7 +3,10 @@ outside of hosts, pids and times (whose formats must match)."""
 
 from __future__ import annotations
 
+import os
 import signal
+import subprocess
+import sys
 
 import pytest
 import redis
@@ -11,7 +14,7 @@ import redis
 from resque_interop import Registry, Resque
 
 from .keyspace import dump, load, normalize, step
-from .workers import HOST, WorkerProcess, wait_for
+from .workers import HOST, ROOT, WorkerProcess, wait_for
 
 
 def ruby_host_pid(fixture: dict) -> str:
@@ -80,16 +83,49 @@ def test_worker_lifecycle(fixture_name: str, args: list[str], namespace: str, re
 
 
 def test_time_formats_in_another_zone(redis_url: str, raw_redis: redis.Redis) -> None:
+    # time_formats_non_utc_tz.json: worker, failure and requeue times written by
+    # processes in TZ=Asia/Kolkata; compared with each zone as written
+    rec = load("time_formats_non_utc_tz.json")
+    ruby = ruby_host_pid(rec)
     client = Resque(redis_url, registry=Registry())
-    with WorkerProcess(redis_url, "low", "-i", "0.05", env={"TZ": "Asia/Kolkata"}) as worker:
+    zone = {"TZ": "Asia/Kolkata"}
+
+    def same(name: str, ours: str) -> None:
+        expected = normalize(step(rec, name)["keyspace"], {ruby: "<W>"}, keep_zones=True)
+        assert normalize(dump(raw_redis), {ours: "<W>"}, keep_zones=True) == expected, name
+
+    def in_zone(*argv: str) -> None:
+        env = {**os.environ, "REDIS_URL": redis_url, "PYTHONPATH": str(ROOT), **zone}
+        subprocess.run([sys.executable, *argv], env=env, check=True, capture_output=True, timeout=60)
+
+    with WorkerProcess(redis_url, "low", "-i", "0.05", env=zone) as worker:
         worker_id = worker.worker_id()
-        beat = wait_for(lambda: raw_redis.hget("resque:workers:heartbeat", worker_id), what="heartbeat")
-        assert raw_redis.get(f"resque:worker:{worker_id}:started").decode().endswith(" +0530")
-        assert beat.decode().endswith("+05:30")
+        ours = f"{HOST}:{worker.pid}"
+        wait_for(lambda: raw_redis.hexists("resque:workers:heartbeat", worker_id), what="heartbeat")
+        same("worker started and heartbeat", ours)
+        client.enqueue_ruby("Blocking", "go", queue="low")
+        wait_for(lambda: raw_redis.exists(f"resque:worker:{worker_id}"), what="working")
+        same("working (run_at)", ours)
+        raw_redis.rpush("go", 1)
         client.enqueue_ruby("Failing", queue="low")
         wait_for(lambda: raw_redis.llen("resque:failed"), what="failure")
-        assert client.failure.all(0, 1)[0].failed_at.endswith(" IST")
-        worker.stop()
+        assert worker.stop() == 0
+    same("failed (failed_at)", ours)
+    in_zone("-m", "resque_interop", "failed", "retry", "0")
+    same("requeue (retried_at), Redis backend", ours)
+    in_zone("-c", MULTI_QUEUE_FAIL_AND_REQUEUE)
+    same("multi-queue fail and requeue", ours)
+
+
+# Ruby's step: RedisMultiQueue, Job#fail(RuntimeError "boom") by no worker, requeue(0, "low_failed")
+MULTI_QUEUE_FAIL_AND_REQUEUE = """
+import os
+from resque_interop import Registry, Resque
+from resque_interop.job import Job
+r = Resque(os.environ["REDIS_URL"], failure_backend="redis_multi_queue", registry=Registry())
+Job(r, "low", {"class": "Failing", "args": []}).fail(RuntimeError("boom"))
+r.failure.requeue(0, "low_failed")
+"""
 
 
 def blocked_worker(worker: WorkerProcess, raw_redis: redis.Redis, client: Resque) -> tuple[str, str]:
