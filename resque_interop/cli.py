@@ -12,7 +12,9 @@ import importlib
 import json
 import os
 import sys
+import time
 from collections.abc import Callable
+from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 import click
@@ -175,10 +177,15 @@ def work(**opts: Any) -> None:
 @click.option("-f", "--file", "jsonl", type=click.File("r"), default=None,
               help="Bulk: a JSON-lines file of argument arrays (one job per line).")
 @click.option("-A", "--app", envvar="RESQUE_APP", default=None, help="Module that registers your jobs.")
+@click.option("--in", "delay", type=float, default=None,
+              help="Delay by SECONDS (resque-scheduler's enqueue_in).")
+@click.option("--at", "at", default=None,
+              help="Run at an epoch second or ISO-8601 time (resque-scheduler's enqueue_at).")
 @connection_options
 def enqueue(class_name: str, args: str | None, queue: str | None, ruby: bool, jsonl: Any,
-            app: str | None, redis_url: str | None, namespace: str) -> None:
-    """Enqueue CLASS_NAME with ARGS (a JSON array), as Resque.enqueue would."""
+            app: str | None, delay: float | None, at: str | None, redis_url: str | None, namespace: str) -> None:
+    """Enqueue CLASS_NAME with ARGS (a JSON array), as Resque.enqueue would; with
+    --in/--at, delay it in resque-scheduler's schema."""
     load_app(app)
     client = make_client(redis_url, namespace)
     if not ruby and class_name not in client.registry:
@@ -195,11 +202,67 @@ def enqueue(class_name: str, args: str | None, queue: str | None, ruby: bool, js
         count = client.enqueue_many(jobs)
         click.echo(f"enqueued {count} {class_name} jobs on {queue}")
         return
+    when = _when(delay, at)
     try:
-        client.enqueue_to(queue, class_name, *_json_args(args))
+        if when is None:
+            client.enqueue_to(queue, class_name, *_json_args(args))
+        else:
+            client.delayed.enqueue_at_with_queue(queue, when, class_name, *_json_args(args))
     except ResqueError as exc:
         _fail(str(exc))
-    click.echo(f"enqueued {class_name}{json.dumps(_json_args(args))} on {queue}")
+    due = "" if when is None else f" at {int(when)}"
+    click.echo(f"enqueued {class_name}{json.dumps(_json_args(args))} on {queue}{due}")
+
+
+def _when(delay: float | None, at: str | None) -> float | None:
+    """Epoch seconds from --in or --at (None: now)."""
+    if delay is not None and at is not None:
+        raise click.UsageError("give --in or --at, not both")
+    if delay is not None:
+        return time.time() + delay
+    if at is None:
+        return None
+    try:
+        return float(at)
+    except ValueError:
+        pass
+    try:
+        return datetime.fromisoformat(at.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        raise click.BadParameter(f"{at!r} is neither epoch seconds nor an ISO-8601 time", param_hint="--at") from None
+
+
+@main.command()
+@click.option("-i", "--interval", envvar="RESQUE_SCHEDULER_INTERVAL", type=float, default=5.0, show_default=True,
+              help="Seconds between rounds (RESQUE_SCHEDULER_INTERVAL).")
+@click.option("--once", is_flag=True, help="One round, then exit.")
+@click.option("-v", "--verbose", envvar=["VERBOSE", "LOGGING"], is_flag=True, default=False, help="Log each round.")
+@connection_options
+def scheduler(interval: float, once: bool, verbose: bool, redis_url: str | None, namespace: str) -> None:
+    """Move due delayed jobs to their queues, as resque-scheduler (sharing its master lock;
+    recurring schedules stay with Ruby's)."""
+    from .process import configure_logging
+    from .scheduler import Scheduler
+
+    configure_logging(verbose, False)
+    client = make_client(redis_url, namespace)
+    before = client.delayed.count_all() if once else 0
+    Scheduler(client, interval=interval).run(once=once)
+    if once:
+        click.echo(f"moved {before - client.delayed.count_all()} due jobs")
+
+
+@main.command()
+@click.option("-n", "--count", type=int, default=20, show_default=True, help="Timestamps to show.")
+@connection_options
+def delayed(count: int, redis_url: str | None, namespace: str) -> None:
+    """Delayed jobs (resque-scheduler's schema): timestamps and how many jobs each holds."""
+    client = make_client(redis_url, namespace)
+    stamps = client.delayed.peek(0, count)
+    rows = [[ts, datetime.fromtimestamp(ts, timezone.utc).isoformat(), n]
+            for ts, n in zip(stamps, client.store.delayed_sizes(stamps))]
+    _table(f"delayed: {client.delayed.count_all()} jobs at {client.delayed.schedule_size()} timestamps",
+           ["timestamp", "utc", "jobs"], rows)
 
 
 @main.command()

@@ -15,6 +15,7 @@ import redis
 
 from .codec import Codec, Dialect
 from .connection import connect, describe
+from .delayed import DelayedQueue
 from .errors import NoClassError, NoQueueError
 from .failure import FailureBackend, FailureInfo, backend_named
 from .hooks import Hooks, default_hooks, job_hooks
@@ -72,6 +73,8 @@ class Resque:
                 failure_backend or os.environ.get("FAILURE_BACKEND") or "redis", self
             )
         self.failure.write_failure_ids = write_failure_ids or self.failure.write_failure_ids
+        #: resque-scheduler's delayed jobs: ``client.delayed.enqueue_at(when, "Archive", 44)``
+        self.delayed = DelayedQueue(self)
 
     # -- connection ---------------------------------------------------------
     # After fork, redis-py's ConnectionPool notices the new pid and opens fresh
@@ -87,7 +90,8 @@ class Resque:
     def _spec(self, job: Any) -> JobSpec | None:
         return self.registry.find(job)
 
-    def _name(self, job: Any) -> str:
+    def job_name(self, job: Any) -> str:
+        """The Ruby class name of a registered job (a string is taken as one)."""
         if isinstance(job, str):
             return job
         if job is None:
@@ -111,14 +115,14 @@ class Resque:
         queue = self.queue_for(job)
         if queue is None:
             raise NoQueueError(
-                f"Jobs must be placed onto a queue. No queue could be inferred for class {self._name(job)}"
+                f"Jobs must be placed onto a queue. No queue could be inferred for class {self.job_name(job)}"
             )
         return self.enqueue_to(queue, job, *args)
 
     def enqueue_to(self, queue: str, job: Any, *args: Any) -> bool | None:
         """Enqueue on ``queue``; ``job`` is a registered job or a class name.
         Returns True, or None when a ``before_enqueue`` hook returned False."""
-        name = self._name(job)
+        name = self.job_name(job)
         spec = self._spec(job)
         target = spec.target if spec else None
         argv = list(args)
@@ -163,8 +167,8 @@ class Resque:
                     job, args = item
                     queue = self.queue_for(job)
                     if queue is None:
-                        raise NoQueueError(f"No queue could be inferred for class {self._name(job)}")
-                name = self._name(job)
+                        raise NoQueueError(f"No queue could be inferred for class {self.job_name(job)}")
+                name = self.job_name(job)
                 if not name:
                     raise NoClassError("Jobs must be given a class.")
                 yield str(queue), encode_job(name, args)
@@ -228,7 +232,7 @@ class Resque:
     def destroy(self, queue: str, job: Any, *args: Any) -> int:
         """Remove jobs of a class from ``queue`` (only those with exactly ``args`` when
         given); returns how many, as ``Resque::Job.destroy``."""
-        name = self._name(job)
+        name = self.job_name(job)
         if args:
             return self.store.remove_from_queue(queue, self.codec.encode({"class": name, "args": list(args)}))
         removed = 0
@@ -245,8 +249,8 @@ class Resque:
         """``Resque.dequeue``: destroy on the job's registered queue, with hooks."""
         queue = queue or self.queue_for(job)
         if queue is None:
-            raise NoQueueError(f"No queue could be inferred for class {self._name(job)}; pass queue=...")
-        name = self._name(job)
+            raise NoQueueError(f"No queue could be inferred for class {self.job_name(job)}; pass queue=...")
+        name = self.job_name(job)
         spec = self._spec(job)
         target = spec.target if spec else None
         if any(r is False for r in self._run_enqueue_hooks("before_dequeue", target, queue, name, list(args))):

@@ -83,8 +83,33 @@ class Keys:
     def stat(self, name: str) -> str:
         return f"{self._p}stat:{name}"
 
+    # resque-scheduler's delayed jobs
+    @property
+    def delayed_schedule(self) -> str:
+        """The sorted set of timestamps that hold delayed jobs (score = member)."""
+        return self._p + "delayed_queue_schedule"
+
+    def delayed(self, timestamp: int) -> str:
+        """The list of jobs due at ``timestamp`` (epoch seconds)."""
+        return self._p + delayed_name(timestamp)
+
+    def timestamps(self, item: bytes) -> bytes:
+        """The set of ``delayed:<ts>`` names holding this encoded delayed item."""
+        return self._p.encode() + b"timestamps:" + item
+
+    def scheduler_master_lock(self, prefix: str = "") -> str:
+        """resque-scheduler names its lock with the namespace inside a namespaced
+        client, so the namespace appears twice: ``resque:resque:resque_scheduler_master_lock``."""
+        inner = f"{self.namespace}:" if self.namespace else ":"
+        return self._p + inner + (f"{prefix}:" if prefix else "") + "resque_scheduler_master_lock"
+
     def __repr__(self) -> str:
         return f"Keys({self.namespace!r})"
+
+
+def delayed_name(timestamp: int) -> str:
+    """``delayed:<ts>`` without the namespace, as resque-scheduler stores it in ``timestamps:*``."""
+    return f"delayed:{int(timestamp)}"
 
 
 def failure_queue_name(queue: str) -> str:

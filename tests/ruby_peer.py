@@ -71,3 +71,39 @@ def ruby_worker(redis_url: str, queues: str, interval: str = "0.05", **env: str)
     assert base is not None
     return subprocess.Popen([*base, str(PEER), "work", queues, interval], text=True,
                             env=ruby_env(redis_url, **env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+SCHEDULER_PEER = Path(__file__).parent / "ruby" / "scheduler_peer.rb"
+
+
+@functools.cache
+def scheduler_args() -> list[str] | None:
+    """The ruby command line that loads Resque and resque-scheduler, or None."""
+    base = ruby_args()
+    if base is None:
+        return None
+    src = os.environ.get("RESQUE_SCHEDULER_SRC")
+    args = [*base, "-I", str(Path(src) / "lib")] if src else base
+    ok = subprocess.run([*args, "-e", 'require "resque-scheduler"'], capture_output=True, timeout=60)
+    return args if ok.returncode == 0 else None
+
+
+def scheduler_skip_reason() -> str:
+    if ruby_args() is None:
+        return skip_reason()
+    if os.environ.get("RESQUE_SCHEDULER_SRC"):
+        return f"RESQUE_SCHEDULER_SRC={os.environ['RESQUE_SCHEDULER_SRC']} does not load (needs rufus-scheduler)"
+    return "resque-scheduler not found: set RESQUE_SCHEDULER_SRC to a checkout of resque/resque-scheduler v5.0.0"
+
+
+needs_scheduler = pytest.mark.skipif(scheduler_args() is None, reason=scheduler_skip_reason())
+
+
+def scheduler(redis_url: str, *args: str) -> Any:
+    """Run a scheduler_peer.rb command; its JSON result."""
+    base = scheduler_args()
+    assert base is not None
+    done = subprocess.run([*base, str(SCHEDULER_PEER), *args], capture_output=True, text=True, timeout=60,
+                          env=ruby_env(redis_url))
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().split("\n")[-1])

@@ -1,0 +1,162 @@
+"""Delayed jobs in resque-scheduler's schema (``Resque.enqueue_at`` and friends).
+
+A Python producer can delay a job that Ruby's resque-scheduler later moves to
+its queue, and :meth:`DelayedQueue.enqueue_due` moves due jobs as the
+scheduler's ``handle_delayed_items`` does (``resque-interop scheduler`` runs it
+under the scheduler's master lock). The keys, as resque-scheduler 5.0 writes them:
+
+* ``delayed_queue_schedule``: sorted set of epoch seconds (score = member);
+* ``delayed:<ts>``: list of items ``{"class":..,"args":[..],"queue":..}``;
+* ``timestamps:<item>``: set of the ``delayed:<ts>`` names holding that item.
+
+Recurring (cron) schedules, resque-scheduler's schedule hooks and its
+``custom_job_class`` are not implemented: run Ruby's scheduler for those.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from .errors import DecodeError, NoQueueError
+from .failure.base import FailureInfo
+
+if TYPE_CHECKING:
+    from .client import Resque
+    from .store import Pipe
+
+When = datetime | float | int
+
+
+def epoch_seconds(when: When) -> int:
+    """Whole epoch seconds, as Ruby's ``Time#to_i`` (naive datetimes are local time)."""
+    value = when.timestamp() if isinstance(when, datetime) else float(when)
+    return math.floor(value)
+
+
+class DelayedQueue:
+    """resque-scheduler's delayed queue over one client (``client.delayed``)."""
+
+    def __init__(self, client: Resque) -> None:
+        self.client = client
+
+    # -- delaying -----------------------------------------------------------
+    def enqueue_at(self, when: When, job: Any, *args: Any) -> bool | None:
+        """Run ``job`` at ``when`` on its registered queue (``Resque.enqueue_at``); a time
+        not in the future enqueues now, as Ruby does."""
+        queue = self.client.queue_for(job)
+        if queue is None:
+            name = self.client.job_name(job)
+            raise NoQueueError(f"No queue could be inferred for class {name}; use enqueue_at_with_queue")
+        return self.enqueue_at_with_queue(queue, when, job, *args)
+
+    def enqueue_at_with_queue(self, queue: str, when: When, job: Any, *args: Any) -> bool | None:
+        """``Resque.enqueue_at_with_queue``; ``job`` is a registered job or a class name."""
+        timestamp = epoch_seconds(when)
+        if self.client.inline or timestamp <= int(time.time()):
+            return self.client.enqueue_to(queue, job, *args)
+        self.delayed_push(timestamp, self._item(queue, job, args))
+        return True
+
+    def enqueue_in(self, seconds: float, job: Any, *args: Any) -> bool | None:
+        """``Resque.enqueue_in``: ``seconds`` from now."""
+        return self.enqueue_at(time.time() + _seconds(seconds), job, *args)
+
+    def enqueue_in_with_queue(self, queue: str, seconds: float, job: Any, *args: Any) -> bool | None:
+        """``Resque.enqueue_in_with_queue``."""
+        return self.enqueue_at_with_queue(queue, time.time() + _seconds(seconds), job, *args)
+
+    def delayed_push(self, when: When, item: dict[str, Any]) -> None:
+        """Store ``item`` (``{"class", "args", "queue"}``) under ``when`` as is."""
+        self.client.store.delayed_push(epoch_seconds(when), self.client.codec.encode(item))
+
+    # -- finding and removing -----------------------------------------------
+    def remove_delayed(self, job: Any, *args: Any, queue: str | None = None) -> int:
+        """Remove every delayed copy of ``job`` with exactly these args; the count.
+        The queue is part of the match (Ruby: ``queue_from_class``, or null)."""
+        return self.client.store.remove_delayed(self._encoded(job, args, queue))
+
+    def scheduled_at(self, job: Any, *args: Any, queue: str | None = None) -> list[int]:
+        """The timestamps at which this job with these args is delayed."""
+        names = self.client.store.delayed_item_timestamps(self._encoded(job, args, queue))
+        return sorted(int(n.rpartition(":")[2]) for n in names)
+
+    def is_delayed(self, job: Any, *args: Any, queue: str | None = None) -> bool:
+        """``Resque.delayed?``."""
+        return bool(self.scheduled_at(job, *args, queue=queue))
+
+    def schedule_size(self) -> int:
+        """How many timestamps hold jobs (``delayed_queue_schedule_size``)."""
+        return self.client.store.delayed_schedule_size()
+
+    def count_all(self) -> int:
+        """How many delayed jobs there are (``count_all_scheduled_jobs``)."""
+        store = self.client.store
+        return sum(store.delayed_sizes(store.delayed_timestamps()))
+
+    def peek(self, start: int = 0, count: int = 1) -> list[int]:
+        """Timestamps in order (``delayed_queue_peek``)."""
+        return self.client.store.delayed_timestamps(start, start + count - 1)
+
+    def timestamp_size(self, when: When) -> int:
+        """``delayed_timestamp_size``."""
+        return self.client.store.delayed_size(epoch_seconds(when))
+
+    def timestamp_peek(self, when: When, start: int = 0, count: int = 1) -> list[Any]:
+        """The decoded items due at ``when`` (``delayed_timestamp_peek``)."""
+        raw = self.client.store.delayed_range(epoch_seconds(when), start, count)
+        return [self.client.codec.decode(item) for item in raw]
+
+    # -- moving due jobs ------------------------------------------------------
+    def enqueue_due(self, at: When | None = None, batch: int = 100) -> int:
+        """Move every job due at ``at`` (now) to its queue, as the scheduler's
+        ``handle_delayed_items``; returns how many were taken. An item that cannot
+        be queued (not JSON, no queue) becomes a failure holding it, not a loss."""
+        now = epoch_seconds(time.time() if at is None else at)
+        store, moved = self.client.store, 0
+        while (timestamp := store.next_delayed_timestamp(now)) is not None:
+            while True:
+                taken = store.move_delayed_batch(timestamp, batch, self._route)
+                moved += max(taken, 0)
+                if 0 <= taken < batch:
+                    break
+        return moved
+
+    def _route(self, item: bytes, pipe: Pipe) -> None:
+        """Queue one delayed item in ``pipe`` as resque-scheduler's ``enqueue_from_config``
+        (``Job.create``: class and args only, no enqueue hooks)."""
+        client = self.client
+        try:
+            config = client.codec.decode(item)
+            if not isinstance(config, dict) or not isinstance(config.get("class"), str) or not config["class"]:
+                raise DecodeError("a delayed item must be an object with a class name", item)
+            name = config["class"]
+            queue = config.get("queue") or client.queue_for(name)
+            if not queue:
+                raise NoQueueError(f"No queue could be inferred for class {name}")
+            args = config.get("args")
+            params = [args] if isinstance(args, dict) else [] if args is None else args
+            params = params if isinstance(params, list) else [params]
+            data = client.codec.encode_job(name, params)
+        except (DecodeError, NoQueueError) as exc:
+            payload = config if isinstance(exc, NoQueueError) else item.decode("utf-8", "backslashreplace")
+            client.save_failure(FailureInfo.from_exception(exc, payload, "", ""), pipe)
+            return
+        pipe.sadd(client.keys.queues, str(queue))
+        pipe.rpush(client.keys.queue(str(queue)), data)
+
+    # -- helpers ----------------------------------------------------------------
+    def _item(self, queue: str | None, job: Any, args: tuple[Any, ...]) -> dict[str, Any]:
+        # resque-scheduler's job_to_hash_with_queue: class, args, queue, in that order
+        return {"class": self.client.job_name(job), "args": list(args), "queue": queue}
+
+    def _encoded(self, job: Any, args: tuple[Any, ...], queue: str | None) -> bytes:
+        return self.client.codec.encode(self._item(queue or self.client.queue_for(job), job, args))
+
+
+def _seconds(value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError("Please supply a numeric number of seconds")
+    return float(value)

@@ -1,0 +1,33 @@
+# resque-scheduler as a live peer, through its public API only.
+#   ruby -I$RESQUE_SRC/lib -I$RESQUE_SCHEDULER_SRC/lib scheduler_peer.rb <command> [args...]
+# REDIS_URL, RESQUE_NAMESPACE. Prints one line of JSON.
+require 'json'
+require 'resque'
+require 'resque-scheduler'
+require 'multi_json'
+
+MultiJson.use(:json_gem)
+Resque.redis = Redis.new(url: ENV.fetch('REDIS_URL'))
+Resque.redis.namespace = ENV['RESQUE_NAMESPACE'] || 'resque'
+Resque::Scheduler.quiet = true
+
+class Archive
+  @queue = :file_serve
+end
+
+cmd, *rest = ARGV
+result =
+  case cmd
+  when 'enqueue_at' then Resque.enqueue_at(Time.at(Integer(rest[0])), Archive, *JSON.parse(rest[1]))
+  when 'delayed_push' then Resque.delayed_push(Time.at(Integer(rest[0])), JSON.parse(rest[1]))
+  when 'remove' then Resque.remove_delayed(Archive, *JSON.parse(rest[0]))
+  when 'count' then [Resque.delayed_queue_schedule_size, Resque.count_all_scheduled_jobs]
+  when 'scheduled_at' then Resque.scheduled_at(Archive, *JSON.parse(rest[0]))
+  when 'master' then Resque::Scheduler.master?
+  when 'handle'
+    Resque::Scheduler.handle_delayed_items
+    Resque::Scheduler.release_master_lock
+    nil
+  else abort "unknown command #{cmd}"
+  end
+puts JSON.generate(result)
