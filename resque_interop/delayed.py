@@ -115,14 +115,27 @@ class DelayedQueue:
         ``handle_delayed_items``; returns how many were taken. An item that cannot
         be queued (not JSON, no queue) becomes a failure holding it, not a loss."""
         now = epoch_seconds(time.time() if at is None else at)
-        store, moved = self.client.store, 0
-        while (timestamp := store.next_delayed_timestamp(now)) is not None:
-            while True:
-                taken = store.move_delayed_batch(timestamp, batch, self._route)
-                moved += max(taken, 0)
-                if 0 <= taken < batch:
-                    break
+        moved = 0
+        while (timestamp := self.client.store.next_delayed_timestamp(now)) is not None:
+            moved += self.enqueue_timestamp(timestamp, batch)
         return moved
+
+    def enqueue_timestamp(self, when: When, batch: int = 100) -> int:
+        """Queue every job of one timestamp now, due or not (resque-web's "Queue now")."""
+        timestamp, moved = epoch_seconds(when), 0
+        while True:
+            taken = self.client.store.move_delayed_batch(timestamp, batch, self._route)
+            moved += max(taken, 0)
+            if 0 <= taken < batch:
+                return moved
+
+    def remove_at(self, when: When, item: bytes) -> int:
+        """Remove one encoded item from one timestamp (resque-web's "Cancel")."""
+        return self.client.store.remove_delayed_at(epoch_seconds(when), item)
+
+    def clear(self) -> None:
+        """Delete every delayed job (``reset_delayed_queue``)."""
+        self.client.store.reset_delayed()
 
     def _route(self, item: bytes, pipe: Pipe) -> None:
         """Queue one delayed item in ``pipe`` as resque-scheduler's ``enqueue_from_config``

@@ -344,6 +344,23 @@ class DataStore:
             except redis.WatchError:
                 pass  # an item arrived meanwhile: the timestamp stays
 
+    def remove_delayed_at(self, timestamp: int, data: bytes) -> int:
+        """Remove one item from one timestamp (``remove_delayed_job_from_timestamp``)."""
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.srem(self.keys.timestamps(data), delayed_name(timestamp))
+        pipe.lrem(self.keys.delayed(timestamp), 0, data)
+        count = int(pipe.execute()[1])
+        self.clean_up_timestamp(timestamp)
+        return count
+
+    def reset_delayed(self) -> None:
+        """Delete every delayed job, its ``timestamps:*`` sets and the schedule (``reset_delayed_queue``)."""
+        for timestamp in self.delayed_timestamps():
+            key = self.keys.delayed(timestamp)
+            items = self.redis.lrange(key, 0, -1)
+            self.redis.delete(key, *{self.keys.timestamps(bytes(i)) for i in items})
+        self.redis.delete(self.keys.delayed_schedule)
+
     def scheduler_lock(self, script: scripts.LuaScript, key: str, value: str, ttl: int) -> bool:
         """Run one of resque-scheduler's master-lock scripts; True when it holds."""
         return bool(self.eval_script(script, [key], [value, str(int(ttl))]))

@@ -182,7 +182,7 @@ def test_security_headers(web: FlaskClient) -> None:
 
 def test_no_inline_script_anywhere(r: Resque, web: FlaskClient) -> None:
     fail(r, "A", 1)
-    for url in ("/", "/working", "/queues", "/failed", "/workers", "/stats"):
+    for url in ("/", "/working", "/queues", "/failed", "/workers", "/stats", "/delayed"):
         page = web.get(url).get_data(as_text=True)
         assert re.findall(r"<script(?![^>]*\bsrc=)", page) == [], url
         assert " on" not in re.sub(r"\s+", " ", " ".join(re.findall(r"<[a-z][^>]*>", page))).replace(" one", ""), url
@@ -192,12 +192,14 @@ def test_hostile_text_is_inert_everywhere(r: Resque, raw_redis: redis.Redis, web
     for text in XSS:
         r.enqueue_ruby(text, text, queue=text)
         fail(r, text, text, queue=text, error=text)
+        r.delayed.delayed_push(2000000000, {"class": text, "args": [text], "queue": text})
     hostile_worker = f"{XSS[1]}:1:{XSS[0]}"
     raw_redis.sadd("resque:workers", hostile_worker)
     raw_redis.set(f"resque:worker:{hostile_worker}", json.dumps({"queue": XSS[0], "run_at": XSS[2],
                                                                   "payload": {"class": XSS[0], "args": XSS}}))
     for url in ["/", "/working", "/queues", "/failed", "/workers", "/stats/keys",
-                "/queues/%3Cscript%3Ealert(1)%3C%2Fscript%3E", "/workers/" + hostile_worker]:
+                "/queues/%3Cscript%3Ealert(1)%3C%2Fscript%3E", "/workers/" + hostile_worker,
+                "/delayed", "/delayed/2000000000"]:
         response = web.get(url)
         assert response.status_code == 200, url
         page = response.get_data(as_text=True)
@@ -275,3 +277,35 @@ def test_failed_lists_overview_counts_classes(redis_url: str) -> None:
     assert re.search(r'href="/failed/low_failed\?class=B">B</a></td><td class="n">1<', page)
     assert re.search(r'href="/failed/high_failed\?class=C">C</a></td><td class="n">1<', page)
     assert _indexes(web.get("/failed/low_failed?class=A").get_data(as_text=True)) == [0, 2]
+
+
+def test_delayed_pages_and_actions(r: Resque, raw_redis: redis.Redis, web: FlaskClient) -> None:
+    # resque-scheduler's Delayed tab: timestamps, their jobs, queue now, cancel, clear
+    for i in range(25):
+        r.delayed.enqueue_at_with_queue("file_serve", 2000000000 + i, "Archive", i)
+    r.delayed.enqueue_at_with_queue("other", 2000000000, "Archive", "café")
+    raw_redis.rpush("resque:delayed:2000000001", b"{not json")
+    page = web.get("/delayed").get_data(as_text=True)
+    assert "<b>27</b> jobs at <b>25</b> timestamps" in page and "2033-05-18 03:33:20 UTC" in page
+    assert "Showing 1 to 20 of 25" in page
+    api = web.get("/api/delayed?count=2").get_json()
+    assert (api["jobs"], api["timestamps"]) == (27, 25)
+    assert api["items"] == [{"timestamp": 2000000000, "utc": "2033-05-18 03:33:20 UTC", "size": 2},
+                            {"timestamp": 2000000001, "utc": "2033-05-18 03:33:21 UTC", "size": 2}]
+    page = web.get("/delayed/2000000000").get_data(as_text=True)
+    assert "café" in page and "other" in page
+    assert "not JSON" in web.get("/delayed/2000000001").get_data(as_text=True)
+    # cancel one job by its exact bytes
+    item = '{"class":"Archive","args":["café"],"queue":"other"}'
+    assert post(web, "/delayed/2000000000/cancel", item=item).status_code == 302
+    assert r.delayed.timestamp_peek(2000000000, 0, 5) == [{"class": "Archive", "args": [0], "queue": "file_serve"}]
+    assert not raw_redis.exists("resque:timestamps:" + item)
+    # queue a future timestamp now: the good job is queued, the bad one becomes a failure
+    assert post(web, "/delayed/2000000001/queue-now").status_code == 302
+    assert raw_redis.lrange("resque:queue:file_serve", 0, -1) == [b'{"class":"Archive","args":[1]}']
+    assert r.failure.all(0, 1)[0].payload == "{not json"
+    assert 2000000001 not in r.delayed.peek(0, 30)
+    assert post(web, "/delayed-actions/clear").status_code == 302
+    assert r.delayed.count_all() == 0 and not raw_redis.keys("resque:timestamps:*") and not raw_redis.keys("resque:delayed*")
+    assert "There are no delayed jobs" in web.get("/delayed").get_data(as_text=True)
+

@@ -19,16 +19,11 @@ from ..client import Resque
 from ..failure.base import FailureRecord
 from ..keys import job_queue_name
 from ..version import __version__
+from .delayed import add_delayed_routes
+from .params import int_arg
 from .security import CSRF_FIELD, basic_auth, check_csrf, csrf_token, finish_response
 
 PAGE = 20
-
-
-def _int(name: str, default: int) -> int:
-    try:
-        return max(0, int(request.args.get(name, default)))
-    except ValueError:
-        return default
 
 
 def _args_text(args: Any) -> str:
@@ -83,7 +78,7 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0) -
 
     @bp.get("/queues/<path:queue>")
     def queue(queue: str) -> str:
-        start = _int("start", 0)
+        start = int_arg("start", 0)
         raws = client.store.queue_range(queue, start, PAGE)
         jobs = []
         for raw in raws:
@@ -113,7 +108,7 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0) -
             classes = {n: client.failure.class_counts(n) for n in lists}
             return page("failed_lists.html", counts=counts, classes=classes)
         list_name = list_name or (lists[0] if lists else "failed")
-        start = _int("start", 0)
+        start = int_arg("start", 0)
         # as resque-web: ?class= shows every failure of that class; ?order=desc, newest first
         class_name = request.args.get("class") or None
         order = "desc" if request.args.get("order") == "desc" else "asc"
@@ -197,6 +192,8 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0) -
         keys = [(k, *client.store.key_info(k)) for k in client.all_keys()]
         return page("stats_keys.html", keys=keys)
 
+    add_delayed_routes(bp, client, page, PAGE)
+
     # -- the JSON API (read only; docs/web.md) ---------------------------------
     @bp.get("/api/info")
     def api_info() -> Response:
@@ -208,7 +205,7 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0) -
 
     @bp.get("/api/queues/<path:queue>")
     def api_queue(queue: str) -> Response:
-        start, count = _int("start", 0), min(_int("count", PAGE), 1000)
+        start, count = int_arg("start", 0), min(int_arg("count", PAGE), 1000)
         raws = client.store.queue_range(queue, start, count)
         jobs = []
         for raw in raws:
@@ -225,7 +222,7 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0) -
     @bp.get("/api/failed")
     def api_failed() -> Response:
         list_name = request.args.get("list") or (failure_lists() or ["failed"])[0]
-        start, count = _int("start", 0), min(_int("count", PAGE), 1000)
+        start, count = int_arg("start", 0), min(int_arg("count", PAGE), 1000)
         class_name = request.args.get("class") or None
         if class_name:
             records = list(client.failure.each(0, None, list_name, class_name, "asc"))[start:start + count]
