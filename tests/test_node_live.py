@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -107,3 +108,23 @@ def test_namespaces_agree_with_node(redis_url: str, raw_redis: redis.Redis) -> N
     client = Resque(redis_url, namespace="resque:sub", registry=Registry())
     assert client.queues() == ["ns_q"]
     assert client.peek("ns_q") == {"class": "Archive", "queue": "ns_q", "args": [1]}
+
+
+def test_delayed_jobs_cross_with_node_resque(redis_url: str, raw_redis: redis.Redis) -> None:
+    # node-resque keeps resque-scheduler's delayed keys (its own field order): each
+    # side's scheduler moves what the other delayed, and a Python worker runs both
+    client = Resque(redis_url, registry=Registry())
+    due_ms = int((time.time() - 30) * 1000)
+    node(redis_url, "enqueue_at", "file_serve", "Archive", json.dumps([1, 1.5]), str(due_ms))
+    node(redis_url, "enqueue_at", "file_serve", "Archive", json.dumps([9]), str(due_ms + 10**12))  # far off
+    assert client.delayed.count_all() == 2 and client.delayed.schedule_size() == 2
+    assert client.delayed.timestamp_peek(round(due_ms / 1000)) == [{"class": "Archive", "queue": "file_serve", "args": [1, 1.5]}]
+    assert client.delayed.enqueue_due() == 1
+    assert raw_redis.lrange("resque:queue:file_serve", 0, -1) == [b'{"class":"Archive","args":[1,1.5]}']
+    client.delayed.delayed_push(time.time() - 30, {"class": "Archive", "args": [2, "late"], "queue": "file_serve"})
+    node(redis_url, "schedule")
+    assert raw_redis.lrange("resque:queue:file_serve", 1, -1) == [b'{"class":"Archive","queue":"file_serve","args":[2,"late"]}']
+    assert client.delayed.count_all() == 1 and not raw_redis.keys("resque:timestamps:*late*")
+    with WorkerProcess(redis_url, "file_serve", "-i", "0") as worker:
+        assert worker.proc.wait(30) == 0
+    assert results(raw_redis) == [[1, 1.5], [2, "late"]]

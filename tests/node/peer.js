@@ -3,9 +3,11 @@
 //   node peer.js work <queue,queue> <jobs-to-run> <timeout-ms>
 //   node peer.js retry <failed-index>
 //   node peer.js failed           (prints the failed list as node-resque reads it)
+//   node peer.js enqueue_at <queue> <class> <json-args> <epoch-ms>   (delayed, as queue.enqueueAt)
+//   node peer.js schedule         (one round of node-resque's scheduler: moves due delayed jobs)
 // Connection from REDIS_URL (redis://host:port/db), namespace from RESQUE_NAMESPACE.
 "use strict";
-const { Queue, Worker } = require("node-resque");
+const { Queue, Scheduler, Worker } = require("node-resque");
 const IORedis = require("ioredis");
 
 const url = new URL(process.env.REDIS_URL || "redis://127.0.0.1:6379/0");
@@ -64,6 +66,20 @@ async function retry(index) {
   await queue.end();
 }
 
+async function enqueueAt(queueName, className, args, timestampMs) {
+  const queue = new Queue({ connection }, jobs);
+  await queue.connect();
+  await queue.enqueueAt(Number(timestampMs), queueName, className, JSON.parse(args));
+  await queue.end();
+}
+
+async function schedule() {
+  const scheduler = new Scheduler({ connection }, jobs);
+  await scheduler.connect();
+  await scheduler.poll();
+  await scheduler.end();
+}
+
 async function failed() {
   const queue = new Queue({ connection }, jobs);
   await queue.connect();
@@ -76,6 +92,8 @@ async function failed() {
   if (cmd === "failed") await failed();
   else if (cmd === "enqueue") await enqueue(rest[0], rest[1], rest[2] || "[]");
   else if (cmd === "retry") await retry(rest[0]);
+  else if (cmd === "enqueue_at") await enqueueAt(rest[0], rest[1], rest[2], rest[3]);
+  else if (cmd === "schedule") await schedule();
   else if (cmd === "work") await work(rest[0], Number(rest[1]), Number(rest[2] || 10000));
   else throw new Error(`unknown command ${cmd}`);
   await raw.quit();
