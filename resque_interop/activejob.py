@@ -19,6 +19,7 @@ Ruby -> Python:
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -284,12 +285,20 @@ def job_data(job_class: str, args: tuple[Any, ...], kwargs: dict[str, Any], queu
 
 def enqueue_activejob(client: Resque, job_class: str, *args: Any, queue: str | None = None,
                       kwargs: dict[str, Any] | None = None, timezone_name: str | None = None,
-                      locale: str = "en", priority: int | None = None, rails: str = "6.1") -> str:
+                      locale: str = "en", priority: int | None = None, rails: str = "6.1",
+                      wait: float | None = None, wait_until: datetime | float | None = None) -> str:
     """Enqueue for Rails: ``enqueue_activejob(client, "ArchiveJob", 44, "masterbrew", queue="file_serve")``
     writes what ``ArchiveJob.perform_later(44, "masterbrew")`` writes; ``kwargs`` are the job's
-    keyword arguments. Returns the job_id."""
+    keyword arguments. ``wait`` (seconds) or ``wait_until`` delay it as
+    ``ArchiveJob.set(wait: ...).perform_later`` does with resque-scheduler. Returns the job_id."""
     queue = queue or client.queue_for(job_class) or "default"
     data = job_data(job_class, args, kwargs or {}, queue, timezone_name=timezone_name, locale=locale,
                     priority=priority, rails=rails)
-    client.enqueue_to(queue, WRAPPER, data)
+    if wait is not None and wait_until is not None:
+        raise ValueError("give wait or wait_until, not both")
+    when = time.time() + wait if wait is not None else wait_until
+    if when is None:
+        client.enqueue_to(queue, WRAPPER, data)
+    else:  # the Rails adapter's enqueue_at: Resque.enqueue_at_with_queue(queue, ts, JobWrapper, data)
+        client.delayed.enqueue_at_with_queue(queue, when, WRAPPER, data)
     return str(data["job_id"])

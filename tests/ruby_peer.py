@@ -51,8 +51,9 @@ def ruby_env(redis_url: str, **extra: str) -> dict[str, str]:
 
 def ruby(redis_url: str, *args: str, input: str | None = None, timeout: float = 60, parse: bool = True,
          **env: str) -> Any:
-    """Run a peer.rb command and return its last line of JSON output (or the raw text)."""
-    base = ruby_args()
+    """Run a peer.rb command and return its last line of JSON output (or the raw text);
+    with ``WITH_SCHEDULER="1"`` resque-scheduler is loaded too."""
+    base = scheduler_args() if env.get("WITH_SCHEDULER") else ruby_args()
     assert base is not None
     done = subprocess.run([*base, str(PEER), *args], capture_output=True, text=True, input=input,
                           timeout=timeout, env=ruby_env(redis_url, **env))

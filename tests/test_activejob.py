@@ -4,6 +4,7 @@ Python-produced ones equal them field by field (job_id and times aside)."""
 from __future__ import annotations
 
 import json
+import time
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -143,3 +144,23 @@ def test_bigdecimal_to_s_is_rubys() -> None:
     cases = {"1.10": "0.11e1", "0": "0.0", "-2.5": "-0.25e1", "100": "0.1e3", "0.001": "0.1e-2", "123.456": "0.123456e3"}
     for text, ruby in cases.items():
         assert bigdecimal_to_s(Decimal(text)) == ruby, text
+
+
+def test_delayed_activejob_is_what_set_wait_perform_later_stores(r: Resque, raw_redis: redis.Redis) -> None:
+    # Rails' resque adapter: enqueue_at -> Resque.enqueue_at_with_queue(queue, ts, JobWrapper, job.serialize)
+    job_id = r.enqueue_activejob("ArchiveJob", 44, "masterbrew", queue="file_serve", wait=3600)
+    (ts,) = r.delayed.peek(0, 5)
+    assert abs(ts - (time.time() + 3600)) < 5
+    (item,) = raw_redis.lrange(f"resque:delayed:{ts}", 0, -1)
+    decoded = json.loads(item)
+    assert list(decoded) == ["class", "args", "queue"] and decoded["queue"] == "file_serve"
+    assert decoded["class"] == "ActiveJob::QueueAdapters::ResqueAdapter::JobWrapper"
+    assert decoded["args"][0]["job_id"] == job_id and decoded["args"][0]["arguments"] == [44, "masterbrew"]
+    # once due, the queue holds exactly what perform_later would have pushed
+    assert r.delayed.enqueue_timestamp(ts) == 1
+    (queued,) = raw_redis.lrange("resque:queue:file_serve", 0, -1)
+    assert queued == r.codec.encode_job(decoded["class"], decoded["args"])
+    with pytest.raises(ValueError, match="wait or wait_until"):
+        r.enqueue_activejob("ArchiveJob", 1, wait=1, wait_until=time.time() + 5)
+    r.enqueue_activejob("ArchiveJob", 2, queue="file_serve", wait_until=datetime(2000, 1, 1, tzinfo=UTC))
+    assert raw_redis.llen("resque:queue:file_serve") == 2  # a time already past: queued now

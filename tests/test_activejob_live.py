@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
@@ -13,7 +14,7 @@ from resque_interop import Registry, Resque
 from resque_interop.activejob import Symbol
 from resque_interop.worker import Worker
 
-from .ruby_peer import has_activejob, needs_ruby, ruby, ruby_worker
+from .ruby_peer import has_activejob, needs_ruby, needs_scheduler, ruby, ruby_worker
 
 pytestmark = [needs_ruby, pytest.mark.skipif(not has_activejob(), reason="ruby activejob not installed "
                                              "(apt-get install ruby-activejob)")]
@@ -48,3 +49,28 @@ def test_python_job_runs_in_a_ruby_worker(redis_url: str, raw_redis: redis.Redis
     assert result[5] == "0.11e1"  # Rails 6.1 hands BigDecimal over as its string
     assert result[6] == "Symbol::a_symbol"
     assert result[7] == {"flag": True}  # arrived as a keyword argument (**kwargs)
+
+
+@needs_scheduler
+def test_delayed_rails_job_matches_and_runs_in_python(r: Resque, raw_redis: redis.Redis) -> None:
+    # ArchiveJob.set(wait: 3600).perform_later with resque-scheduler, next to ours
+    ruby_id = ruby(r.redis_id, "aj_enqueue_in", json.dumps([44, "masterbrew"]), "3600",
+                   WITH_ACTIVEJOB="1", WITH_SCHEDULER="1")
+    ours_id = r.enqueue_activejob("ArchiveJob", 44, "masterbrew", queue="file_serve", wait=3600)
+    stamps = r.delayed.peek(0, 5)
+    assert 1 <= len(stamps) <= 2 and stamps[-1] - stamps[0] <= 2
+    items = [item for ts in stamps for item in raw_redis.lrange(f"resque:delayed:{ts}", 0, -1)]
+
+    def shape(item: bytes, job_id: str) -> str:
+        text = item.decode().replace(job_id, "<ID>")
+        return re.sub(r'"enqueued_at":"[^"]+"', '"enqueued_at":"<T>"', text)
+
+    by_id = {json.loads(i)["args"][0]["job_id"]: i for i in items}
+    assert shape(by_id[ruby_id], ruby_id) == shape(by_id[ours_id], ours_id)
+    for ts in stamps:
+        r.delayed.enqueue_timestamp(ts)
+    seen = []
+    r.registry.register("ArchiveJob", lambda *a: seen.append(a), queue="file_serve")
+    Worker(r, ["file_serve"], fork_per_job=False).work(0)
+    assert seen == [(44, "masterbrew"), (44, "masterbrew")] and r.failure.count() == 0
+

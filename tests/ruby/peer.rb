@@ -5,6 +5,7 @@ require 'json'
 require 'resque'
 require 'resque/failure/redis_multi_queue'
 require 'multi_json'
+require 'resque-scheduler' if ENV['WITH_SCHEDULER'] # on the load path through RESQUE_SCHEDULER_SRC
 
 MultiJson.use((ENV['JSON_ADAPTER'] || 'json_gem').to_sym)
 Resque.redis = Redis.new(url: ENV.fetch('REDIS_URL'))
@@ -115,6 +116,9 @@ when 'aj_enqueue'
                            :a_symbol, flag: true) if json == 'rich'
   ArchiveJob.perform_later(*json) if json.is_a?(Array)
   out(true)
+when 'aj_enqueue_in'
+  # with resque-scheduler loaded, the Rails adapter delays through Resque.enqueue_at_with_queue
+  out(ArchiveJob.set(wait: Integer(args[1])).perform_later(*JSON.parse(args[0])).job_id)
 else
   abort "unknown command #{cmd}"
 end
