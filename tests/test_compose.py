@@ -37,7 +37,7 @@ def test_compose_file_validates() -> None:
     done = subprocess.run([*cmd, "-f", str(ROOT / "compose.yaml"), "config", "--services"], capture_output=True,
                           text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
-    assert set(done.stdout.split()) == {"redis", "ruby-worker", "resque-web", "python", "python-web"}
+    assert set(done.stdout.split()) == {"redis", "ruby-worker", "resque-web", "python", "python-scheduler", "python-web"}
 
 
 @pytest.mark.skipif(not engine_answers(), reason="no Docker engine answers (docker info failed)")
