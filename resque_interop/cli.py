@@ -246,10 +246,9 @@ def scheduler(interval: float, once: bool, verbose: bool, redis_url: str | None,
 
     configure_logging(verbose, False)
     client = make_client(redis_url, namespace)
-    before = client.delayed.count_all() if once else 0
-    Scheduler(client, interval=interval).run(once=once)
+    moved = Scheduler(client, interval=interval).run(once=once)
     if once:
-        click.echo(f"moved {before - client.delayed.count_all()} due jobs")
+        click.echo(f"moved {moved} due jobs")
 
 
 @main.command()

@@ -76,21 +76,24 @@ class Scheduler:
             return 0
         return self.client.delayed.enqueue_due(batch=self.batch)
 
-    def run(self, once: bool = False) -> None:
-        """Tick until QUIT, TERM or INT (or once); releases the lock on the way out."""
+    def run(self, once: bool = False) -> int:
+        """Tick until QUIT, TERM or INT (or once); releases the lock on the way out.
+        Returns how many jobs it moved."""
         if not once and threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGQUIT, signal.SIGTERM, signal.SIGINT):
                 signal.signal(sig, self._on_signal)
+        total = 0
         try:
             while True:
                 try:
                     moved = self.tick()
+                    total += moved
                     if moved:
                         log.info("queued %d delayed jobs", moved)
                 except (redis.ConnectionError, redis.TimeoutError) as exc:
                     log.error("lost Redis (%r); retrying in %.1fs", exc, self.interval)
                 if once or self._stop.wait(self.interval):
-                    break
+                    return total
         finally:
             try:
                 self.lock.release()
