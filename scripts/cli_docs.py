@@ -30,14 +30,15 @@ This page is generated from the `--help` texts below (`python scripts/cli_docs.p
 def render() -> str:
     out = [INTRO]
 
-    def walk(command: click.Command, path: list[str]) -> None:
-        ctx = click.Context(command, info_name=" ".join(path))
+    def walk(command: click.Command, path: list[str], parent: click.Context | None) -> None:
+        # chained as when run, so that the group's settings (-h for --help) reach every command
+        ctx = click.Context(command, info_name=path[-1], parent=parent, **command.context_settings)
         out.append(f"\n## `{' '.join(path)}`\n\n```\n{command.get_help(ctx)}\n```\n")
         if isinstance(command, click.Group):
             for name in sorted(command.commands):
-                walk(command.commands[name], [*path, name])
+                walk(command.commands[name], [*path, name], ctx)
 
-    walk(main, ["resque-interop"])
+    walk(main, ["resque-interop"], None)
     return "".join(out)
 
 
