@@ -26,6 +26,8 @@ def fetch(url: str) -> tuple[int, str]:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read().decode()
+    except (urllib.error.URLError, ConnectionError) as exc:  # not listening yet
+        return 0, str(exc)
 
 
 def test_both_dashboards_agree(redis_url: str, raw_redis: redis.Redis) -> None:
