@@ -8,83 +8,27 @@ parse and print; the work is done by the library.
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import sys
-import time
-from collections.abc import Callable
-from datetime import datetime, timezone
-from typing import Any, TypeVar
+from typing import Any
 
 import click
-import redis
 
-from .client import Resque
-from .connection import url_from_env
-from .errors import ResqueError
+from .cli_common import (
+    F,
+    connection_options,
+    fail,
+    json_args,
+    load_app,
+    make_client,
+    table,
+    when_from,
+)
+from .cli_delayed import delayed, scheduler
+from .cli_failed import failed
+from .errors import InvalidQueueListError, ResqueError
 from .version import __version__
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _fail(message: str) -> None:
-    raise click.ClickException(message)
-
-
-def connection_options(func: F) -> F:
-    """``-r/--redis`` (REDIS_URL) and ``-N/--namespace`` (RESQUE_NAMESPACE)."""
-    func = click.option("-N", "--namespace", envvar="RESQUE_NAMESPACE", default="resque", show_default=True,
-                        help="Key namespace (RESQUE_NAMESPACE).")(func)
-    func = click.option("-r", "--redis", "redis_url", envvar="REDIS_URL", default=None,
-                        help="Redis URL or host:port[:db] (REDIS_URL; default redis://localhost:6379/0).")(func)
-    return func
-
-
-def load_app(module: str | None) -> None:
-    """Import the module that registers the jobs (``-A``/RESQUE_APP), as the Rakefile's require."""
-    if not module:
-        return
-    sys.path.insert(0, os.getcwd())
-    try:
-        importlib.import_module(module)
-    except ImportError as exc:
-        _fail(f"cannot import app module {module!r}: {exc}")
-
-
-def make_client(redis_url: str | None, namespace: str, **kwargs: Any) -> Resque:
-    """A client whose Redis answers; an unreachable one is named with the reason."""
-    url = redis_url or url_from_env()
-    try:
-        client = Resque(url, namespace=namespace, **kwargs)
-        client.redis.ping()
-    except ResqueError as exc:
-        _fail(str(exc))
-    except (redis.RedisError, OSError) as exc:
-        _fail(f"cannot reach Redis at {url}: {exc}")
-    return client
-
-
-def _json_args(text: str | None) -> list[Any]:
-    if not text:
-        return []
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        _fail(f"ARGS must be a JSON array (e.g. '[44, \"masterbrew\"]'): {exc}")
-    return value if isinstance(value, list) else [value]
-
-
-def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=title)
-    for column in columns:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*[str(c) if c is not None else "" for c in row])
-    Console().print(table)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -144,7 +88,6 @@ def _run_worker(opts: dict[str, Any]) -> None:
 
 
 def _prepare_worker(opts: dict[str, Any]) -> None:
-    from .errors import InvalidQueueListError
     from .process import daemonize, write_pidfile
     from .queues import QueueList
 
@@ -154,7 +97,7 @@ def _prepare_worker(opts: dict[str, Any]) -> None:
     try:
         QueueList.parse(opts["queues"] or "")
     except InvalidQueueListError as exc:
-        _fail(f"{exc} (set -q/--queues, QUEUES or QUEUE)")
+        fail(f"{exc} (set -q/--queues, QUEUES or QUEUE)")
     if opts["background"]:
         daemonize()
     if opts["pidfile"]:
@@ -189,7 +132,7 @@ def enqueue(class_name: str, args: str | None, queue: str | None, ruby: bool, js
     load_app(app)
     client = make_client(redis_url, namespace)
     if not ruby and class_name not in client.registry:
-        _fail(f"unknown class {class_name!r} (registered: {', '.join(client.registry.names()) or 'none'}); "
+        fail(f"unknown class {class_name!r} (registered: {', '.join(client.registry.names()) or 'none'}); "
               "pass --ruby to enqueue for a Ruby class")
     queue = queue or client.queue_for(class_name)
     if not queue:
@@ -198,70 +141,20 @@ def enqueue(class_name: str, args: str | None, queue: str | None, ruby: bool, js
         from rich.progress import track
 
         lines = [line for line in jsonl if line.strip()]
-        jobs = [(queue, class_name, _json_args(line)) for line in track(lines, description="reading")]
+        jobs = [(queue, class_name, json_args(line)) for line in track(lines, description="reading")]
         count = client.enqueue_many(jobs)
         click.echo(f"enqueued {count} {class_name} jobs on {queue}")
         return
-    when = _when(delay, at)
+    when = when_from(delay, at)
     try:
         if when is None:
-            client.enqueue_to(queue, class_name, *_json_args(args))
+            client.enqueue_to(queue, class_name, *json_args(args))
         else:
-            client.delayed.enqueue_at_with_queue(queue, when, class_name, *_json_args(args))
+            client.delayed.enqueue_at_with_queue(queue, when, class_name, *json_args(args))
     except ResqueError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     due = "" if when is None else f" at {int(when)}"
-    click.echo(f"enqueued {class_name}{json.dumps(_json_args(args))} on {queue}{due}")
-
-
-def _when(delay: float | None, at: str | None) -> float | None:
-    """Epoch seconds from --in or --at (None: now)."""
-    if delay is not None and at is not None:
-        raise click.UsageError("give --in or --at, not both")
-    if delay is not None:
-        return time.time() + delay
-    if at is None:
-        return None
-    try:
-        return float(at)
-    except ValueError:
-        pass
-    try:
-        return datetime.fromisoformat(at.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        raise click.BadParameter(f"{at!r} is neither epoch seconds nor an ISO-8601 time", param_hint="--at") from None
-
-
-@main.command()
-@click.option("-i", "--interval", envvar="RESQUE_SCHEDULER_INTERVAL", type=float, default=5.0, show_default=True,
-              help="Seconds between rounds (RESQUE_SCHEDULER_INTERVAL).")
-@click.option("--once", is_flag=True, help="One round, then exit.")
-@click.option("-v", "--verbose", envvar=["VERBOSE", "LOGGING"], is_flag=True, default=False, help="Log each round.")
-@connection_options
-def scheduler(interval: float, once: bool, verbose: bool, redis_url: str | None, namespace: str) -> None:
-    """Move due delayed jobs to their queues, as resque-scheduler (sharing its master lock;
-    recurring schedules stay with Ruby's)."""
-    from .process import configure_logging
-    from .scheduler import Scheduler
-
-    configure_logging(verbose, False)
-    client = make_client(redis_url, namespace)
-    moved = Scheduler(client, interval=interval).run(once=once)
-    if once:
-        click.echo(f"moved {moved} due jobs")
-
-
-@main.command()
-@click.option("-n", "--count", type=int, default=20, show_default=True, help="Timestamps to show.")
-@connection_options
-def delayed(count: int, redis_url: str | None, namespace: str) -> None:
-    """Delayed jobs (resque-scheduler's schema): timestamps and how many jobs each holds."""
-    client = make_client(redis_url, namespace)
-    stamps = client.delayed.peek(0, count)
-    rows = [[ts, datetime.fromtimestamp(ts, timezone.utc).isoformat(), n]
-            for ts, n in zip(stamps, client.store.delayed_sizes(stamps))]
-    _table(f"delayed: {client.delayed.count_all()} jobs at {client.delayed.schedule_size()} timestamps",
-           ["timestamp", "utc", "jobs"], rows)
+    click.echo(f"enqueued {class_name}{json.dumps(json_args(args))} on {queue}{due}")
 
 
 @main.command()
@@ -269,7 +162,7 @@ def delayed(count: int, redis_url: str | None, namespace: str) -> None:
 def queues(redis_url: str | None, namespace: str) -> None:
     """Queue names and sizes."""
     client = make_client(redis_url, namespace)
-    _table("queues", ["queue", "size"], [[q, n] for q, n in client.queue_sizes().items()])
+    table("queues", ["queue", "size"], [[q, n] for q, n in client.queue_sizes().items()])
 
 
 @main.command()
@@ -312,7 +205,7 @@ def workers(count: int | None, as_json: bool, **opts: Any) -> None:
         if as_json:
             click.echo(json.dumps([w.as_dict() for w in infos], indent=2))
             return
-        _table("workers", ["id", "host", "pid", "queues", "state", "job", "started", "processed", "failed"],
+        table("workers", ["id", "host", "pid", "queues", "state", "job", "started", "processed", "failed"],
                [[w.id, w.host, w.pid, ",".join(w.queues), w.state, w.job_class, w.started, w.processed,
                  w.failed] for w in infos])
         return
@@ -320,7 +213,7 @@ def workers(count: int | None, as_json: bool, **opts: Any) -> None:
     from .procline import set_title
 
     if count < 1:
-        _fail("set -c/--count or COUNT to 1 or more, e.g. COUNT=2 resque-interop workers")
+        fail("set -c/--count or COUNT to 1 or more, e.g. COUNT=2 resque-interop workers")
     _prepare_worker(opts)
     set_title(f"resque-interop pool: {count} workers")
     sys.exit(run_pool(count, lambda _i: _run_worker(opts)))
@@ -341,7 +234,7 @@ def stats(redis_url: str | None, namespace: str) -> None:
     """Counters and keys (as resque-web's stats page)."""
     client = make_client(redis_url, namespace)
     rows = [[k, *client.store.key_info(k)] for k in client.all_keys()]
-    _table("keys", ["key", "type", "size"], rows)
+    table("keys", ["key", "type", "size"], rows)
     click.echo(f"processed: {client.stats.get('processed')}  failed: {client.stats.get('failed')}")
 
 
@@ -377,118 +270,6 @@ def resume(redis_url: str | None, namespace: str) -> None:
     click.echo("resumed all workers")
 
 
-@main.group()
-def failed() -> None:
-    """Failed jobs: list, show, retry, remove, clear."""
-
-
-def failure_client(redis_url: str | None, namespace: str, backend: str) -> Resque:
-    return make_client(redis_url, namespace, failure_backend=backend)
-
-
-def failure_options(func: F) -> F:
-    func = click.option("--failure-backend", envvar="FAILURE_BACKEND", default="redis", show_default=True,
-                        type=click.Choice(["redis", "redis_multi_queue"]))(func)
-    func = click.option("-l", "--list", "list_name", default=None,
-                        help="Failure list (RedisMultiQueue: e.g. low_failed).")(func)
-    return connection_options(func)
-
-
-@failed.command(name="list")
-@click.option("-s", "--start", type=int, default=0)
-@click.option("-n", "--count", type=int, default=20)
-@click.option("-c", "--class", "class_name", default=None, help="Only failures of this job class.")
-@click.option("--json", "as_json", is_flag=True)
-@failure_options
-def failed_list(start: int, count: int, class_name: str | None, as_json: bool, list_name: str | None,
-                failure_backend: str, redis_url: str | None, namespace: str) -> None:
-    """List failures (with --class, the START..START+COUNT of that class)."""
-    client = failure_client(redis_url, namespace, failure_backend)
-    lists = [list_name] if list_name else client.failure.queues()
-    if class_name:
-        records = [rec for name in lists
-                   for rec in list(client.failure.each(0, None, name, class_name, "asc"))[start:start + count]]
-    else:
-        records = [rec for name in lists for rec in client.failure.all(start, count, name)]
-    if as_json:
-        click.echo(json.dumps([rec.as_dict() for rec in records], indent=2))
-        return
-    _table("failed", ["#", "list", "failed_at", "queue", "class", "exception", "error", "retried_at"],
-           [[rec.index, rec.list_name, rec.failed_at, rec.queue, rec.class_name, rec.exception,
-             rec.error if rec.data is not None else rec.problem, rec.retried_at] for rec in records])
-
-
-@failed.command(name="classes")
-@failure_options
-def failed_classes(list_name: str | None, failure_backend: str, redis_url: str | None, namespace: str) -> None:
-    """How many failures of each job class each list holds."""
-    client = failure_client(redis_url, namespace, failure_backend)
-    lists = [list_name] if list_name else client.failure.queues()
-    _table("failures by class", ["list", "class", "count"],
-           [[name, cls, n] for name in lists for cls, n in client.failure.class_counts(name).items()])
-
-
-@failed.command(name="show")
-@click.argument("index", type=int)
-@failure_options
-def failed_show(index: int, list_name: str | None, failure_backend: str, redis_url: str | None,
-                namespace: str) -> None:
-    """Show failure INDEX whole."""
-    client = failure_client(redis_url, namespace, failure_backend)
-    found = client.failure.all(index, 1, list_name)
-    if not found:
-        _fail(f"no failure at index {index}")
-    click.echo(json.dumps(found[0].as_dict(), indent=2, ensure_ascii=False))
-
-
-@failed.command(name="retry")
-@click.argument("index", type=int, required=False)
-@click.option("--all", "retry_all", is_flag=True, help="Retry every failure.")
-@click.option("-q", "--queue", default=None, help="Retry the failures of jobs from QUEUE.")
-@click.option("--to", "to_queue", default=None, help="Put the job on this queue instead.")
-@failure_options
-def failed_retry(index: int | None, retry_all: bool, queue: str | None, to_queue: str | None,
-                 list_name: str | None, failure_backend: str, redis_url: str | None, namespace: str) -> None:
-    """Retry failure INDEX, or --all, or those of --queue."""
-    client = failure_client(redis_url, namespace, failure_backend)
-    try:
-        if retry_all:
-            click.echo(f"retried {client.failure.requeue_all()}")
-        elif queue:
-            click.echo(f"retried {client.failure.requeue_queue(queue)}")
-        elif index is not None:
-            rec = client.failure.requeue(index, list_name, to_queue)
-            click.echo(f"retried {rec.class_name} on {to_queue or rec.queue}")
-        else:
-            _fail("give an INDEX, --all or --queue")
-    except (ResqueError, ValueError) as exc:
-        _fail(str(exc))
-
-
-@failed.command(name="remove")
-@click.argument("index", type=int)
-@failure_options
-def failed_remove(index: int, list_name: str | None, failure_backend: str, redis_url: str | None,
-                  namespace: str) -> None:
-    """Remove failure INDEX."""
-    client = failure_client(redis_url, namespace, failure_backend)
-    click.echo(f"removed {client.failure.remove(index, list_name)}")
-
-
-@failed.command(name="clear")
-@click.option("--retried", is_flag=True, help="Only the failures that were retried.")
-@failure_options
-def failed_clear(retried: bool, list_name: str | None, failure_backend: str, redis_url: str | None,
-                 namespace: str) -> None:
-    """Remove every failure (of one list with -l)."""
-    client = failure_client(redis_url, namespace, failure_backend)
-    if retried:
-        click.echo(f"removed {client.failure.clear_retried()} retried failures")
-    else:
-        client.failure.clear(list_name)
-        click.echo("cleared")
-
-
 @main.command()
 @click.option("-p", "--port", type=int, default=5678, show_default=True)
 @click.option("-o", "--host", default="127.0.0.1", show_default=True,
@@ -517,6 +298,11 @@ def demo(no_fork: bool) -> None:
     from .demo import run_demo
 
     sys.exit(run_demo(click.echo, fork_per_job=not no_fork))
+
+
+main.add_command(failed)
+main.add_command(scheduler)
+main.add_command(delayed)
 
 
 if __name__ == "__main__":

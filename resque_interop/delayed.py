@@ -70,17 +70,17 @@ class DelayedQueue:
 
     def delayed_push(self, when: When, item: dict[str, Any]) -> None:
         """Store ``item`` (``{"class", "args", "queue"}``) under ``when`` as is."""
-        self.client.store.delayed_push(epoch_seconds(when), self.client.codec.encode(item))
+        self.client.store.delayed.push(epoch_seconds(when), self.client.codec.encode(item))
 
     # -- finding and removing -----------------------------------------------
     def remove_delayed(self, job: Any, *args: Any, queue: str | None = None) -> int:
         """Remove every delayed copy of ``job`` with exactly these args; the count.
         The queue is part of the match (Ruby: ``queue_from_class``, or null)."""
-        return self.client.store.remove_delayed(self._encoded(job, args, queue))
+        return self.client.store.delayed.remove(self._encoded(job, args, queue))
 
     def scheduled_at(self, job: Any, *args: Any, queue: str | None = None) -> list[int]:
         """The timestamps at which this job with these args is delayed."""
-        names = self.client.store.delayed_item_timestamps(self._encoded(job, args, queue))
+        names = self.client.store.delayed.item_timestamps(self._encoded(job, args, queue))
         return sorted(int(n.rpartition(":")[2]) for n in names)
 
     def is_delayed(self, job: Any, *args: Any, queue: str | None = None) -> bool:
@@ -89,24 +89,24 @@ class DelayedQueue:
 
     def schedule_size(self) -> int:
         """How many timestamps hold jobs (``delayed_queue_schedule_size``)."""
-        return self.client.store.delayed_schedule_size()
+        return self.client.store.delayed.schedule_size()
 
     def count_all(self) -> int:
         """How many delayed jobs there are (``count_all_scheduled_jobs``)."""
         store = self.client.store
-        return sum(store.delayed_sizes(store.delayed_timestamps()))
+        return sum(store.delayed.sizes(store.delayed.timestamps()))
 
     def peek(self, start: int = 0, count: int = 1) -> list[int]:
         """Timestamps in order (``delayed_queue_peek``)."""
-        return self.client.store.delayed_timestamps(start, start + count - 1)
+        return self.client.store.delayed.timestamps(start, start + count - 1)
 
     def timestamp_size(self, when: When) -> int:
         """``delayed_timestamp_size``."""
-        return self.client.store.delayed_size(epoch_seconds(when))
+        return self.client.store.delayed.size(epoch_seconds(when))
 
     def timestamp_peek(self, when: When, start: int = 0, count: int = 1) -> list[Any]:
         """The decoded items due at ``when`` (``delayed_timestamp_peek``)."""
-        raw = self.client.store.delayed_range(epoch_seconds(when), start, count)
+        raw = self.client.store.delayed.range(epoch_seconds(when), start, count)
         return [self.client.codec.decode(item) for item in raw]
 
     # -- moving due jobs ------------------------------------------------------
@@ -116,7 +116,7 @@ class DelayedQueue:
         be queued (not JSON, no queue) becomes a failure holding it, not a loss."""
         now = epoch_seconds(time.time() if at is None else at)
         moved = 0
-        while (timestamp := self.client.store.next_delayed_timestamp(now)) is not None:
+        while (timestamp := self.client.store.delayed.next_timestamp(now)) is not None:
             moved += self.enqueue_timestamp(timestamp, batch)
         return moved
 
@@ -124,18 +124,18 @@ class DelayedQueue:
         """Queue every job of one timestamp now, due or not (resque-web's "Queue now")."""
         timestamp, moved = epoch_seconds(when), 0
         while True:
-            taken = self.client.store.move_delayed_batch(timestamp, batch, self._route)
+            taken = self.client.store.delayed.move_batch(timestamp, batch, self._route)
             moved += max(taken, 0)
             if 0 <= taken < batch:
                 return moved
 
     def remove_at(self, when: When, item: bytes) -> int:
         """Remove one encoded item from one timestamp (resque-web's "Cancel")."""
-        return self.client.store.remove_delayed_at(epoch_seconds(when), item)
+        return self.client.store.delayed.remove_at(epoch_seconds(when), item)
 
     def clear(self) -> None:
         """Delete every delayed job (``reset_delayed_queue``)."""
-        self.client.store.reset_delayed()
+        self.client.store.delayed.reset()
 
     def _route(self, item: bytes, pipe: Pipe) -> None:
         """Queue one delayed item in ``pipe`` as resque-scheduler's ``enqueue_from_config``

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import redis
 
 from . import scripts
-from .keys import Keys, delayed_name
+from .delayed_store import DelayedStore
+from .keys import Keys
 from .lane import Lane, pack
 
 Pipe = Any  # a redis.client.Pipeline or the client itself
@@ -34,6 +35,8 @@ class DataStore:
         self.redis = client
         self.keys = keys
         self.lane = Lane(client)
+        #: resque-scheduler's delayed queue (``delayed_store.py``)
+        self.delayed = DelayedStore(self)
         self._queues_key = self.keys.queues.encode()
 
     def pipeline(self, transaction: bool = False) -> Any:
@@ -255,115 +258,6 @@ class DataStore:
 
     def clear_stat(self, name: str, pipe: Pipe = None) -> None:
         (pipe if pipe is not None else self.redis).delete(self.keys.stat(name))
-
-    # -- resque-scheduler's delayed jobs ----------------------------------------
-    def delayed_push(self, timestamp: int, data: bytes) -> None:
-        """RPUSH delayed:<ts>, SADD timestamps:<item>, ZADD the schedule (one MULTI)."""
-        keys, pipe = self.keys, self.redis.pipeline(transaction=True)
-        pipe.rpush(keys.delayed(timestamp), data)
-        pipe.sadd(keys.timestamps(data), delayed_name(timestamp))
-        pipe.zadd(keys.delayed_schedule, {str(int(timestamp)): int(timestamp)})
-        pipe.execute()
-
-    def delayed_timestamps(self, start: int = 0, stop: int = -1) -> list[int]:
-        return [int(t) for t in self.redis.zrange(self.keys.delayed_schedule, start, stop)]
-
-    def delayed_schedule_size(self) -> int:
-        return int(self.redis.zcard(self.keys.delayed_schedule))
-
-    def delayed_size(self, timestamp: int) -> int:
-        return int(self.redis.llen(self.keys.delayed(timestamp)))
-
-    def delayed_range(self, timestamp: int, start: int, count: int) -> list[bytes]:
-        return self.list_range(self.keys.delayed(timestamp), start, count)
-
-    def delayed_sizes(self, timestamps: Sequence[int]) -> list[int]:
-        pipe = self.redis.pipeline(transaction=False)
-        for ts in timestamps:
-            pipe.llen(self.keys.delayed(ts))
-        return [int(n) for n in pipe.execute()]
-
-    def delayed_item_timestamps(self, data: bytes) -> list[str]:
-        """The ``delayed:<ts>`` names that hold this encoded item."""
-        return sorted(_s(m) or "" for m in self.redis.smembers(self.keys.timestamps(data)))
-
-    def remove_delayed(self, data: bytes) -> int:
-        """LREM the item from every list its ``timestamps:*`` set names; the count removed."""
-        names = self.delayed_item_timestamps(data)
-        if not names:
-            return 0
-        pipe = self.redis.pipeline(transaction=False)
-        for name in names:
-            pipe.lrem(self.keys.raw(name), 0, data)
-            pipe.srem(self.keys.timestamps(data), name)
-        return sum(int(n) for n in pipe.execute()[::2])
-
-    def next_delayed_timestamp(self, at: int) -> int | None:
-        """The earliest timestamp due at ``at`` (epoch seconds), if any."""
-        found = self.redis.zrangebyscore(self.keys.delayed_schedule, "-inf", at, start=0, num=1)
-        return int(found[0]) if found else None
-
-    def move_delayed_batch(
-        self, timestamp: int, batch: int, route: Callable[[bytes, Pipe], None]
-    ) -> int:
-        """Take up to ``batch`` items from ``delayed:<ts>`` as resque-scheduler does:
-        under WATCH, one MULTI that SREMs each item's timestamps entry, has ``route``
-        queue it (or record why it cannot), and LTRIMs them off. The number taken,
-        or -1 when another client changed the list first."""
-        key, name = self.keys.delayed(timestamp), delayed_name(timestamp)
-        with self.redis.pipeline(transaction=True) as pipe:
-            try:
-                pipe.watch(key)
-                found: Any = pipe.lrange(key, 0, batch - 1)  # runs at once while watching
-                items = [bytes(i) for i in found]
-                pipe.multi()
-                for item in items:
-                    pipe.srem(self.keys.timestamps(item), name)
-                    route(item, pipe)
-                pipe.ltrim(key, batch, -1)
-                pipe.execute()
-            except redis.WatchError:
-                return -1
-        if len(items) < batch:
-            self.clean_up_timestamp(timestamp)
-        return len(items)
-
-    def clean_up_timestamp(self, timestamp: int) -> None:
-        """DEL an emptied ``delayed:<ts>`` and ZREM it from the schedule, atomically."""
-        key = self.keys.delayed(timestamp)
-        with self.redis.pipeline(transaction=True) as pipe:
-            try:
-                pipe.watch(key)
-                if pipe.llen(key):
-                    pipe.unwatch()
-                    return
-                pipe.multi()
-                pipe.delete(key)
-                pipe.zrem(self.keys.delayed_schedule, str(int(timestamp)))
-                pipe.execute()
-            except redis.WatchError:
-                pass  # an item arrived meanwhile: the timestamp stays
-
-    def remove_delayed_at(self, timestamp: int, data: bytes) -> int:
-        """Remove one item from one timestamp (``remove_delayed_job_from_timestamp``)."""
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.srem(self.keys.timestamps(data), delayed_name(timestamp))
-        pipe.lrem(self.keys.delayed(timestamp), 0, data)
-        count = int(pipe.execute()[1])
-        self.clean_up_timestamp(timestamp)
-        return count
-
-    def reset_delayed(self) -> None:
-        """Delete every delayed job, its ``timestamps:*`` sets and the schedule (``reset_delayed_queue``)."""
-        for timestamp in self.delayed_timestamps():
-            key = self.keys.delayed(timestamp)
-            items = self.redis.lrange(key, 0, -1)
-            self.redis.delete(key, *{self.keys.timestamps(bytes(i)) for i in items})
-        self.redis.delete(self.keys.delayed_schedule)
-
-    def scheduler_lock(self, script: scripts.LuaScript, key: str, value: str, ttl: int) -> bool:
-        """Run one of resque-scheduler's master-lock scripts; True when it holds."""
-        return bool(self.eval_script(script, [key], [value, str(int(ttl))]))
 
     # -- introspection ------------------------------------------------------
     def all_keys(self) -> list[str]:

@@ -24,12 +24,12 @@ def add_delayed_routes(bp: Blueprint, client: Resque, page: Callable[..., str], 
 
     def timestamps(start: int, count: int) -> list[dict[str, Any]]:
         stamps = client.delayed.peek(start, count)
-        sizes = client.store.delayed_sizes(stamps)
+        sizes = client.store.delayed.sizes(stamps)
         return [{"timestamp": ts, "utc": _utc(ts), "size": n} for ts, n in zip(stamps, sizes)]
 
     def items(timestamp: int) -> list[dict[str, Any]]:
         out = []
-        for raw in client.store.delayed_range(timestamp, 0, client.delayed.timestamp_size(timestamp)):
+        for raw in client.store.delayed.range(timestamp, 0, client.delayed.timestamp_size(timestamp)):
             try:
                 payload = client.codec.decode(raw)
             except ValueError:

@@ -1,0 +1,99 @@
+"""What every ``resque-interop`` command shares: connection options, the client,
+argument parsing and tables. The commands only parse and print."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+import click
+import redis
+
+from .client import Resque
+from .connection import url_from_env
+from .errors import ResqueError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fail(message: str) -> None:
+    raise click.ClickException(message)
+
+
+def connection_options(func: F) -> F:
+    """``-r/--redis`` (REDIS_URL) and ``-N/--namespace`` (RESQUE_NAMESPACE)."""
+    func = click.option("-N", "--namespace", envvar="RESQUE_NAMESPACE", default="resque", show_default=True,
+                        help="Key namespace (RESQUE_NAMESPACE).")(func)
+    func = click.option("-r", "--redis", "redis_url", envvar="REDIS_URL", default=None,
+                        help="Redis URL or host:port[:db] (REDIS_URL; default redis://localhost:6379/0).")(func)
+    return func
+
+
+def load_app(module: str | None) -> None:
+    """Import the module that registers the jobs (``-A``/RESQUE_APP), as the Rakefile's require."""
+    if not module:
+        return
+    sys.path.insert(0, os.getcwd())
+    try:
+        importlib.import_module(module)
+    except ImportError as exc:
+        fail(f"cannot import app module {module!r}: {exc}")
+
+
+def make_client(redis_url: str | None, namespace: str, **kwargs: Any) -> Resque:
+    """A client whose Redis answers; an unreachable one is named with the reason."""
+    url = redis_url or url_from_env()
+    try:
+        client = Resque(url, namespace=namespace, **kwargs)
+        client.redis.ping()
+    except ResqueError as exc:
+        fail(str(exc))
+    except (redis.RedisError, OSError) as exc:
+        fail(f"cannot reach Redis at {url}: {exc}")
+    return client
+
+
+def json_args(text: str | None) -> list[Any]:
+    if not text:
+        return []
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        fail(f"ARGS must be a JSON array (e.g. '[44, \"masterbrew\"]'): {exc}")
+    return value if isinstance(value, list) else [value]
+
+
+def table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*[str(c) if c is not None else "" for c in row])
+    Console().print(table)
+
+
+def when_from(delay: float | None, at: str | None) -> float | None:
+    """Epoch seconds from --in or --at (None: now)."""
+    if delay is not None and at is not None:
+        raise click.UsageError("give --in or --at, not both")
+    if delay is not None:
+        return time.time() + delay
+    if at is None:
+        return None
+    try:
+        return float(at)
+    except ValueError:
+        pass
+    try:
+        return datetime.fromisoformat(at.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        raise click.BadParameter(f"{at!r} is neither epoch seconds nor an ISO-8601 time", param_hint="--at") from None
