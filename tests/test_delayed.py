@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
+import subprocess
+import sys
 import time
 from datetime import datetime, timezone
 
@@ -19,6 +22,7 @@ from resque_interop.scheduler import MasterLock, Scheduler, lock_hostname
 
 from .keyspace import dump, load, step
 from .ruby_peer import needs_scheduler, scheduler
+from .workers import ROOT, wait_for
 
 T = datetime(2030, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 LOCK = "resque:resque:resque_scheduler_master_lock"
@@ -201,3 +205,22 @@ def test_live_master_lock_is_shared(r: Resque, raw_redis: redis.Redis) -> None:
     assert ours.release()
     assert scheduler(r.redis_id, "master") is True
     assert raw_redis.ttl(LOCK) == 180 and not ours.acquire()
+
+
+def test_scheduler_process_moves_jobs_as_they_come_due_and_stops_on_term(r: Resque, raw_redis: redis.Redis) -> None:
+    env = {**os.environ, "REDIS_URL": r.redis_id, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "resque_interop", "scheduler", "-i", "0.2"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        wait_for(lambda: raw_redis.exists(LOCK), what="master lock taken")
+        r.delayed.enqueue_in(2, "Archive", "soon")  # due in 1 to 2 s
+        assert r.delayed.count_all() == 1 and raw_redis.llen("resque:queue:file_serve") == 0
+        wait_for(lambda: raw_redis.llen("resque:queue:file_serve") == 1, timeout=10, what="moved when due")
+        assert raw_redis.lindex("resque:queue:file_serve", 0) == b'{"class":"Archive","args":["soon"]}'
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0
+        assert not raw_redis.exists(LOCK)  # given up on the way out
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
