@@ -102,3 +102,24 @@ def test_hostile_text_never_runs_in_the_browser(r: Resque, raw_redis: redis.Redi
         assert page.locator("img[src='x']").count() == 0
     assert dialogs == []
     assert "<script>alert(1)</script>" in page.inner_text("main")  # shown as text
+
+
+def test_delayed_tab_queue_now_and_cancel(r: Resque, raw_redis: redis.Redis, server: str, browser: object) -> None:
+    r.delayed.enqueue_at_with_queue("file_serve", 2000000000, "Archive", 1)
+    r.delayed.enqueue_at_with_queue("file_serve", 2000000060, "Archive", "<b>2</b>")
+    page = browser.new_page()  # type: ignore[attr-defined]
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(server + "/")
+    page.get_by_role("link", name="Delayed").click()
+    assert "2 jobs at 2 timestamps" in page.inner_text("main")
+    page.get_by_role("button", name="Queue now").first.click()
+    page.wait_for_load_state()
+    wait_for(lambda: r.size("file_serve") == 1, what="queued now")
+    assert r.peek("file_serve") == {"class": "Archive", "args": [1]}
+    page.get_by_role("link", name="2033-05-18 03:34:20 UTC").click()
+    assert "<b>2</b>" in page.inner_text("main")  # shown as text
+    page.once("dialog", lambda d: d.accept())
+    page.get_by_role("button", name="Cancel").click()
+    wait_for(lambda: r.delayed.count_all() == 0, what="cancelled")
+    assert errors == []
