@@ -14,7 +14,16 @@ from resque_interop import Registry, Resque
 from resque_interop.redis_server import free_port
 from resque_interop.web.app import create_app
 
-from .ruby_peer import PEER, needs_ruby, ruby, ruby_args, ruby_env, ruby_worker
+from .ruby_peer import (
+    PEER,
+    needs_ruby,
+    needs_scheduler,
+    ruby,
+    ruby_args,
+    ruby_env,
+    ruby_worker,
+    scheduler_args,
+)
 from .workers import WorkerProcess, wait_for
 
 pytestmark = needs_ruby
@@ -77,5 +86,27 @@ def test_both_dashboards_agree(redis_url: str, raw_redis: redis.Redis) -> None:
     finally:
         ruby_proc.send_signal(3)
         ruby_proc.wait(30)
+        web.terminate()
+        web.wait(10)
+
+
+@needs_scheduler
+def test_resque_schedulers_web_tab_shows_python_delays(redis_url: str, raw_redis: redis.Redis) -> None:
+    # resque-web with resque-scheduler's server plugin lists and opens what Python delayed
+    client = Resque(redis_url, registry=Registry())
+    client.delayed.enqueue_at_with_queue("file_serve", 2000000000, "Archive", 44, "masterbrew")
+    client.delayed.enqueue_at_with_queue("file_serve", 2000000060, "Archive", "<b>x</b>")
+    port = free_port()
+    web = subprocess.Popen([*(scheduler_args() or []), str(PEER), "web", str(port)],
+                           env=ruby_env(redis_url, WITH_SCHEDULER="1"), stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: fetch(f"http://127.0.0.1:{port}/delayed")[0] == 200, timeout=20, what="resque-web up")
+        status, page = fetch(f"http://127.0.0.1:{port}/delayed")
+        assert status == 200 and "2033-05-18 03:33:20 +0000" in page and "2033-05-18 03:34:20 +0000" in page
+        status, page = fetch(f"http://127.0.0.1:{port}/delayed/2000000000")
+        assert status == 200 and "Archive" in page and "masterbrew" in page
+        assert fetch(f"http://127.0.0.1:{port}/delayed/2000000060")[0] == 200
+    finally:
         web.terminate()
         web.wait(10)

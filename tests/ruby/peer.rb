@@ -103,6 +103,7 @@ when 'prune'
 when 'web'
   # the real resque-web (Resque::Server) on WEB_HOST (127.0.0.1):<port>
   require 'resque/server'
+  require 'resque/scheduler/server' if ENV['WITH_SCHEDULER'] # its Schedule and Delayed tabs
   require 'rack'
   require 'webrick'
   handler = defined?(Rack::Handler::WEBrick) ? Rack::Handler::WEBrick : Rackup::Handler::WEBrick
