@@ -9,6 +9,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import datetime, timezone
 
@@ -224,3 +225,22 @@ def test_scheduler_process_moves_jobs_as_they_come_due_and_stops_on_term(r: Resq
         if proc.poll() is None:
             proc.kill()
             proc.wait(10)
+
+
+def test_concurrent_movers_queue_each_item_once(redis_url: str, raw_redis: redis.Redis) -> None:
+    # the lock makes one scheduler move at a time, but a node-resque scheduler takes its own
+    # lock: moving must stay exactly-once when movers race (WATCH aborts the loser's batch)
+    producer = Resque(redis_url, registry=Registry())
+    due = int(time.time()) - 50
+    for i in range(1000):
+        producer.delayed.delayed_push(due + i % 5, {"class": "Archive", "args": [i], "queue": "file_serve"})
+    movers = [Resque(redis_url, registry=Registry()) for _ in range(3)]
+    moved: list[int] = []
+    threads = [threading.Thread(target=lambda c=c: moved.append(c.delayed.enqueue_due(batch=7))) for c in movers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    queued = [json.loads(x)["args"][0] for x in raw_redis.lrange("resque:queue:file_serve", 0, -1)]
+    assert sorted(queued) == list(range(1000)) and sum(moved) == 1000
+    assert producer.delayed.schedule_size() == 0 and not raw_redis.keys("resque:timestamps:*")
