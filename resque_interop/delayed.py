@@ -141,6 +141,7 @@ class DelayedQueue:
         """Queue one delayed item in ``pipe`` as resque-scheduler's ``enqueue_from_config``
         (``Job.create``: class and args only, no enqueue hooks)."""
         client = self.client
+        config: Any = None
         try:
             config = client.codec.decode(item)
             if not isinstance(config, dict) or not isinstance(config.get("class"), str) or not config["class"]:
@@ -153,8 +154,8 @@ class DelayedQueue:
             params = [args] if isinstance(args, dict) else [] if args is None else args
             params = params if isinstance(params, list) else [params]
             data = client.codec.encode_job(name, params)
-        except (DecodeError, NoQueueError) as exc:
-            payload = config if isinstance(exc, NoQueueError) else item.decode("utf-8", "backslashreplace")
+        except Exception as exc:  # noqa: BLE001 - whatever it is, the item is kept as a failure
+            payload = config if isinstance(config, dict) else item.decode("utf-8", "backslashreplace")
             client.save_failure(FailureInfo.from_exception(exc, payload, "", ""), pipe)
             return
         pipe.sadd(client.keys.queues, str(queue))
