@@ -19,7 +19,6 @@ Ruby -> Python:
 from __future__ import annotations
 
 import re
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -296,9 +295,11 @@ def enqueue_activejob(client: Resque, job_class: str, *args: Any, queue: str | N
                     priority=priority, rails=rails)
     if wait is not None and wait_until is not None:
         raise ValueError("give wait or wait_until, not both")
-    when = time.time() + wait if wait is not None else wait_until
-    if when is None:
+    # delayed, as the Rails adapter's enqueue_at: Resque.enqueue_at_with_queue(queue, ts, JobWrapper, data)
+    if wait is not None:
+        client.delayed.enqueue_in_with_queue(queue, wait, WRAPPER, data)
+    elif wait_until is not None:
+        client.delayed.enqueue_at_with_queue(queue, wait_until, WRAPPER, data)
+    else:
         client.enqueue_to(queue, WRAPPER, data)
-    else:  # the Rails adapter's enqueue_at: Resque.enqueue_at_with_queue(queue, ts, JobWrapper, data)
-        client.delayed.enqueue_at_with_queue(queue, when, WRAPPER, data)
     return str(data["job_id"])

@@ -50,10 +50,8 @@ class MasterLock:
 
     def acquire(self) -> bool:
         """Take the lock when nobody holds it, or keep it (and extend it) when we do."""
-        store = self.client.store
-        return store.delayed.master_lock(scripts.SCHEDULER_LOCK_ACQUIRE, self.key, self.value, self.timeout) or (
-            store.delayed.master_lock(scripts.SCHEDULER_LOCK_EXTEND, self.key, self.value, self.timeout)
-        )
+        return self.client.store.delayed.master_lock(scripts.SCHEDULER_LOCK_ACQUIRE, self.key, self.value,
+                                                     self.timeout)
 
     def release(self) -> bool:
         """Give the lock up if it is ours."""

@@ -70,20 +70,14 @@ if type(ok) == 'table' and ok.err then return 0 end
 return redis.call('LREM', KEYS[1], 1, ARGV[2])
 """)
 
-# resque-scheduler's Resilient master lock: take it when free, or keep it
-# (extend its TTL) while it holds our value. ARGV: value, TTL in seconds.
+# resque-scheduler's Resilient master lock (its acquire! || locked?), in one
+# step: take it when free, or keep it (extend its TTL) while it holds our value.
+# ARGV: value, TTL in seconds.
 SCHEDULER_LOCK_ACQUIRE = LuaScript("""
-if redis.call('SETNX', KEYS[1], ARGV[1]) == 1 then
-  redis.call('EXPIRE', KEYS[1], ARGV[2])
-  return 1
-end
-return 0
-""")
-
-SCHEDULER_LOCK_EXTEND = LuaScript("""
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then return 1 end
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   redis.call('EXPIRE', KEYS[1], ARGV[2])
-  if redis.call('GET', KEYS[1]) == ARGV[1] then return 1 end
+  return 1
 end
 return 0
 """)

@@ -303,24 +303,12 @@ def test_signals(redis_url: str, raw_redis: redis.Redis) -> None:
         assert client.failure.count() == 2
 
 
-def test_term_child_sends_term_first(redis_url: str, raw_redis: redis.Redis) -> None:
+@pytest.mark.parametrize("child_start_delay", ["", "1"], ids=["running", "inside-fork"])
+def test_term_child_sends_term_first(child_start_delay: str, redis_url: str, raw_redis: redis.Redis) -> None:
+    # "inside-fork": TERM reaches the child while it is still inside fork() (an at-fork
+    # hook sleeps): it must meet the child's TERM_CHILD handler, not the worker's inherited one
     client = Resque(redis_url, registry=Registry())
-    with WorkerProcess(redis_url, "high", "-i", "0.05", env={"TERM_CHILD": "1", "RESQUE_TERM_TIMEOUT": "5"}) as worker:
-        worker.worker_id()
-        client.enqueue_ruby("Sleep", 30, queue="high")
-        wait_for(worker.children, what="child")
-        assert worker.stop(signal.SIGTERM) == 0
-        record = client.failure.all(0, 1)[0]
-        assert record.exception == "Resque::TermException" and record.error == "SIGTERM"
-
-
-def test_a_signal_sent_before_the_child_set_its_handlers_waits_for_them(
-    redis_url: str, raw_redis: redis.Redis
-) -> None:
-    # TERM reaches the child while it is still inside fork() (an at-fork hook sleeps):
-    # it must meet the child's TERM_CHILD handler, not the worker's inherited one
-    client = Resque(redis_url, registry=Registry())
-    env = {"TERM_CHILD": "1", "RESQUE_TERM_TIMEOUT": "5", "TEST_CHILD_START_DELAY": "1"}
+    env = {"TERM_CHILD": "1", "RESQUE_TERM_TIMEOUT": "5", "TEST_CHILD_START_DELAY": child_start_delay}
     with WorkerProcess(redis_url, "high", "-i", "0.05", env=env) as worker:
         worker.worker_id()
         client.enqueue_ruby("Sleep", 30, queue="high")
