@@ -371,13 +371,15 @@ class Worker:
             self.client.stats.incr(f"processed:{self.id}")
 
     def _record_working(self, queue: str, payload: Any) -> None:
-        """Rewrite ``worker:<id>`` in Ruby's dialect; a lost connection only costs the rewrite."""
+        """Rewrite ``worker:<id>`` in Ruby's dialect; a lost connection only costs the rewrite
+        (the held value stays the one Redis has, so the next reserve finishes the job)."""
         data = self.client.codec.encode({"queue": queue, "run_at": timefmt.run_at(), "payload": payload})
-        self._held = data
         try:
             self.client.store.set_worker_payload(self.id, data)
         except redis.ConnectionError as exc:
             log.error("could not rewrite %s (%r)", self.client.keys.worker(self.id), exc)
+            return
+        self._held = data
 
     def perform(self, job: Job) -> None:
         """Perform ``job`` here and report a failure (what the child does)."""

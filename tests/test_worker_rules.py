@@ -554,3 +554,26 @@ def test_a_worker_whose_reserve_replies_get_lost_runs_each_job_once(
     assert raw_redis.get("resque:stat:processed") == b"20"
     assert r.failure.count() == 0
     assert not raw_redis.exists(f"resque:worker:{worker.id}")
+
+
+def test_a_lost_rewrite_of_a_foreign_payload_does_not_run_the_job_twice(r: Resque, raw_redis: redis.Redis) -> None:
+    # a payload in another dialect (here: spaces, as a hand-written one) is rewritten in
+    # Ruby's inside worker:<id>; when that SET never reaches Redis, the worker must still
+    # name the value Redis holds
+    ran: list[int] = []
+    r.registry.register("Archive", ran.append, queue="file_serve")
+    raw_redis.rpush("resque:queue:file_serve", b'{"class": "Archive", "args": [1]}')
+    raw_redis.sadd("resque:queues", "file_serve")
+    real_set = r.store.set_worker_payload
+
+    def lost_set(worker_id: str, data: bytes) -> None:
+        r.store.set_worker_payload = real_set  # type: ignore[method-assign]
+        raise redis.ConnectionError("connection lost before the SET was sent")
+
+    r.store.set_worker_payload = lost_set  # type: ignore[method-assign]
+    worker = Worker(r, ["file_serve"], fork_per_job=False)
+    worker.work(0)
+    assert r.store.set_worker_payload == real_set  # the rewrite was tried, and lost
+    assert ran == [1]
+    assert raw_redis.get("resque:stat:processed") == b"1"
+    assert not raw_redis.exists(f"resque:worker:{worker.id}")
