@@ -193,7 +193,7 @@ class Resque:
 
     def push(self, queue: str, item: dict[str, Any]) -> None:
         """Push a raw payload (extra fields kept), as ``Resque.push``."""
-        self.store.push(str(queue), self.codec.encode(item))
+        self.store.push(str(queue), self.codec.encode(item, wrapped=True))
 
     def pop(self, queue: str) -> Any:
         """LPOP and decode one payload (None when empty)."""

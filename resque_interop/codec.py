@@ -12,11 +12,20 @@ finds. Two dialects are reproduced byte for byte:
 Strings are written raw UTF-8 with only ``"``, ``\\`` and control characters
 escaped (``/``, ``<``, ``&`` and U+2028 left as they are), as both gems do;
 msgspec already writes exactly that, so only numbers need our help.
+
+Nesting is bounded as Ruby bounds it. The json gem refuses to parse or write
+JSON nested deeper than 100 (``max_nesting``); Oj (3.14) parses any depth but
+refuses to write 1,000 or deeper. Ruby wraps a job one level deeper than it
+was pushed (``worker:<id>``, failure entries), so a job payload may nest at
+most one less than the limit: 99 for the json gem, 998 for Oj. Python
+refuses to encode deeper values, and a worker fails (never runs) a payload
+deeper than that, whatever another producer pushed.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from typing import Any, Literal
 
 import msgspec
@@ -27,6 +36,11 @@ Dialect = Literal["json", "oj"]
 DIALECTS: tuple[Dialect, ...] = ("json", "oj")
 
 _Raw = msgspec.Raw
+
+#: The deepest JSON each dialect's Ruby reads and writes back (see above).
+MAX_NESTING: dict[str, int] = {"json": 100, "oj": 999}
+_BRACKETS = re.compile(rb"[\[\]{}]")
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _LLONG_MIN = -(2**63)
 _LLONG_LIMIT = 2**63
 
@@ -86,15 +100,33 @@ def _describe(value: Any) -> str:
     return f"{type(value).__module__}.{type(value).__qualname__}"
 
 
+def nesting_depth(data: bytes) -> int:
+    """How deep the arrays and objects of JSON text nest (brackets in strings ignored);
+    for text with at most 64 brackets, an upper bound (their count): cheap for
+    ordinary payloads, the full scan runs only when there are many brackets."""
+    if data.count(b"[") + data.count(b"{") <= 64:
+        return min(data.count(b"[") + data.count(b"{"), 64)
+    depth = deepest = 0
+    for match in _BRACKETS.finditer(_STRING.sub(b"", data)):
+        if match.group() in (b"[", b"{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
 class Codec:
     """Encodes and decodes Resque's JSON in one dialect."""
 
-    __slots__ = ("dialect", "_float", "_encoder", "_decoder", "_prefixes")
+    __slots__ = ("dialect", "max_nesting", "_float", "_encoder", "_decoder", "_prefixes")
 
     def __init__(self, dialect: Dialect = "json") -> None:
         if dialect not in _FLOAT_WRITERS:
             raise ValueError(f"unknown JSON dialect {dialect!r}; choose one of {DIALECTS}")
         self.dialect: Dialect = dialect
+        #: the deepest nesting this dialect's Ruby reads and writes
+        self.max_nesting = MAX_NESTING[dialect]
         self._float = _FLOAT_WRITERS[dialect]
         self._encoder = msgspec.json.Encoder()
         self._decoder = msgspec.json.Decoder()
@@ -144,15 +176,37 @@ class Codec:
             "string-keyed dicts; convert it first (e.g. a datetime to an ISO string)."
         )
 
-    def encode(self, value: Any) -> bytes:
-        """The bytes Ruby's ``Resque.encode(value)`` writes in this dialect."""
+    def encode(self, value: Any, *, wrapped: bool = False) -> bytes:
+        """The bytes Ruby's ``Resque.encode(value)`` writes in this dialect. ``wrapped``:
+        a job payload, which Ruby wraps one level deeper (so one level less is allowed)."""
         try:
-            return self._encoder.encode(self.prepare(value))
+            data = self._encoder.encode(self.prepare(value))
+        except RecursionError:
+            raise EncodeError(self._too_deep(None, wrapped)) from None
         except EncodeError as exc:
             path = _locate(value)
             raise EncodeError(f"{exc} (at {path})" if path else str(exc)) from None
         except (TypeError, ValueError, UnicodeEncodeError) as exc:
             raise EncodeError(f"cannot encode value as JSON: {exc}") from None
+        self.check_nesting(data, wrapped)
+        return data
+
+    def check_nesting(self, data: bytes, wrapped: bool = True) -> None:
+        """Raise :class:`EncodeError` for JSON nested deeper than Ruby reads."""
+        limit = self.max_nesting - 1 if wrapped else self.max_nesting
+        depth = nesting_depth(data)
+        if depth > limit:
+            raise EncodeError(self._too_deep(depth, wrapped))
+
+    def _too_deep(self, depth: int | None, wrapped: bool) -> str:
+        limit = self.max_nesting - 1 if wrapped else self.max_nesting
+        what = "a job payload" if wrapped else "a value"
+        found = f"nests {depth} deep" if depth is not None else "nests too deep to encode"
+        gem = "the json gem's max_nesting of 100" if self.dialect == "json" else "Oj's write limit of 999"
+        return (
+            f"{what} {found}; Ruby ({gem}, one level taken by the record that wraps a job) "
+            f"reads at most {limit} in the {self.dialect!r} dialect"
+        )
 
     def encode_job(self, class_name: str, args: Any) -> bytes:
         """``{"class":<name>,"args":[...]}`` as Ruby writes it, the prefix cached per class."""
@@ -161,14 +215,34 @@ class Codec:
             prefix = b'{"class":' + self._encoder.encode(class_name) + b',"args":'
             if len(self._prefixes) < 4096:
                 self._prefixes[class_name] = prefix
-        return prefix + self.encode(args if type(args) is list else list(args)) + b"}"
+        data = prefix + self.encode(args if type(args) is list else list(args)) + b"}"
+        self.check_nesting(data)
+        return data
 
     def decode(self, data: bytes | str) -> Any:
-        """Parse JSON written by Ruby, node-resque or Python."""
+        """Parse JSON written by Ruby, node-resque or Python. Anything that cannot be
+        read (invalid JSON or UTF-8, nesting past the interpreter's recursion limit,
+        a value too large for memory) is a :class:`DecodeError` keeping the raw data."""
         try:
             return self._decoder.decode(data)
         except msgspec.DecodeError as exc:
             raise DecodeError(f"not valid JSON: {exc}", data) from None
+        except RecursionError:
+            raise DecodeError("nested too deep to decode", data) from None
+        except (MemoryError, ValueError, TypeError, UnicodeError) as exc:
+            raise DecodeError(f"cannot decode: {type(exc).__name__}: {exc}", data) from None
+
+    def decode_job(self, data: bytes) -> Any:
+        """Decode a job payload a worker is about to run: also refuses nesting deeper than
+        this dialect's Ruby would read once the payload is wrapped (``worker:<id>``)."""
+        limit = self.max_nesting - 1
+        depth = nesting_depth(data) if isinstance(data, bytes) else 0
+        if depth > limit:
+            raise DecodeError(
+                f"payload nests {depth} deep; Ruby ({self.dialect} dialect) reads at most {limit} in a job",
+                data,
+            )
+        return self.decode(data)
 
     def __repr__(self) -> str:
         return f"Codec({self.dialect!r})"

@@ -70,7 +70,7 @@ class DelayedQueue:
 
     def delayed_push(self, when: When, item: dict[str, Any]) -> None:
         """Store ``item`` (``{"class", "args", "queue"}``) under ``when`` as is."""
-        self.client.store.delayed.push(epoch_seconds(when), self.client.codec.encode(item))
+        self.client.store.delayed.push(epoch_seconds(when), self.client.codec.encode(item, wrapped=True))
 
     # -- finding and removing -----------------------------------------------
     def remove_delayed(self, job: Any, *args: Any, queue: str | None = None) -> int:
@@ -167,7 +167,7 @@ class DelayedQueue:
         return {"class": self.client.job_name(job), "args": list(args), "queue": queue}
 
     def _encoded(self, job: Any, args: tuple[Any, ...], queue: str | None) -> bytes:
-        return self.client.codec.encode(self._item(queue or self.client.queue_for(job), job, args))
+        return self.client.codec.encode(self._item(queue or self.client.queue_for(job), job, args), wrapped=True)
 
 
 def _seconds(value: float) -> float:

@@ -105,7 +105,7 @@ class ForkExecutor:
         # As Ruby's perform_with_fork: the failure is saved but stat:failed is
         # not incremented (Ruby calls job.fail, not failed!).
         try:
-            job.fail(DirtyExit(message))
+            self.worker.report_failure(job, DirtyExit(message), count_failed=False)
         except Exception as exc:  # noqa: BLE001 - the worker carries on
             log.error("could not record the dirty exit of %r: %r", job, exc)
 

@@ -6,6 +6,7 @@ field, ``args`` as ``{}``); writing always produces Ruby's shape.
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import msgspec
@@ -48,14 +49,18 @@ class FailureEntry(msgspec.Struct, omit_defaults=True):
 
 
 def job_args(payload: Any) -> list[Any]:
-    """The ``args`` of a decoded payload; node-resque's Lua writes an empty list as ``{}``."""
+    """The ``args`` of a decoded payload as Ruby's ``perform(*args)`` splats them: a list
+    as it is, none as ``[]``, an object as its ``[key, value]`` pairs (so node-resque's
+    ``{}`` for an empty list is ``[]``), any other value as the one argument."""
     if not isinstance(payload, dict):
         return []
     args = payload.get("args")
     if isinstance(args, list):
         return args
-    if args is None or args == {}:
+    if args is None:
         return []
+    if isinstance(args, dict):
+        return [[key, value] for key, value in args.items()]
     return [args]
 
 
@@ -82,3 +87,35 @@ class PayloadView:
     def args(self) -> list[Any]:
         """The payload's ``args`` as stored."""
         return job_args(self.payload)
+
+
+def is_job(payload: Any) -> bool:
+    """A payload Ruby's ``Resque::Job`` can run: an object with a string ``class``."""
+    return isinstance(payload, dict) and isinstance(payload.get("class"), str)
+
+
+def unrunnable_payload(raw: bytes, problem: str) -> dict[str, Any]:
+    """What a failure entry holds for bytes that are not a job (not JSON, too deep, not an
+    object with a class): ``class`` null, so that Ruby's ``Failure.requeue`` raises
+    (``Resque::NoClassError``) instead of enqueueing some other job, the bytes kept in
+    ``raw`` (UTF-8 text) or ``raw_base64`` (anything else) for Python's retry."""
+    entry: dict[str, Any] = {"class": None, "args": [], "problem": problem}
+    try:
+        entry["raw"] = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        entry["raw_base64"] = base64.b64encode(raw).decode("ascii")
+    return entry
+
+
+def original_bytes(payload: Any) -> bytes | None:
+    """The bytes an :func:`unrunnable_payload` keeps, or None for any other payload."""
+    if not isinstance(payload, dict) or payload.get("class") is not None:
+        return None
+    if isinstance(payload.get("raw"), str):
+        return payload["raw"].encode("utf-8")
+    if isinstance(payload.get("raw_base64"), str):
+        try:
+            return base64.b64decode(payload["raw_base64"], validate=True)
+        except ValueError:
+            return None
+    return None

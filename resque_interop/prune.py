@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import DecodeError, DirtyExit, PruneDeadWorkerDirtyExit
 from .failure.base import FailureInfo
-from .payloads import job_class
+from .logfmt import format_error
+from .payloads import is_job, job_class, original_bytes, unrunnable_payload
 from .procline import live_worker_pids
+from .store import CommandLog
 from .timefmt import parse_time
 from .worker_info import split_worker_id
 
@@ -29,25 +31,53 @@ if TYPE_CHECKING:
 log = logging.getLogger("resque_interop.worker")
 
 
+def held_job(client: Resque, raw: bytes) -> tuple[str, Any]:
+    """(queue, payload) of a ``worker:<id>`` value, whatever it holds: a payload that is
+    not a job, or a value that does not decode, comes back as an unrunnable payload
+    keeping the bytes (so a failure records it and Ruby's requeue refuses it)."""
+    try:
+        working: Any = client.codec.decode(raw)
+    except DecodeError as exc:
+        return "", unrunnable_payload(raw, f"worker record is not JSON: {exc}")
+    if not isinstance(working, dict):
+        return "", unrunnable_payload(raw, "worker record is not a JSON object")
+    queue = working.get("queue")
+    queue = queue if isinstance(queue, str) else ""
+    payload = working.get("payload")
+    if is_job(payload) or original_bytes(payload) is not None:
+        return queue, payload
+    try:
+        inner = client.codec.encode(payload)
+    except Exception:  # noqa: BLE001 - keep the whole record instead
+        inner = raw
+    return queue, unrunnable_payload(inner, "the job held is not a JSON object with a string class")
+
+
 def unregister_worker(client: Resque, worker_id: str, exc: BaseException | None = None) -> None:
     """Ruby's ``unregister_worker``: a job still held becomes a failure, then every
-    per-worker key goes (set member, job, started, heartbeat, counters)."""
-    raw = client.store.worker_payload(worker_id)
-    if raw:
-        try:
-            working: Any = client.codec.decode(raw)
-        except DecodeError:
-            working = None
-        if isinstance(working, dict) and working:
+    per-worker key goes (set member, job, started, heartbeat, counters), in one
+    MULTI/EXEC with the failure, so neither happens without the other."""
+    for _ in range(5):
+        raw = client.store.worker_payload(worker_id)
+        writes = CommandLog()
+        if raw:
+            queue, payload = held_job(client, raw)
             failure = exc or DirtyExit("Job still being processed")
-            info = FailureInfo.from_exception(
-                failure, working.get("payload"), worker_id, str(working.get("queue", ""))
-            )
+            info = FailureInfo.from_exception(failure, payload, worker_id, queue)
             try:
-                client.save_failure(info)
+                client.save_failure(info, writes)
             except Exception as err:  # noqa: BLE001 - unregistering must go on
-                log.error("could not record the failure of %s: %r", worker_id, err)
-    client.store.unregister_worker(worker_id)
+                log.error("could not record the failure of %s: %s", worker_id, format_error(err))
+        if client.store.unregister_worker_with(worker_id, raw, writes):
+            return
+    log.error("%s kept changing while being unregistered; left for the next pruning", worker_id)
+
+
+def held_class(client: Resque, raw: bytes | None) -> str | None:
+    """The job class a ``worker:<id>`` value names, if it names one."""
+    if not raw:
+        return None
+    return job_class(held_job(client, raw)[1])
 
 
 def expired_workers(client: Resque) -> list[str]:
@@ -73,14 +103,10 @@ def prune_dead_workers(
     expired = expired_workers(client)
     removed = []
     for worker_id in expired:
+        if worker_id == pruner_id:
+            continue  # a pruner is alive by definition (it beat just before pruning)
         log.info("Pruning dead worker: %s", worker_id)
-        raw = client.store.worker_payload(worker_id)
-        cls = None
-        if raw:
-            try:
-                cls = job_class((client.codec.decode(raw) or {}).get("payload"))
-            except (DecodeError, AttributeError):
-                cls = None
+        cls = held_class(client, client.store.worker_payload(worker_id))
         unregister_worker(client, worker_id, PruneDeadWorkerDirtyExit(worker_id, cls))
         removed.append(worker_id)
     wanted = set(pruner_queues)

@@ -13,12 +13,21 @@ it holds by its SHA1. A value it does not know is a job an earlier call
 reserved and whose reply never arrived: that job is handed over (index 0)
 instead of being finished or overwritten, and nothing is counted twice.
 
-KEYS: worker:<id>, stat:processed, stat:processed:<id>, pause-all-workers, queue:<q1>..queue:<qn>
+A worker that is no longer in ``workers`` (pruned while it was frozen) is
+told so (-2) before it takes anything: it registers again first, and never
+works unlisted. A queue key of the wrong type is skipped, never fatal, and
+named in the reply when nothing else was found ({-3, index}).
+
+KEYS: worker:<id>, stat:processed, stat:processed:<id>, pause-all-workers,
+workers, queue:<q1>..queue:<qn> (no queues: finish only)
 ARGV: finish flag ("0" nothing to finish, "1" finish and count, "2" finish only
 (counters kept by a stat store of the user's)), run_at, SHA1 of the held
-``worker:<id>`` value ("" for none), then the JSON-encoded name of each queue
-Returns: false when nothing was found, -1 when paused, {0, worker:<id> value}
-for a reservation the caller did not hear of, else {index, payload}
+``worker:<id>`` value ("" for none), the worker's id, then the JSON-encoded
+name of each queue
+Returns: false when nothing was found, -1 when paused, -2 when not
+registered, {-3, index} when only a wrong-typed queue was met, {0,
+worker:<id> value} for a reservation the caller did not hear of, else
+{index, payload}
 """
 
 import hashlib
@@ -46,20 +55,35 @@ if held then
     redis.call('INCRBY', KEYS[3], 1)
   end
 end
+if #KEYS == 5 then return false end
+if redis.call('SISMEMBER', KEYS[5], ARGV[4]) == 0 then return -2 end
 local pause = redis.call('GET', KEYS[4])
 if pause then
   local v = string.lower(pause):gsub('^[%s%z]+', ''):gsub('[%s%z]+$', '')
   if v == 'true' then return -1 end
 end
-for i = 5, #KEYS do
-  local job = redis.call('LPOP', KEYS[i])
-  if job then
+local bad = nil
+for i = 6, #KEYS do
+  local job = redis.pcall('LPOP', KEYS[i])
+  if type(job) == 'table' and job.err then
+    bad = bad or (i - 5)
+  elseif job then
     redis.call('SET', KEYS[1],
       '{"queue":' .. ARGV[i - 1] .. ',"run_at":"' .. ARGV[2] .. '","payload":' .. job .. '}')
-    return {i - 4, job}
+    return {i - 5, job}
   end
 end
+if bad then return {-3, bad} end
 return false
+""")
+
+# A heartbeat that also tells a worker it was pruned while alive (frozen past the
+# prune interval): 1 beat written, 0 not a member of ``workers`` (nothing written).
+# KEYS: workers, workers:heartbeat; ARGV: id, time
+HEARTBEAT_IF_REGISTERED = LuaScript("""
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+return 1
 """)
 
 # LSET a sentinel then LREM it: Ruby's remove_from_failed_queue, made atomic so

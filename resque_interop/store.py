@@ -28,6 +28,40 @@ def _s(value: bytes | str | None) -> str | None:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
 
 
+class CommandLog:
+    """Writes recorded once and sent later, again after a lost connection: a failure
+    backend and the stat store write into it as into a pipeline, so their side effects
+    (an error tracker, a log line) happen once however often Redis must be retried."""
+
+    def __init__(self) -> None:
+        self.commands: list[tuple[str, tuple[Any, ...]]] = []
+
+    def rpush(self, key: str, *values: Any) -> CommandLog:
+        self.commands.append(("rpush", (key, *values)))
+        return self
+
+    def sadd(self, key: str, *values: Any) -> CommandLog:
+        self.commands.append(("sadd", (key, *values)))
+        return self
+
+    def incrby(self, key: str, amount: int = 1) -> CommandLog:
+        self.commands.append(("incrby", (key, amount)))
+        return self
+
+    def decrby(self, key: str, amount: int = 1) -> CommandLog:
+        self.commands.append(("decrby", (key, amount)))
+        return self
+
+    def delete(self, *keys: str) -> CommandLog:
+        self.commands.append(("delete", keys))
+        return self
+
+    def replay(self, pipe: Pipe) -> None:
+        """Queue every recorded command on ``pipe``."""
+        for name, args in self.commands:
+            getattr(pipe, name)(*args)
+
+
 class DataStore:
     """Resque's Redis schema over one redis-py client."""
 
@@ -202,11 +236,60 @@ class DataStore:
         if pipe is None:
             target.execute()
 
+    def finish_with(self, worker_id: str, held: bytes | None, writes: CommandLog, count: bool = True) -> bool:
+        """Write a job's outcome (``writes``: its failure entry and counters) and finish it
+        (DEL ``worker:<id>``, count it processed when ``count``) in one MULTI/EXEC, only while
+        ``worker:<id>`` still holds ``held``. False, writing nothing, when it holds something
+        else: the job was already finished (this very call, whose reply was lost) or pruned,
+        and its outcome recorded then. With ``held`` None the writes go without finishing."""
+        key = self.keys.worker(worker_id)
+        with self.redis.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    pipe.watch(key)
+                    mine = held is not None and pipe.get(key) == held
+                    if held is not None and not mine:
+                        pipe.reset()
+                        return False
+                    pipe.multi()
+                    writes.replay(pipe)
+                    if mine:
+                        pipe.delete(key)
+                        if count:
+                            pipe.incrby(self.keys.stat("processed"), 1)
+                            pipe.incrby(self.keys.stat(f"processed:{worker_id}"), 1)
+                    pipe.execute()
+                    return True
+                except redis.WatchError:
+                    continue  # worker:<id> changed under us (a pruner): look again
+
+    def unregister_worker_with(self, worker_id: str, held: bytes | None, writes: CommandLog) -> bool:
+        """``writes`` (the failure of the job it held) and :meth:`unregister_worker` in one
+        MULTI/EXEC, only while ``worker:<id>`` still holds ``held``; False when it changed."""
+        key = self.keys.worker(worker_id)
+        with self.redis.pipeline(transaction=True) as pipe:
+            try:
+                pipe.watch(key)
+                if pipe.get(key) != held:
+                    pipe.reset()
+                    return False
+                pipe.multi()
+                writes.replay(pipe)
+                self.unregister_worker(worker_id, pipe)
+                pipe.execute()
+                return True
+            except redis.WatchError:
+                return False
+
     def set_worker_payload(self, worker_id: str, data: bytes) -> None:
         self.redis.set(self.keys.worker(worker_id), data)
 
     def heartbeat(self, worker_id: str, value: str) -> None:
         self.redis.hset(self.keys.heartbeats, worker_id, value)
+
+    def heartbeat_if_registered(self, worker_id: str, value: str) -> bool:
+        """HSET the heartbeat only while ``worker_id`` is in ``workers``; False when it is not."""
+        return bool(self.eval_script(scripts.HEARTBEAT_IF_REGISTERED, [self.keys.workers, self.keys.heartbeats], [worker_id, value]))
 
     def remove_heartbeat(self, worker_id: str) -> None:
         self.redis.hdel(self.keys.heartbeats, worker_id)
@@ -289,15 +372,16 @@ class Reserver:
     def __init__(self, store: DataStore, worker_id: str, queues: Sequence[str], queue_json: Sequence[bytes]) -> None:
         keys = store.keys
         key_list = [keys.worker(worker_id), keys.stat("processed"), keys.stat(f"processed:{worker_id}"), keys.pause]
+        key_list += [keys.workers]
         key_list += [keys.queue(q) for q in queues]
         self.store = store
         self.queues = list(queues)
-        argc = 3 + len(key_list) + 3 + len(queue_json)
+        argc = 3 + len(key_list) + 4 + len(queue_json)
         head = pack(b"EVALSHA", scripts.FINISH_AND_RESERVE.sha, len(key_list), *key_list)
         # pack() writes the argument count first: replace it with the full count
         self._head = b"*%d\r\n" % argc + head.split(b"\r\n", 1)[1]
         self._queue_json = list(queue_json)
-        self._tail = b"".join(pack(j)[4:] for j in queue_json)  # each "$n\r\n<json>\r\n"
+        self._tail = pack(worker_id.encode())[4:] + b"".join(pack(j)[4:] for j in queue_json)
 
     def call(self, finish: str, run_at: str, held: bytes | None = None) -> Any:
         """Finish the previous job (``finish``; ``held`` is the ``worker:<id>`` value it
@@ -315,7 +399,7 @@ class Reserver:
     def held_after(self, reply: Any, run_at: str) -> bytes | None:
         """The ``worker:<id>`` value a reply of :meth:`call` (sent with ``run_at``) left:
         the record the script wrote, the one it handed back, or None."""
-        if reply == -1 or not reply:
+        if not isinstance(reply, list) or int(reply[0]) < 0:
             return None
         index, payload = reply
         if int(index) == 0:

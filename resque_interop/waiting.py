@@ -73,10 +73,14 @@ class QueueWaiter:
         except redis.ResponseError as exc:
             if "unknown command" in str(exc).lower():
                 raise BlockingUnsupported(str(exc)) from None
+            if str(exc).startswith("WRONGTYPE"):
+                return False  # not a list: the reserve skips it and says so; this wait times out
             self._drop(queue)
+            ready.set()  # let the worker retry now rather than after the whole wait
             raise
         except redis.RedisError:
             self._drop(queue)
+            ready.set()
             raise
         if got:
             ready.set()
@@ -95,9 +99,12 @@ class QueueWaiter:
         wake.wait(timeout + 1.0)
         pending = [q for q, f in zip(queues, futures) if not f.done()]
         for q in pending:
-            _, client_id = self._conn(q)
+            with self._lock:
+                found = self._conns.get(q)
+            if found is None:
+                continue  # its wait already failed and dropped its connection
             try:
-                self._client.client_unblock(client_id, error=False)
+                self._client.client_unblock(found[1], error=False)
             except redis.RedisError:
                 pass
         got = False

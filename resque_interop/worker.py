@@ -26,15 +26,16 @@ import redis
 
 from . import timefmt
 from .client import Resque
-from .errors import DecodeError, TermException
+from .errors import DecodeError, NoClassError, TermException
 from .execution import ForkExecutor, InlineExecutor
 from .job import Job
-from .payloads import HeldJob
+from .logfmt import bounded, format_error
+from .payloads import HeldJob, is_job, unrunnable_payload
 from .procline import procline, set_title
 from .prune import prune_dead_workers, unregister_worker
 from .queues import QueueList
 from .stats import RedisStatStore
-from .store import Reserver
+from .store import CommandLog, Reserver
 from .waiting import QueueWaiter
 
 log = logging.getLogger("resque_interop.worker")
@@ -42,6 +43,12 @@ log = logging.getLogger("resque_interop.worker")
 # Bytes that another encoder may write differently from Ruby (fractions and
 # exponents, escapes, spacing, -0). Payloads without them are Ruby's already.
 _MAYBE_FOREIGN = re.compile(rb'[0-9][.eE]|\\[u/]|-0[^.0-9]|[:,] |[{\[] ')
+
+#: The longest pause between two tries while Redis does not answer: an idle worker
+#: takes new work within about this long of Redis answering again.
+MAX_BACKOFF = 2.0
+_LOST = (redis.ConnectionError, redis.TimeoutError)
+_STOPPED = object()  # what a reserve returns when a shutdown cut its retries short
 
 
 def _env_flag(name: str) -> bool:
@@ -104,6 +111,11 @@ class Worker:
         self._resolved_at = -1.0
         self.procline_prefix = os.environ.get("RESQUE_PROCLINE_PREFIX", "")
         self.jobs_done = 0
+        self._registered = False
+        self._register_lock = threading.Lock()
+        #: prune dead workers after every heartbeat, not only at start-up (Ruby prunes at start only)
+        self.prune_on_timer = True
+        self._bad_queue_logged: dict[str, float] = {}
 
     # -- identity and registration -----------------------------------------
     def __str__(self) -> str:
@@ -112,27 +124,54 @@ class Worker:
     def register(self) -> None:
         """SADD workers + SET worker:<id>:started, as Ruby."""
         self.client.store.register_worker(self.id, timefmt.started_at())
+        self._registered = True
 
     def unregister(self, exc: BaseException | None = None) -> None:
         """Remove every per-worker key; a job still held becomes a failure."""
         self.stop_heartbeat()
+        self._registered = False
         unregister_worker(self.client, self.id, exc)
 
     def heartbeat(self) -> None:
-        """HSET workers:heartbeat <id> <server time, ISO 8601>."""
-        self.client.store.heartbeat(self.id, timefmt.heartbeat_at(self.client.store.server_time()))
+        """HSET workers:heartbeat <id> <server time, ISO 8601>. Once registered, a worker
+        that finds itself gone from ``workers`` (pruned while frozen) registers again."""
+        beat = timefmt.heartbeat_at(self.client.store.server_time())
+        if not self._registered:
+            self.client.store.heartbeat(self.id, beat)
+        elif not self.client.store.heartbeat_if_registered(self.id, beat):
+            self.reregister("at its heartbeat")
+
+    def reregister(self, when: str) -> None:
+        """Back into ``workers`` (with ``:started`` and a heartbeat) after being pruned alive."""
+        with self._register_lock:
+            if self.client.store.worker_exists(self.id):
+                return
+            log.warning(
+                "%s was pruned while alive (no heartbeat for over %ss: frozen or stopped?); "
+                "registering again (noticed %s)", self.id, self.client.prune_interval, when,
+            )
+            self.register()
+            self.client.store.heartbeat(self.id, timefmt.heartbeat_at(self.client.store.server_time()))
 
     def start_heartbeat(self) -> None:
-        """Remove any old heartbeat, then beat every heartbeat interval from a thread."""
+        """Remove any old heartbeat, then beat every heartbeat interval from a thread;
+        after each beat, prune dead workers (under Ruby's lock), so that a dead worker's
+        job becomes a failure without waiting for some worker to start."""
         self.client.store.remove_heartbeat(self.id)
         self._heartbeat_stop.clear()
 
         def beat() -> None:
+            first = True
             while True:
                 try:
                     self.heartbeat()
+                    if not first and self.prune_on_timer:
+                        self.prune_dead_workers()
                 except redis.RedisError as exc:
-                    log.warning("heartbeat failed: %r", exc)
+                    log.warning("heartbeat failed: %s", format_error(exc))
+                except Exception as exc:  # noqa: BLE001 - the heartbeat thread must live on
+                    log.error("heartbeat or pruning failed: %s", format_error(exc))
+                first = False
                 if self._heartbeat_stop.wait(self.client.heartbeat_interval):
                     return
 
@@ -255,8 +294,8 @@ class Worker:
         current = max(min(interval, max_i), min_i)
         self.startup()
         error: BaseException | None = None
+        finish = "0"
         try:
-            finish = "0"
             idle = True
             while True:
                 # clear before looking at the flags: a signal handler sets its flag, then
@@ -267,14 +306,22 @@ class Worker:
                 if self._paused:
                     try:
                         finish = self._finish(finish)
-                    except redis.ConnectionError as exc:  # kept: the next reserve finishes it
-                        log.error("lost Redis while pausing (%r); will retry", exc)
+                    except _LOST as exc:  # kept: the next reserve finishes it
+                        log.error("lost Redis while pausing (%s); will retry", format_error(exc))
                     procline("Paused")
                     self.wake.wait(max(current, 0.05))
                     continue
                 queues = self.queues(fresh=idle)
                 reply = self._reserve(queues, finish)
+                if reply is _STOPPED:  # a shutdown came while Redis was away: take nothing
+                    break
                 finish = "0"
+                if reply == -2:  # pruned while alive: back into workers before any job
+                    self.reregister("at a reserve")
+                    continue
+                if isinstance(reply, list) and int(reply[0]) == -3:
+                    self._log_bad_queue(queues[int(reply[1]) - 1])
+                    reply = False
                 idle = reply == -1 or not reply
                 if idle:
                     self.state_change("idle")
@@ -294,40 +341,73 @@ class Worker:
                 queue, raw = self._adopt(raw) if int(index) == 0 else (queues[int(index) - 1], raw)
                 self.perform_reserved(queue, raw)
                 finish = "1" if isinstance(self.client.stats, RedisStatStore) else "2"
-            self._finish(finish)
         except BaseException as exc:
             error = exc
             raise
         finally:
             self._waiter.close()
-            try:
-                self.unregister(error if isinstance(error, Exception) else None)
-            except redis.RedisError as exc:
-                log.error("could not unregister %s: %r", self.id, exc)
+            self._leave(finish, error if isinstance(error, Exception) else None)
             self.run_hook("worker_exit")
 
+    def _leave(self, finish: str, error: Exception | None) -> None:
+        """Finish the last job and unregister, retried while Redis is away, up to the
+        term timeout; past it the worker is left for pruning (its job stays held)."""
+        deadline = time.monotonic() + max(self.term_timeout, 1.0)
+        delay = 0.1
+        while True:
+            try:
+                finish = self._finish(finish)
+                self.unregister(error)
+                return
+            except _LOST as exc:
+                if time.monotonic() >= deadline:
+                    log.error(
+                        "could not unregister %s: Redis did not answer for %.0fs (%s); "
+                        "pruning will remove it and fail any job it held",
+                        self.id, max(self.term_timeout, 1.0), format_error(exc),
+                    )
+                    return
+                time.sleep(delay)
+                delay = min(delay * 2, MAX_BACKOFF)
+            except redis.RedisError as exc:
+                log.error("could not unregister %s: %s", self.id, format_error(exc))
+                return
+
+    def _log_bad_queue(self, queue: str) -> None:
+        now = time.monotonic()
+        if self._bad_queue_logged.get(queue, -1e9) + 60 < now:
+            self._bad_queue_logged[queue] = now
+            log.error("%s is not a list (wrong type): skipped; its jobs cannot be reserved", self.client.keys.queue(queue))
+
     def _reserve(self, queues: list[str], finish: str) -> Any:
-        """FINISH_AND_RESERVE, retried with back-off while Redis is away; remembers the
-        ``worker:<id>`` value it left. Retrying is safe even when a lost reply hid a
-        reservation (see scripts.py)."""
+        """FINISH_AND_RESERVE, retried while Redis is away (back-off capped at
+        MAX_BACKOFF); remembers the ``worker:<id>`` value it left. Retrying is safe even
+        when a lost reply hid a reservation (see scripts.py). None when a shutdown was
+        asked for while Redis was away (``_STOPPED``): the pending finish is then left to ``_leave``."""
         reserver = self._reserver
         if reserver is None or reserver.queues != queues:
             reserver = self._reserver = self.client.store.reserver(
                 self.id, queues, [self._qjson(q) for q in queues]
             )
-        delay = 0.5
+        delay = 0.1
+        lost_since: float | None = None
         while True:
+            if lost_since is not None and self._shutdown:
+                return _STOPPED
             run_at = timefmt.run_at()
             try:
                 reply = reserver.call(finish, run_at, self._held)
-                self._held = reserver.held_after(reply, run_at)
-                return reply
-            except (redis.ConnectionError, redis.TimeoutError) as exc:
-                if self._shutdown:
-                    raise
-                log.error("lost Redis (%r); retrying in %.1fs", exc, delay)
+            except _LOST as exc:
+                if lost_since is None:
+                    lost_since = time.monotonic()
+                    log.error("lost Redis (%s); retrying every %.1fs at most", format_error(exc), MAX_BACKOFF)
                 self.wake.wait(delay)
-                delay = min(delay * 2, 30.0)
+                delay = min(delay * 2, MAX_BACKOFF)
+                continue
+            self._held = reserver.held_after(reply, run_at)
+            if lost_since is not None:
+                log.warning("Redis is back after %.1fs", time.monotonic() - lost_since)
+            return reply
 
     def _finish(self, finish: str) -> str:
         """Finish a job whose completion was not yet sent with a reserve: the same script
@@ -348,21 +428,36 @@ class Worker:
         return job.queue, bytes(job.payload)
 
     def perform_reserved(self, queue: str, raw: bytes) -> None:
-        """Run a job the reserve script handed over (already in ``worker:<id>``)."""
+        """Run a job the reserve script handed over (already in ``worker:<id>``). Bytes
+        that are not a job Ruby could run (not JSON, nested past Ruby's limit, not an
+        object with a class) never run and never kill the worker: they become a failure
+        that keeps them (see :func:`~resque_interop.payloads.unrunnable_payload`)."""
         self.state_change("working")
+        problem: Exception | None = None
         try:
-            payload = self.client.codec.decode(raw)
+            payload = self.client.codec.decode_job(raw)
+            if not is_job(payload):
+                problem = NoClassError(f"payload is not a JSON object with a string class: {bounded(raw_preview(raw), 200)}")
         except DecodeError as exc:
-            # keep worker:<id> valid JSON for resque-web; the raw text goes to the failure
-            text = raw.decode("utf-8", "backslashreplace")
-            self._record_working(queue, text)
-            job = Job(self.client, queue, text, raw, self.id)
-            self.report_failure(job, exc)
+            problem = exc
+        if problem is not None:
+            # worker:<id> becomes something every peer's parser reads, until the
+            # failure step below removes it
+            payload = unrunnable_payload(raw, bounded(str(problem), 200))
+            self._record_working(queue, payload)
+            job = Job(self.client, queue, payload, raw, self.id)
+            log.error("cannot run a job from %s: %s", queue, format_error(problem))
+            self.report_failure(job, problem)
+            self.jobs_done += 1
             return
-        if _MAYBE_FOREIGN.search(raw) and self.client.codec.encode(payload) != raw:
+        try:
+            foreign = _MAYBE_FOREIGN.search(raw) is not None and self.client.codec.encode(payload) != raw
+        except Exception:  # noqa: BLE001 - not ours to rewrite; it still runs
+            foreign = False
+        if foreign:
             self._record_working(queue, payload)  # another peer's dialect: write Ruby's
         job = Job(self.client, queue, payload, raw, self.id)
-        procline(f"Processing {queue} since {int(time.time())} [{job.display_name}]", self.procline_prefix)
+        procline(f"Processing {queue} since {int(time.time())} [{bounded(job.display_name, 200)}]", self.procline_prefix)
         log.info("got: %r", job)
         self.executor.run(job)
         self.jobs_done += 1
@@ -376,8 +471,8 @@ class Worker:
         data = self.client.codec.encode({"queue": queue, "run_at": timefmt.run_at(), "payload": payload})
         try:
             self.client.store.set_worker_payload(self.id, data)
-        except redis.ConnectionError as exc:
-            log.error("could not rewrite %s (%r)", self.client.keys.worker(self.id), exc)
+        except redis.RedisError as exc:
+            log.error("could not rewrite %s (%s)", self.client.keys.worker(self.id), format_error(exc))
             return
         self._held = data
 
@@ -393,17 +488,53 @@ class Worker:
         finally:
             self._in_job = False
 
-    def report_failure(self, job: Job, exc: BaseException) -> None:
-        """Save the failure and count it, in one round trip."""
-        log.info("%r failed: %r", job, exc)
-        pipe = self.client.store.pipeline()
+    def report_failure(self, job: Job, exc: BaseException, count_failed: bool = True) -> None:
+        """Record a failure (entry, counters) and finish the job (DEL ``worker:<id>``, count it
+        processed) as one atomic step; while Redis is away, keep it and try again until
+        Redis answers. ``count_failed`` False: a dirty exit (Ruby saves it uncounted)."""
+        log.info("%r failed: %s", job, format_error(exc))
+        writes = CommandLog()
         try:
-            job.fail(exc, pipe)
+            job.fail(exc, writes)
         except Exception as err:  # noqa: BLE001 - as Ruby: log, then still count it
-            log.error("Received exception when reporting failure: %r", err)
-        self.client.stats.incr("failed", pipe=pipe)
-        self.client.stats.incr(f"failed:{self.id}", pipe=pipe)
-        try:
-            pipe.execute()
-        except redis.RedisError as err:
-            log.error("could not record failure of %r: %r", job, err)
+            log.error("Received exception when reporting failure: %s", format_error(err))
+        if count_failed:
+            self.client.stats.incr("failed", pipe=writes)
+            self.client.stats.incr(f"failed:{self.id}", pipe=writes)
+        self.write_outcome(writes, f"the failure of {job!r}")
+
+    def write_outcome(self, writes: CommandLog, what: str) -> bool:
+        """Send ``writes`` with the finish of the held job, retrying while Redis is away
+        (after a shutdown request, up to the term timeout: past it the job stays in
+        ``worker:<id>`` and pruning fails it). True when written now."""
+        count = isinstance(self.client.stats, RedisStatStore)
+        delay = 0.1
+        lost_since: float | None = None
+        deadline: float | None = None
+        while True:
+            try:
+                done = self.client.store.finish_with(self.id, self._held, writes, count)
+            except _LOST as exc:
+                now = time.monotonic()
+                if lost_since is None:
+                    lost_since = now
+                    log.error("lost Redis while recording %s (%s); kept until Redis answers", what, format_error(exc))
+                if self._shutdown:
+                    deadline = deadline if deadline is not None else now + max(self.term_timeout, 1.0)
+                    if now >= deadline:
+                        log.error("shutting down before Redis answered: %s is left to pruning", what)
+                        return False
+                time.sleep(delay)
+                delay = min(delay * 2, MAX_BACKOFF)
+                continue
+            if lost_since is not None:
+                log.warning("Redis is back after %.1fs: recorded %s", time.monotonic() - lost_since, what)
+            if not done:
+                log.warning("%s not recorded: the job was finished or pruned meanwhile (see its failure)", what)
+            self._held = None
+            return done
+
+
+def raw_preview(raw: bytes) -> str:
+    """The start of some bytes as text, for messages."""
+    return raw[:300].decode("utf-8", "backslashreplace")

@@ -6,7 +6,7 @@ from typing import Any
 
 from .. import timefmt
 from ..errors import ResqueError
-from ..payloads import FailureEntry
+from ..payloads import FailureEntry, original_bytes
 from .base import FailureBackend, FailureInfo, FailureRecord
 
 
@@ -52,21 +52,24 @@ class ListBackend(FailureBackend):
         return found[0] if found else None
 
     def requeue(self, index: int, queue: str | None = None, to_queue: str | None = None) -> FailureRecord:
+        """Push the failed job back as it was: the payload's own bytes (for a payload that
+        was not a job, the bytes kept in ``raw``/``raw_base64``), and stamp ``retried_at``."""
         list_name = self._list(queue)
         record = self.get(index, list_name)
         if record is None:
             raise ResqueError(f"no failure at index {index} of {list_name!r}")
-        if record.data is None or record.class_name is None:
+        original = original_bytes(record.payload)
+        if record.data is None or (record.class_name is None and original is None):
             raise ResqueError(
                 f"failure {index} of {list_name!r} cannot be retried: {record.problem or 'it has no job class'}"
             )
-        data = dict(record.data)  # keeps every field (failure_id included) in place
-        data["retried_at"] = timefmt.failed_at(zone=self.retried_zone)
-        self.client.store.update_failed(list_name, index, self.client.codec.encode(data))
         target = to_queue or record.queue
         if not target:
             raise ResqueError(f"failure {index} of {list_name!r} names no queue; pass to_queue")
-        self.client.create(target, record.class_name, record.args)
+        data = dict(record.data)  # keeps every field (failure_id included) in place
+        data["retried_at"] = timefmt.failed_at(zone=self.retried_zone)
+        self.client.store.update_failed(list_name, index, self.client.codec.encode(data))
+        self.client.store.push(target, original if original is not None else self.client.codec.encode(record.payload))
         record.data = data
         return record
 
