@@ -201,7 +201,7 @@ class Codec:
     def _too_deep(self, depth: int | None, wrapped: bool) -> str:
         limit = self.max_nesting - 1 if wrapped else self.max_nesting
         what = "a job payload" if wrapped else "a value"
-        found = f"nests {depth} deep" if depth is not None else "nests too deep to encode"
+        found = f"nests {depth} deep" if depth is not None else "nests past Python's recursion limit"
         gem = "the json gem's max_nesting of 100" if self.dialect == "json" else "Oj's write limit of 999"
         return (
             f"{what} {found}; Ruby ({gem}, one level taken by the record that wraps a job) "

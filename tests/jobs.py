@@ -95,3 +95,21 @@ class RecordAfterPerform(Hooks):
 
 
 register_hooks(RecordAfterPerform())
+
+
+@job("SlowFail", queue="high")
+def slow_fail(seconds: float) -> None:
+    """Runs a while (a test restarts Redis meanwhile), then raises."""
+    time.sleep(seconds)
+    raise ArgumentError(f"failed after {seconds}s")
+
+
+@job("Journal", queue="chaos")
+def journal(number: int, fail: bool = False) -> None:
+    """Appends its number to ``JOURNAL_FILE`` (not Redis: it may be down), then raises
+    when asked to: the chaos test's record of what ran."""
+    with open(os.environ["JOURNAL_FILE"], "a") as fh:
+        fh.write(f"{number} {'raised' if fail else 'done'}\n")
+    if fail:
+        raise ArgumentError(f"job {number} raises")
+    time.sleep(0.002)

@@ -32,15 +32,20 @@ class WorkerProcess:
     """``resque-interop work`` in a subprocess."""
 
     def __init__(self, redis_url: str, queues: str, *args: str, env: dict[str, str] | None = None,
-                 namespace: str = "resque", command: str = "work") -> None:
+                 namespace: str = "resque", command: str = "work", log_path: str | None = None) -> None:
         self.redis = redis.Redis.from_url(redis_url)
         self.namespace = namespace
         full_env = {**os.environ, "REDIS_URL": redis_url, "RESQUE_TEST_REDIS_URL": redis_url,
                     "RESQUE_NAMESPACE": namespace, "PYTHONPATH": str(ROOT), **(env or {})}
+        # a log file, not a pipe, for workers that write much (a full pipe would block them)
+        self.log_path = log_path
+        out = open(log_path, "ab") if log_path else subprocess.PIPE  # noqa: SIM115 - closed by the child's exit
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "resque_interop", command, "-A", "tests.jobs", "-q", queues, *args],
-            cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT,
         )
+        if log_path:
+            out.close()  # type: ignore[union-attr]
         self.pid = self.proc.pid
 
     @property
@@ -68,6 +73,9 @@ class WorkerProcess:
         return self.proc.wait(timeout)
 
     def output(self) -> str:
+        if self.log_path:
+            with open(self.log_path, "rb") as fh:
+                return fh.read().decode("utf-8", "replace")
         if self.proc.poll() is None:
             return "<running>"
         return (self.proc.stdout.read() if self.proc.stdout else b"").decode("utf-8", "replace")

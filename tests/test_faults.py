@@ -1,0 +1,311 @@
+"""Faults: Redis restarting under a job, hostile payloads, frozen and killed workers,
+signals during reconnects. Real redis-server processes (append-only file on), real
+worker processes and real signals; nothing here fakes Redis."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+import redis
+
+from resque_interop import Registry, Resque
+from resque_interop.codec import nesting_depth
+from resque_interop.errors import EncodeError
+from resque_interop.worker import MAX_BACKOFF, Worker
+
+from .faults import RestartableRedis
+from .workers import HOST, WorkerProcess, wait_for
+
+
+def _nested(depth: int) -> object:
+    value: object = 1
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def _failures(client: Resque) -> list:
+    return client.failure.all(0, client.failure.count())
+
+
+@pytest.mark.parametrize("fork", [True, False], ids=["fork", "no-fork"])
+def test_a_job_that_fails_while_redis_restarts_is_recorded_once(tmp_path: Path, fork: bool) -> None:
+    with RestartableRedis() as server:
+        client = Resque(server.url, registry=Registry())
+        client.enqueue_ruby("SlowFail", 1.5, queue="high")
+        args = ("-i", "0.1", *([] if fork else ["--no-fork"]))
+        with WorkerProcess(server.url, "high", *args, log_path=str(tmp_path / "w.log")) as worker:
+            worker_id = worker.worker_id()
+            raw = redis.Redis.from_url(server.url)
+            wait_for(lambda: raw.exists(f"resque:worker:{worker_id}"), what="the job taken")
+            server.restart(down_for=2.5)  # the job raises while Redis is down
+            wait_for(lambda: raw.llen("resque:failed") == 1, timeout=20, what="the failure recorded")
+            wait_for(lambda: not raw.exists(f"resque:worker:{worker_id}"), what="the job finished")
+            time.sleep(0.5)
+            failure = _failures(client)[0]
+            assert failure.exception == "tests.jobs.ArgumentError" and failure.args == [1.5]
+            assert raw.get("resque:stat:failed") == b"1" and raw.get("resque:stat:processed") == b"1"
+            assert raw.llen("resque:failed") == 1  # once, not once per retry
+            assert worker.stop() == 0
+        assert "Redis is back after" in worker.output()
+
+
+HOSTILE: list[tuple[str, bytes]] = [
+    ("not JSON", b"not json{"),
+    ("a list", b"[1,2]"),
+    ("a string", b'"x"'),
+    ("null", b"null"),
+    ("an empty object", b"{}"),
+    ("a number as class", b'{"class":5}'),
+    ("invalid UTF-8", b'{"class":"Archive","args":["\xff\xfe"]}'),
+    ("0 bytes", b""),
+    ("nested 1,000 deep", b'{"class":"Archive","args":' + b"[" * 1000 + b"]" * 1000 + b"}"),
+    ("nested 10,000 deep", b'{"class":"Archive","args":' + b"[" * 10000 + b"]" * 10000 + b"}"),
+    ("nested 150 deep (past Ruby's 100)", b'{"class":"Archive","args":' + b"[" * 150 + b"]" * 150 + b"}"),
+    ("20 MB", b'{"class":"Huge","args":["' + b"x" * (20 * 1024 * 1024) + b'"]}'),
+]
+
+
+def _kept_bytes(payload: dict) -> bytes:
+    if "raw" in payload:
+        return payload["raw"].encode("utf-8")
+    return base64.b64decode(payload["raw_base64"])
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("fork", [True, False], ids=["fork", "no-fork"])
+def test_hostile_payloads_fail_with_their_bytes_and_the_worker_lives_on(
+    redis_url: str, raw_redis: redis.Redis, tmp_path: Path, fork: bool
+) -> None:
+    client = Resque(redis_url, registry=Registry())
+    raw_redis.sadd("resque:queues", "file_serve")
+    for number, (_, data) in enumerate(HOSTILE):
+        raw_redis.rpush("resque:queue:file_serve", data)
+        client.enqueue_ruby("Archive", f"after {number}", queue="file_serve")
+    args = ("-i", "0.1", "-v", *([] if fork else ["--no-fork"]))
+    with WorkerProcess(redis_url, "file_serve", *args, log_path=str(tmp_path / "w.log")) as worker:
+        wait_for(lambda: raw_redis.llen("contract:results") == len(HOSTILE), timeout=120, what="every good job")
+        assert worker.proc.poll() is None, worker.output()
+        worker_id = worker.worker_id()
+        assert worker.stop() == 0
+    ran = [json.loads(x) for x in raw_redis.lrange("contract:results", 0, -1)]
+    assert ran == [[f"after {n}"] for n in range(len(HOSTILE))]  # the job after each still ran
+    failures = _failures(client)
+    # the 20 MB job is a real job: it fails as a job (Huge is not registered), not as bytes
+    by_bytes = [f for f in failures if isinstance(f.payload, dict) and f.payload.get("class") is None]
+    assert len(by_bytes) == len(HOSTILE) - 1, [f.error for f in failures]
+    for failure, (what, data) in zip(by_bytes, [h for h in HOSTILE if h[0] != "20 MB"]):
+        assert _kept_bytes(failure.payload) == data, what
+        assert failure.queue == "file_serve" and failure.worker == worker_id
+    assert raw_redis.get("resque:stat:processed") == str(2 * len(HOSTILE)).encode()
+    assert not raw_redis.exists(f"resque:worker:{worker_id}")
+    # Python's retry puts the very bytes back
+    index = next(f.index for f in failures if f.payload.get("raw") == "not json{")
+    client.failure.requeue(index)
+    assert raw_redis.lrange("resque:queue:file_serve", 0, -1) == [b"not json{"]
+    # bounded log lines: the 20 MB argument is cut, with a marker
+    log = Path(tmp_path / "w.log").read_bytes()
+    assert len(log) < 200_000 and b"more characters]" in log
+
+
+def test_enqueue_refuses_what_ruby_cannot_read(redis_url: str) -> None:
+    client = Resque(redis_url, registry=Registry())
+    # a job payload {"class":..,"args":[...]} is 2 levels before its arguments: 99 in all
+    client.enqueue_ruby("Archive", _nested(97), queue="q")
+    with pytest.raises(EncodeError, match="max_nesting of 100.*reads at most 99"):
+        client.enqueue_ruby("Archive", _nested(98), queue="q")
+    with pytest.raises(EncodeError, match="max_nesting of 100"):
+        client.enqueue_ruby("Archive", _nested(5000), queue="q")
+    with pytest.raises(EncodeError, match="max_nesting of 100"):
+        client.push("q", {"class": "Archive", "args": [_nested(98)]})
+    assert client.size("q") == 1
+
+
+def test_the_oj_dialect_allows_what_oj_reads(redis_url: str) -> None:
+    # Oj reads any depth and writes up to 999: Python stops first, at its recursion limit
+    client = Resque(redis_url, registry=Registry(), dialect="oj")
+    client.enqueue_ruby("Archive", _nested(300), queue="q")
+    with pytest.raises(EncodeError, match="Oj's write limit of 999"):
+        client.enqueue_ruby("Archive", _nested(5000), queue="q")
+    assert client.size("q") == 1
+
+
+@pytest.mark.parametrize(
+    "record",
+    [b"[" * 1000 + b"]" * 1000, b"\xff\xfe not utf-8", b"not json", b'{"queue":"q","payload":"text"}', b"[1]"],
+    ids=["nested 1,000", "invalid UTF-8", "not JSON", "payload a string", "a list"],
+)
+def test_pruning_never_raises_on_an_unreadable_worker_record(
+    redis_url: str, raw_redis: redis.Redis, record: bytes
+) -> None:
+    dead = "otherhost:4242:q"
+    raw_redis.sadd("resque:workers", dead)
+    raw_redis.set(f"resque:worker:{dead}", record)
+    raw_redis.hset("resque:workers:heartbeat", dead, "2020-01-01T00:00:00+00:00")
+    client = Resque(redis_url, registry=Registry())
+    worker = Worker(client, ["q"], hostname="here")
+    assert worker.prune_dead_workers() == [dead]
+    (failure,) = _failures(client)
+    assert failure.exception == "Resque::PruneDeadWorkerDirtyExit"
+    assert failure.payload["class"] is None
+    kept = _kept_bytes(failure.payload)
+    assert kept == record or record.decode("utf-8", "replace") in kept.decode("utf-8", "replace") or b"text" in kept
+    assert not raw_redis.sismember("resque:workers", dead) and not raw_redis.exists(f"resque:worker:{dead}")
+
+
+def test_args_that_are_an_object_perform_as_ruby_splats_them(r: Resque, raw_redis: redis.Redis) -> None:
+    seen: list[tuple] = []
+    r.registry.register("Pairs", lambda *args: seen.append(args), queue="q")
+    raw_redis.sadd("resque:queues", "q")
+    raw_redis.rpush("resque:queue:q", b'{"class":"Pairs","args":{"a":1,"b":[2]}}')
+    raw_redis.rpush("resque:queue:q", b'{"class":"Pairs","args":{}}')
+    raw_redis.rpush("resque:queue:q", b'{"class":"Pairs","args":"one"}')
+    raw_redis.rpush("resque:queue:q", b'{"class":"Pairs"}')
+    Worker(r, ["q"], fork_per_job=False).work(0)
+    # Ruby: perform(*{"a"=>1,"b"=>[2]}) is perform(["a", 1], ["b", [2]]); *{} and *nil are nothing
+    assert seen == [(["a", 1], ["b", [2]]), (), ("one",), ()]
+
+
+@pytest.mark.timeout(120)
+def test_a_frozen_worker_that_was_pruned_registers_again_and_never_works_unlisted(
+    redis_url: str, raw_redis: redis.Redis, tmp_path: Path
+) -> None:
+    client = Resque(redis_url, registry=Registry())
+    timing = ("--heartbeat-interval", "0.5", "--prune-interval", "1")
+    frozen = WorkerProcess(redis_url, "high", "-i", "0.1", *timing, log_path=str(tmp_path / "frozen.log"))
+    pruner = WorkerProcess(redis_url, "low", "-i", "0.1", *timing, log_path=str(tmp_path / "pruner.log"))
+    with frozen, pruner:
+        frozen_id = frozen.worker_id()
+        pruner.worker_id()
+        client.enqueue_ruby("Sleep", 1.0, queue="high")
+        wait_for(lambda: raw_redis.exists(f"resque:worker:{frozen_id}"), what="the job taken")
+        frozen.send(signal.SIGSTOP)
+        for child in frozen.children():
+            os.kill(child, signal.SIGSTOP)
+        try:
+            wait_for(lambda: not raw_redis.sismember("resque:workers", frozen_id), timeout=20, what="pruned")
+        finally:
+            for child in frozen.children():
+                os.kill(child, signal.SIGCONT)
+            frozen.send(signal.SIGCONT)
+        (pruned,) = _failures(client)
+        assert pruned.exception == "Resque::PruneDeadWorkerDirtyExit" and pruned.args == [1.0]
+        wait_for(lambda: raw_redis.sismember("resque:workers", frozen_id), timeout=10, what="registered again")
+        assert raw_redis.exists(f"resque:worker:{frozen_id}:started")
+        assert raw_redis.hexists("resque:workers:heartbeat", frozen_id)
+        # its in-hand job ends: the pruning's failure stays, nothing counted twice
+        time.sleep(1.5)
+        assert [f.exception for f in _failures(client)] == ["Resque::PruneDeadWorkerDirtyExit"]
+        assert raw_redis.get("resque:stat:processed") is None
+        # and each new job it takes, it takes listed
+        for n in range(5):
+            client.enqueue_ruby("Sleep", 0.05, queue="high")
+        wait_for(lambda: client.size("high") == 0, what="new jobs taken")
+        wait_for(lambda: raw_redis.get("resque:stat:processed") == b"5", what="new jobs done")
+        assert raw_redis.sismember("resque:workers", frozen_id)
+        assert frozen.stop() == 0 and pruner.stop() == 0
+    assert "pruned while alive" in frozen.output()
+
+
+def test_quit_during_the_reconnect_back_off_takes_no_job(tmp_path: Path) -> None:
+    with RestartableRedis() as server:
+        client = Resque(server.url, registry=Registry())
+        with WorkerProcess(server.url, "file_serve", "-i", "0.1", log_path=str(tmp_path / "w.log")) as worker:
+            worker_id = worker.worker_id()
+            worker.send(signal.SIGUSR2)  # paused: the job below waits
+            time.sleep(0.5)
+            client.enqueue_ruby("Archive", "must wait", queue="file_serve")
+            server.stop()
+            worker.send(signal.SIGCONT)  # resumes into a Redis that is gone: the back-off
+            wait_for(lambda: "lost Redis" in worker.output(), what="the worker in its back-off")
+            worker.send(signal.SIGQUIT)
+            time.sleep(0.3)
+            server.start()  # the job is still there (append-only file)
+            assert worker.proc.wait(20) == 0
+        raw = redis.Redis.from_url(server.url)
+        assert raw.llen("resque:queue:file_serve") == 1 and raw.llen("contract:results") == 0
+        # and it unregistered once Redis answered, within the term timeout
+        assert not raw.sismember("resque:workers", worker_id)
+        assert not raw.exists(f"resque:worker:{worker_id}:started")
+        assert not raw.hexists("resque:workers:heartbeat", worker_id)
+
+
+@pytest.mark.timeout(120)
+def test_an_idle_worker_takes_work_soon_after_redis_returns(tmp_path: Path) -> None:
+    with RestartableRedis() as server:
+        client = Resque(server.url, registry=Registry())
+        with WorkerProcess(server.url, "file_serve", "-i", "0.2", log_path=str(tmp_path / "w.log")) as worker:
+            worker.worker_id()
+            server.restart(down_for=8.0)  # long enough for an unbounded back-off to reach 8 s
+            client.enqueue_ruby("Archive", "after the outage", queue="file_serve")
+            raw = redis.Redis.from_url(server.url)
+            # a capped back-off: the next try comes within MAX_BACKOFF of Redis answering
+            wait_for(lambda: raw.llen("contract:results") == 1, timeout=MAX_BACKOFF + 3, what="the job")
+            wait_for(lambda: "Redis is back after" in worker.output(), what="the log line")
+            assert worker.stop() == 0
+
+
+def test_unregistering_at_shutdown_waits_for_redis_up_to_the_term_timeout(tmp_path: Path) -> None:
+    with RestartableRedis() as server:
+        with WorkerProcess(server.url, "file_serve", "-i", "0.1", log_path=str(tmp_path / "w.log")) as worker:
+            worker_id = worker.worker_id()
+            server.stop()
+            worker.send(signal.SIGQUIT)
+            time.sleep(1.0)
+            server.start()  # back within RESQUE_TERM_TIMEOUT (4 s)
+            assert worker.proc.wait(20) == 0
+        raw = redis.Redis.from_url(server.url)
+        assert not raw.sismember("resque:workers", worker_id)
+        assert not raw.exists(f"resque:worker:{worker_id}:started")
+        assert not raw.hexists("resque:workers:heartbeat", worker_id)
+
+
+@pytest.mark.timeout(120)
+def test_live_workers_prune_a_killed_worker_without_any_start(
+    redis_url: str, raw_redis: redis.Redis, tmp_path: Path
+) -> None:
+    client = Resque(redis_url, registry=Registry())
+    timing = ("--heartbeat-interval", "0.5", "--prune-interval", "1.5")
+    live = WorkerProcess(redis_url, "low", "-i", "0.1", *timing, log_path=str(tmp_path / "live.log"))
+    doomed = WorkerProcess(redis_url, "high", "-i", "0.1", *timing, log_path=str(tmp_path / "doomed.log"))
+    with live, doomed:
+        live.worker_id()
+        doomed_id = doomed.worker_id()
+        client.enqueue_ruby("Sleep", 30, queue="high")
+        wait_for(lambda: raw_redis.exists(f"resque:worker:{doomed_id}"), what="the job taken")
+        children = doomed.children()
+        doomed.kill()
+        for child in children:
+            os.kill(child, signal.SIGKILL)
+        # no worker starts from here on: the live one's timer prunes the dead one
+        wait_for(lambda: client.failure.count() == 1, timeout=15, what="the held job failed")
+        (failure,) = _failures(client)
+        assert failure.exception == "Resque::PruneDeadWorkerDirtyExit" and failure.args == [30]
+        assert not raw_redis.sismember("resque:workers", doomed_id)
+        assert live.stop() == 0
+
+
+def test_a_worker_record_ruby_cannot_parse_lasts_no_longer_than_its_failure_step(
+    redis_url: str, raw_redis: redis.Redis
+) -> None:
+    # a payload past Ruby's nesting is rewritten before anything else happens to it
+    client = Resque(redis_url, registry=Registry())
+    raw_redis.sadd("resque:queues", "q")
+    raw_redis.rpush("resque:queue:q", b'{"class":"Archive","args":' + b"[" * 150 + b"]" * 150 + b"}")
+    seen: list[bytes | None] = []
+
+    class Spy(Worker):
+        def report_failure(self, job, exc, count_failed=True):  # type: ignore[no-untyped-def]
+            seen.append(raw_redis.get(f"resque:worker:{self.id}"))
+            super().report_failure(job, exc, count_failed)
+
+    Spy(client, ["q"], fork_per_job=False).work(0)
+    (record,) = seen
+    assert record is not None and nesting_depth(record) == 3  # record, payload, args: the bytes are a string now
+    assert client.failure.count() == 1
