@@ -20,7 +20,7 @@ from resque_interop.errors import EncodeError
 from resque_interop.worker import MAX_BACKOFF, Worker
 
 from .faults import RestartableRedis
-from .workers import HOST, WorkerProcess, wait_for
+from .workers import WorkerProcess, wait_for
 
 
 def _nested(depth: int) -> object:
@@ -204,8 +204,7 @@ def test_a_frozen_worker_that_was_pruned_registers_again_and_never_works_unliste
         assert [f.exception for f in _failures(client)] == ["Resque::PruneDeadWorkerDirtyExit"]
         assert raw_redis.get("resque:stat:processed") is None
         # and each new job it takes, it takes listed
-        for n in range(5):
-            client.enqueue_ruby("Sleep", 0.05, queue="high")
+        client.enqueue_many([("high", "Sleep", [0.05])] * 5)
         wait_for(lambda: client.size("high") == 0, what="new jobs taken")
         wait_for(lambda: raw_redis.get("resque:stat:processed") == b"5", what="new jobs done")
         assert raw_redis.sismember("resque:workers", frozen_id)
