@@ -76,10 +76,10 @@ def test_overview_with_a_python_worker_working(redis_url: str, raw_redis: redis.
         worker_id = worker.worker_id()
         page = browser.new_page()  # type: ignore[attr-defined]
         page.goto(server + "/")
-        assert "0 of the workers are working" in page.inner_text("main")
+        assert "0 of 1 Workers Working" in page.inner_text("main")
         client.enqueue_ruby("Blocking", "go", queue="high")
         # the live page refreshes by itself
-        playwright_api.expect(page.locator("main")).to_contain_text("1 of the workers are working", timeout=10000)
+        playwright_api.expect(page.locator("main")).to_contain_text("1 of 1 Workers Working", timeout=10000)
         assert "Blocking" in page.inner_text("main") and worker_id.split(":")[1] in page.inner_text("main")
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
