@@ -13,11 +13,12 @@ from urllib.parse import urlencode, urlsplit
 from flask import request
 from markupsafe import Markup, escape
 
+from ..readable import preview
 from ..timefmt import parse_time
 from .security import sign
 
 #: arguments longer than this are cut on the pages (the JSON API has them whole)
-ARGS_LIMIT = 10_000
+ARGS_LIMIT = 2_000
 EXACT = "%Y-%m-%d %H:%M:%S UTC"
 NOTE = "note"
 
@@ -47,7 +48,7 @@ def when(value: Any) -> Markup:
     else:
         dt = parse_time(str(value))
     if dt is None:
-        return Markup('<span class="bad" title="not a time">{}</span>').format(str(value)[:200])
+        return Markup('<span class="bad" title="not a time">{}</span>').format(preview(str(value), 40))
     exact = dt.astimezone(timezone.utc).strftime(EXACT)
     return Markup('<time datetime="{}" title="{}">{}</time>').format(
         dt.isoformat(), exact, _ago(time.time() - dt.timestamp()))
@@ -75,7 +76,7 @@ def or_unknown(value: Any) -> Markup:
     """The value, or a marked ``unknown`` where a failure entry lacks the field."""
     if value is None or value == "":
         return Markup('<span class="unknown">unknown</span>')
-    return escape(value)
+    return escape(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
 
 
 # -- notes: what an action did, shown on the page it returns to ---------------
