@@ -290,6 +290,22 @@ class DataStore:
         }.get(kind)
         return kind, int(size(key)) if size else 0
 
+    def key_infos(self, names: Sequence[str]) -> list[tuple[str, int]]:
+        """(type, size) of many namespaced keys in two round trips."""
+        kinds = self.key_types(names)
+        pipe = self.redis.pipeline(transaction=False)
+        sizers = {"list": pipe.llen, "set": pipe.scard, "zset": pipe.zcard, "hash": pipe.hlen, "string": pipe.strlen}
+        asked = [kind in sizers for kind in kinds]
+        for name, kind in zip(names, kinds):
+            if kind in sizers:
+                sizers[kind](self.keys.raw(name))
+        sizes = iter(pipe.execute(raise_on_error=False) if any(asked) else [])
+        out = []
+        for kind, ok in zip(kinds, asked):
+            n = next(sizes) if ok else 0
+            out.append((kind, n if isinstance(n, int) else 0))  # a key that changed type meanwhile: 0
+        return out
+
     def key_types(self, names: Sequence[str]) -> list[str]:
         """TYPE of many namespaced keys in one round trip."""
         pipe = self.redis.pipeline(transaction=False)

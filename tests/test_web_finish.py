@@ -105,6 +105,19 @@ def test_one_pager_wording_on_every_paged_page(r: Resque, web: FlaskClient) -> N
         assert re.findall(r"Showing [^<\n]*", page) == [f"Showing 1 to 20 of 40 {what}"] * 2, url
 
 
+def test_the_keys_page_is_paged(raw_redis: redis.Redis, web: FlaskClient) -> None:
+    raw_redis.mset({f"resque:stat:processed:h:{i}:q": i for i in range(150)})
+    raw_redis.rpush("resque:queue:q", "x")
+    first = web.get("/stats/keys").get_data(as_text=True)
+    assert "Showing 1 to 100 of 151 keys" in first and first.count('href="/stats/keys/') == 100
+    last = web.get("/stats/keys?start=100").get_data(as_text=True)
+    assert "Showing 101 to 151 of 151 keys" in last
+    both = first + last
+    assert re.search(r'queue:q</a></td>\s*<td>list</td><td class="n">1<', both)
+    assert re.search(r'stat:processed:h:99:q</a></td>\s*<td>string</td><td class="n">2<', both)
+    assert len(web.get("/api/stats/keys").get_json()) == 151
+
+
 def test_the_active_tab_is_marked(web: FlaskClient) -> None:
     for url, tab in (("/", "Overview"), ("/queues/x", "Queues"), ("/failed", "Failed"), ("/stats/keys", "Stats"),
                      ("/delayed", "Delayed"), ("/workers", "Workers")):

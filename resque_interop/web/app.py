@@ -28,6 +28,7 @@ from .params import int_arg
 from .security import CSRF_FIELD, basic_auth, check_csrf, csrf_token, finish_response
 
 PAGE = 20
+KEYS_PAGE = 100
 
 
 class _Blueprint(Blueprint):
@@ -154,7 +155,9 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0) -
 
     @bp.get("/stats/keys")
     def stats_keys() -> str:
-        return page("stats_keys.html", keys=key_rows())
+        names, start = client.all_keys(), int_arg("start", 0)
+        return page("stats_keys.html", keys=key_rows(names[start:start + KEYS_PAGE]), start=start,
+                    per_page=KEYS_PAGE, total=len(names))
 
     @bp.get("/stats/keys/<path:key>")
     def stats_key(key: str) -> str:
@@ -164,10 +167,9 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0) -
         return page("stats_key.html", key=key, kind=kind, size=size, rows=rows, start=start, per_page=PAGE,
                     expected=schema_type(key))
 
-    def key_rows() -> list[dict[str, Any]]:
+    def key_rows(names: list[str]) -> list[dict[str, Any]]:
         rows = []
-        for k in client.all_keys():
-            kind, size = client.store.key_info(k)
+        for k, (kind, size) in zip(names, client.store.key_infos(names)):
             expected = schema_type(k)
             rows.append({"key": k, "type": kind, "size": size,
                          "expected": expected if expected and expected != kind else None})
@@ -202,7 +204,7 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0) -
 
     @bp.get("/api/stats/keys")
     def api_keys() -> Response:
-        return api_json([{k: v for k, v in row.items() if k != "expected"} for row in key_rows()])
+        return api_json([{k: v for k, v in row.items() if k != "expected"} for row in key_rows(client.all_keys())])
 
     return bp
 
