@@ -185,3 +185,31 @@ def test_an_action_on_page_two_returns_to_page_two_with_a_note(r: Resque, server
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "action_note.png"), full_page=True)
     assert r.failure.count() == 44
+
+
+def test_a_form_on_another_site_cannot_change_anything(r: Resque, server: str, browser: object) -> None:
+    from werkzeug.serving import make_server
+
+    r.enqueue_ruby("Archive", 1, queue="q")
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(server + "/queues/q")  # the victim has the dashboard open: its cookie is set
+    token = page.locator("meta[name=csrf-token]").get_attribute("content")
+    evil_html = (f'<!DOCTYPE html><form method="post" action="{server}/queues/q/clear">'
+                 f'<input name="csrf_token" value="{token}"><button>win a prize</button></form>').encode()
+
+    def evil(environ: dict, start_response: object) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "text/html")])  # type: ignore[operator]
+        return [evil_html]
+
+    httpd = make_server("127.0.0.1", 0, evil)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        # even holding the victim's real token, a post from another origin is refused
+        page.goto(f"http://127.0.0.1:{httpd.server_port}/")
+        with page.expect_navigation():
+            page.get_by_role("button", name="win a prize").click()
+        assert "cross-" in page.inner_text("body")
+        assert r.size("q") == 1
+    finally:
+        httpd.shutdown()
