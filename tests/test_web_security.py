@@ -90,3 +90,10 @@ def test_get_never_changes_state(r: Resque, web: FlaskClient) -> None:
     assert web.get("/delayed-actions/clear").status_code == 405
     assert web.get("/queues/q/clear").status_code == 200  # the page of a queue named "q/clear"
     assert r.size("q") == 1
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\t/evil.example", "\\\\evil",
+                                    "/\\evil.example"])
+def test_an_action_never_returns_to_another_site(r: Resque, web: FlaskClient, target: str) -> None:
+    response = web.post("/failed-actions/clear", data={"csrf_token": token(web), "next": target})
+    assert response.status_code == 302 and response.headers["Location"].startswith("/failed?note=")

@@ -102,7 +102,8 @@ def back_to(default: str, root: str) -> str:
     dashboard (a path under ``root``, never another site), else ``default``."""
     target = request.form.get("next", "")
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith(root) or target.startswith("//") or "\\" in target:
+    unsafe = "\\" in target or any(ord(c) < 32 for c in target)  # browsers drop tabs: "/\t/evil" is "//evil"
+    if parts.scheme or parts.netloc or not target.startswith(root) or target.startswith("//") or unsafe:
         return default
     query = "&".join(p for p in parts.query.split("&") if p and not p.startswith(NOTE + "="))
     return parts.path + (f"?{query}" if query else "")

@@ -65,7 +65,7 @@ def csrf_token() -> str:
 
 
 def _same_site(value: str) -> bool:
-    return bool(value) and urlsplit(value).netloc == request.host
+    return bool(value) and urlsplit(value).netloc.lower() == request.host.lower()
 
 
 def check_origin() -> None:
