@@ -149,9 +149,10 @@ def test_every_post_route_over_wrong_values(redis_url: str, raw_redis: redis.Red
 @pytest.mark.parametrize(("key", "space"), wrong_types(), ids=[k for k, _ in wrong_types()])
 def test_every_post_route_with_a_key_of_the_wrong_type(redis_url: str, raw_redis: redis.Redis, key: str,
                                                          space: dict[str, Any]) -> None:
-    app, client = make(redis_url, "redis")
-    for path in routes(app, "POST"):
-        load_space(raw_redis, space)
-        form = {"csrf_token": token(client), "fingerprint": "0" * 16, "item": "x"}
-        response = client.post(path, data=form, headers=ORIGIN)
-        assert response.status_code < 500, (path, response.get_data(as_text=True)[:2000])
+    for backend in ("redis", "redis_multi_queue"):
+        app, client = make(redis_url, backend)
+        for path in routes(app, "POST"):
+            load_space(raw_redis, space)
+            form = {"csrf_token": token(client), "fingerprint": "0" * 16, "item": "x"}
+            response = client.post(path, data=form, headers=ORIGIN)
+            assert response.status_code < 500, (path, backend, response.get_data(as_text=True)[:2000])
