@@ -288,7 +288,9 @@ def web(port: int, host: str, user: str | None, password: str | None, failure_ba
     client = make_client(redis_url, namespace, failure_backend=failure_backend)
     app = create_app(client, auth=(user, password) if user and password else None)
     click.echo(f"resque-interop dashboard on http://{host}:{port}/ ({client.redis_id}, namespace {namespace})")
-    app.run(host=host, port=port, threaded=True)
+    import waitress  # a production WSGI server: threads, no development-server warning
+
+    waitress.serve(app, host=host, port=port, threads=8, ident="resque_interop")
 
 
 @main.command()

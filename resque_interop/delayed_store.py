@@ -12,6 +12,7 @@ import redis
 
 from . import scripts
 from .keys import delayed_name
+from .readable import to_int
 
 if TYPE_CHECKING:
     from .store import DataStore, Pipe
@@ -34,7 +35,12 @@ class DelayedStore:
         pipe.execute()
 
     def timestamps(self, start: int = 0, stop: int = -1) -> list[int]:
-        return [int(t) for t in self.redis.zrange(self.keys.delayed_schedule, start, stop)]
+        """The schedule's timestamps in a window; members that are not integers are skipped."""
+        return [t for t in (to_int(m) for m in self.members(start, stop)) if t is not None]
+
+    def members(self, start: int = 0, stop: int = -1) -> list[bytes]:
+        """The schedule's members as stored (a plugin may have left non-integers)."""
+        return list(self.redis.zrange(self.keys.delayed_schedule, start, stop))
 
     def schedule_size(self) -> int:
         return int(self.redis.zcard(self.keys.delayed_schedule))
@@ -46,10 +52,8 @@ class DelayedStore:
         return self.store.list_range(self.keys.delayed(timestamp), start, count)
 
     def sizes(self, timestamps: Sequence[int]) -> list[int]:
-        pipe = self.redis.pipeline(transaction=False)
-        for ts in timestamps:
-            pipe.llen(self.keys.delayed(ts))
-        return [int(n) for n in pipe.execute()]
+        """LLEN of each ``delayed:<ts>`` (0 for a key of another type)."""
+        return [n or 0 for n in self.store.list_lengths([self.keys.delayed(ts) for ts in timestamps])]
 
     def item_timestamps(self, data: bytes) -> list[str]:
         """The ``delayed:<ts>`` names that hold this encoded item."""

@@ -120,3 +120,23 @@ def failure_queue_name(queue: str) -> str:
 def job_queue_name(failure_queue: str) -> str:
     """The job queue behind a RedisMultiQueue list: ``low_failed`` -> ``low``."""
     return failure_queue[: -len("_failed")] if failure_queue.endswith("_failed") else failure_queue
+
+
+_SCHEMA_TYPES = {
+    "queues": "set", "workers": "set", "workers:heartbeat": "hash", "failed": "list", "failed_queues": "set",
+    "delayed_queue_schedule": "zset", "pause-all-workers": "string", "pruning_dead_workers_in_progress": "string",
+}
+
+
+def schema_type(name: str) -> str | None:
+    """The Redis type docs/schema.md gives a key (named without the namespace);
+    ``None`` for a key Resque does not define."""
+    if name in _SCHEMA_TYPES:
+        return _SCHEMA_TYPES[name]
+    if name.startswith(("queue:", "delayed:")) or name.endswith("_failed"):
+        return "list"
+    if name.startswith(("stat:", "worker:")) or name.endswith("resque_scheduler_master_lock"):
+        return "string"
+    if name.startswith("timestamps:"):
+        return "set"
+    return None

@@ -18,6 +18,7 @@ from . import scripts
 from .delayed_store import DelayedStore
 from .keys import Keys
 from .lane import Lane, pack
+from .readable import to_int
 
 Pipe = Any  # a redis.client.Pipeline or the client itself
 
@@ -131,11 +132,19 @@ class DataStore:
         return int(self.redis.llen(self.keys.queue(queue)))
 
     def sizes(self, queues: Sequence[str]) -> list[int]:
-        """LLEN of many queues in one round trip."""
+        """LLEN of many queues in one round trip (0 for a key that is not a list)."""
+        return [n or 0 for n in self.sizes_or_none(queues)]
+
+    def sizes_or_none(self, queues: Sequence[str]) -> list[int | None]:
+        """LLEN of many queues; ``None`` where ``queue:<name>`` holds another type."""
+        return self.list_lengths([self.keys.queue(q) for q in queues])
+
+    def list_lengths(self, keys: Sequence[str]) -> list[int | None]:
+        """LLEN of many keys in one round trip; ``None`` for a key of another type."""
         pipe = self.redis.pipeline(transaction=False)
-        for q in queues:
-            pipe.llen(self.keys.queue(q))
-        return [int(n) for n in pipe.execute()]
+        for key in keys:
+            pipe.llen(key)
+        return [None if isinstance(n, redis.ResponseError) else int(n) for n in pipe.execute(raise_on_error=False)]
 
     def list_range(self, key: str, start: int, count: int) -> list[bytes]:
         if count <= 0:
@@ -330,8 +339,12 @@ class DataStore:
             self.redis.delete(self.keys.pause)
 
     def stat(self, name: str) -> int:
-        value = self.redis.get(self.keys.stat(name))
-        return int(value) if value is not None else 0
+        """A counter; 0 when unset or not an integer (see :meth:`stat_raw`)."""
+        return to_int(self.redis.get(self.keys.stat(name))) or 0
+
+    def stat_raw(self, name: str) -> bytes | None:
+        """A counter's bytes as stored, to show one that does not parse."""
+        return self.redis.get(self.keys.stat(name))
 
     def incr_stat(self, name: str, by: int = 1, pipe: Pipe = None) -> None:
         (pipe if pipe is not None else self.redis).incrby(self.keys.stat(name), by)
@@ -359,6 +372,47 @@ class DataStore:
             "string": self.redis.strlen,
         }.get(kind)
         return kind, int(size(key)) if size else 0
+
+    def key_infos(self, names: Sequence[str]) -> list[tuple[str, int]]:
+        """(type, size) of many namespaced keys in two round trips."""
+        kinds = self.key_types(names)
+        pipe = self.redis.pipeline(transaction=False)
+        sizers = {"list": pipe.llen, "set": pipe.scard, "zset": pipe.zcard, "hash": pipe.hlen, "string": pipe.strlen}
+        asked = [kind in sizers for kind in kinds]
+        for name, kind in zip(names, kinds):
+            if kind in sizers:
+                sizers[kind](self.keys.raw(name))
+        sizes = iter(pipe.execute(raise_on_error=False) if any(asked) else [])
+        out = []
+        for kind, ok in zip(kinds, asked):
+            n = next(sizes) if ok else 0
+            out.append((kind, n if isinstance(n, int) else 0))  # a key that changed type meanwhile: 0
+        return out
+
+    def key_types(self, names: Sequence[str]) -> list[str]:
+        """TYPE of many namespaced keys in one round trip."""
+        pipe = self.redis.pipeline(transaction=False)
+        for name in names:
+            pipe.type(self.keys.raw(name))
+        return [_s(t) or "none" for t in pipe.execute()]
+
+    def key_items(self, name: str, start: int, count: int) -> tuple[str, int, list[Any]]:
+        """(type, size, a window of the contents) of a namespaced key, as resque-web's
+        per-key view: list and zset members, set members, hash pairs, a string's value."""
+        kind, size = self.key_info(name)
+        key, stop = self.keys.raw(name), start + count - 1
+        items: list[Any] = []
+        if kind == "list":
+            items = self.redis.lrange(key, start, stop)
+        elif kind == "zset":
+            items = self.redis.zrange(key, start, stop, withscores=True)
+        elif kind == "set":
+            items = sorted(self.redis.sscan_iter(key, count=1000))[start:stop + 1]
+        elif kind == "hash":
+            items = sorted(self.redis.hscan_iter(key, count=1000))[start:stop + 1]
+        elif kind == "string":
+            items = [self.redis.getrange(key, 0, 64 * 1024 - 1)] if start == 0 else []
+        return kind, size, items
 
     def redis_info(self) -> dict[str, Any]:
         return dict(self.redis.info())

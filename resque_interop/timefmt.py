@@ -80,7 +80,10 @@ def parse_time(text: str | bytes | None) -> datetime | None:
     if not text:
         return None
     if text.isdigit():  # node-resque writes epoch seconds
-        return datetime.fromtimestamp(int(text), tz=timezone.utc)
+        try:
+            return datetime.fromtimestamp(int(text), tz=timezone.utc)
+        except (ValueError, OverflowError, OSError):  # past year 9999, or thousands of digits
+            return None
     if _ISO.match(text):
         value = text.replace("Z", "+00:00")
         try:

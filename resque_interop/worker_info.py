@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from .codec import raw_text
 from .errors import DecodeError
+from .readable import not_an_integer, to_int
 from .timefmt import parse_time
 
 if TYPE_CHECKING:
@@ -78,6 +79,19 @@ def split_worker_id(worker_id: str) -> tuple[str, str, list[str]]:
     return host, pid, [q for q in queues.split(",") if q] if queues else []
 
 
+def _counter(info: WorkerInfo, ruby: bytes | None, node: bytes | None, ruby_key: str, node_key: str) -> int:
+    """Ruby's per-id counter, else node-resque's per ``host:pid``; one that does not
+    parse counts 0 and is noted in ``problems`` (resque-web shows ``to_i`` of it)."""
+    raw, key = (ruby, ruby_key) if ruby is not None else (node, node_key)
+    if raw is None:
+        return 0
+    value = to_int(raw)
+    if value is None:
+        info.problems.append(not_an_integer(key, raw))
+        return 0
+    return value
+
+
 def list_workers(client: Resque, ids: list[str] | None = None) -> list[WorkerInfo]:
     """Every registered worker (or those in ``ids``) with its job, times and counters,
     in two round trips."""
@@ -100,7 +114,9 @@ def list_workers(client: Resque, ids: list[str] | None = None) -> list[WorkerInf
         stat_keys += [keys.stat(f"processed:{worker_id}"), keys.stat(f"failed:{worker_id}"),
                       keys.stat(f"processed:{short}"), keys.stat(f"failed:{short}")]
     pipe.mget(stat_keys)
-    jobs, starts, beats, stats = pipe.execute()
+    jobs, starts, beats, stats = pipe.execute(raise_on_error=False)
+    if not isinstance(beats, dict):  # workers:heartbeat of another type: no heartbeats to show
+        beats = {}
     beats = {k.decode("utf-8", "replace"): v.decode("utf-8", "replace") for k, v in beats.items()}
     out = []
     for i, worker_id in enumerate(ids):
@@ -118,7 +134,8 @@ def list_workers(client: Resque, ids: list[str] | None = None) -> list[WorkerInf
         info.started = started.decode("utf-8", "replace") if started else None
         info.heartbeat = beats.get(worker_id)
         p1, f1, p2, f2 = stats[4 * i: 4 * i + 4]
-        info.processed = int(p1 or p2 or 0)
-        info.failed = int(f1 or f2 or 0)
+        short = names[i][1]
+        info.processed = _counter(info, p1, p2, f"stat:processed:{worker_id}", f"stat:processed:{short}")
+        info.failed = _counter(info, f1, f2, f"stat:failed:{worker_id}", f"stat:failed:{short}")
         out.append(info)
     return out

@@ -76,10 +76,10 @@ def test_overview_with_a_python_worker_working(redis_url: str, raw_redis: redis.
         worker_id = worker.worker_id()
         page = browser.new_page()  # type: ignore[attr-defined]
         page.goto(server + "/")
-        assert "0 of the workers are working" in page.inner_text("main")
+        assert "0 of 1 Workers Working" in page.inner_text("main")
         client.enqueue_ruby("Blocking", "go", queue="high")
         # the live page refreshes by itself
-        playwright_api.expect(page.locator("main")).to_contain_text("1 of the workers are working", timeout=10000)
+        playwright_api.expect(page.locator("main")).to_contain_text("1 of 1 Workers Working", timeout=10000)
         assert "Blocking" in page.inner_text("main") and worker_id.split(":")[1] in page.inner_text("main")
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
@@ -123,3 +123,93 @@ def test_delayed_tab_queue_now_and_cancel(r: Resque, raw_redis: redis.Redis, ser
     page.get_by_role("button", name="Cancel").click()
     wait_for(lambda: r.delayed.count_all() == 0, what="cancelled")
     assert errors == []
+
+
+PAGES = ["/", "/working", "/queues", "/queues/good", "/failed", "/failed?class=Archive", "/failed?order=desc",
+         "/workers", "/workers/host:100:good", "/stats", "/stats/redis", "/stats/keys", "/stats/keys/queue:good",
+         "/delayed", "/delayed/2000000000", "/failed/nope", "/queues/"]
+
+
+def test_every_page_renders_over_a_malformed_keyspace(raw_redis: redis.Redis, r: Resque, server: str,
+                                                        browser: object) -> None:
+    from .malformed_keyspace import load_space, wrong_values
+
+    load_space(raw_redis, wrong_values())
+    for i in range(30):
+        r.save_failure(FailureInfo({"class": "Archive", "args": [i, {"z": 1, "a": 2}]}, "RuntimeError", "boom",
+                                   ["x.py:1:in 'y'"], "host:100:good", "good"))
+    page = browser.new_page()  # type: ignore[attr-defined]
+    problems: list[str] = []
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" and "404" not in msg.text else None)
+    page.on("dialog", lambda d: (problems.append(d.message), d.dismiss()))
+    ARTIFACTS.mkdir(exist_ok=True)
+    for path in PAGES:
+        response = page.goto(server + path)
+        assert response is not None and response.status < 500, path
+        if response.status == 200:
+            assert page.locator("nav a.active").count() == 1, path
+        name = path.strip("/").replace("/", "_").replace("?", "_").replace("=", "-").replace(":", "-") or "overview"
+        page.screenshot(path=str(ARTIFACTS / f"page_{name}.png"), full_page=True)
+    assert problems == []  # no script error, no CSP violation, no hostile text run
+    # a key of the wrong type: a page that names it, and the Keys page marks it
+    raw_redis.delete("resque:queue:good")
+    raw_redis.hset("resque:queue:good", "a", "1")
+    response = page.goto(server + "/queues/good")
+    assert response is not None and response.status == 409 and "queue:good" in page.inner_text("main")
+    page.screenshot(path=str(ARTIFACTS / "wrong_type.png"), full_page=True)
+    page.goto(server + "/stats/keys")
+    assert "hash (not a list)" in page.inner_text("main")
+    # times: relative, the exact time on hover
+    page.goto(server + "/delayed")
+    stamp = page.locator("time[title='2033-05-18 03:33:20 UTC']")
+    assert stamp.count() == 1 and stamp.inner_text().startswith("in ") and "years" in stamp.inner_text()
+    # the filter pages on: "more" goes on past the first 20 matches
+    page.goto(server + "/failed?class=Archive")
+    first = page.locator("li.failure").count()
+    page.locator("a.next").first.click()
+    page.wait_for_load_state()
+    assert first == 20 and page.locator("li.failure").count() == 12  # 2 of the fixture and 30 here
+
+
+def test_an_action_on_page_two_returns_to_page_two_with_a_note(r: Resque, server: str, browser: object) -> None:
+    for i in range(45):
+        r.save_failure(FailureInfo({"class": "Archive", "args": [i]}, "RuntimeError", "boom", [], "h:1:q", "q"))
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(server + "/failed?start=20")
+    page.locator("li.failure[data-index='25'] button.remove").click()
+    page.wait_for_load_state()
+    assert "start=20" in page.url
+    playwright_api.expect(page.locator("p.note")).to_contain_text("Removed failure 25 (Archive)")
+    assert "Showing 21 to 40 of 44 failed jobs" in page.inner_text("main")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "action_note.png"), full_page=True)
+    assert r.failure.count() == 44
+
+
+def test_a_form_on_another_site_cannot_change_anything(r: Resque, server: str, browser: object) -> None:
+    from werkzeug.serving import make_server
+
+    r.enqueue_ruby("Archive", 1, queue="q")
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(server + "/queues/q")  # the victim has the dashboard open: its cookie is set
+    token = page.locator("meta[name=csrf-token]").get_attribute("content")
+    evil_html = (f'<!DOCTYPE html><form method="post" action="{server}/queues/q/clear">'
+                 f'<input name="csrf_token" value="{token}"><button>win a prize</button></form>').encode()
+
+    def evil(environ: dict, start_response: object) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "text/html")])  # type: ignore[operator]
+        return [evil_html]
+
+    httpd = make_server("127.0.0.1", 0, evil)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        # even holding the victim's real token, a post from another origin is refused
+        page.goto(f"http://127.0.0.1:{httpd.server_port}/")
+        with page.expect_navigation():
+            page.get_by_role("button", name="win a prize").click()
+        assert "cross-" in page.inner_text("body")
+        assert r.size("q") == 1
+    finally:
+        httpd.shutdown()

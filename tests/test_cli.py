@@ -188,10 +188,10 @@ def test_work_logs_with_verbose(redis_url: str, raw_redis: redis.Redis) -> None:
 
 
 def test_web_command_uses_resque_webs_options(cli, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
-    import flask
+    import waitress
 
     seen: dict[str, object] = {}
-    monkeypatch.setattr(flask.Flask, "run", lambda self, **kw: seen.update(kw, app=self))
+    monkeypatch.setattr(waitress, "serve", lambda app, **kw: seen.update(kw, app=app))
     out = cli("web", "-p", "6789", "-N", "resque:GitHub", "--user", "u", "--password", "p")
     assert seen["host"] == "127.0.0.1" and seen["port"] == 6789
     assert "namespace resque:GitHub" in out

@@ -3,37 +3,50 @@
 ``create_app(client)`` builds a Flask app; ``blueprint(client)`` mounts the same
 pages under a prefix of your own app; ``resque_interop.web.wsgi:app`` serves any
 WSGI server from the environment (REDIS_URL, RESQUE_NAMESPACE, RESQUE_WEB_USER,
-RESQUE_WEB_PASSWORD). Every page is server-rendered with autoescaping; the only
-script is a static file that refreshes the live pages.
+RESQUE_WEB_PASSWORD, RESQUE_WEB_SECRET). Every page is server-rendered with
+autoescaping; the only script is a static file that refreshes the live pages.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from flask import Blueprint, Flask, abort, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from ..client import Resque
-from ..failure.base import FailureRecord
-from ..keys import job_queue_name
+from ..codec import raw_text
+from ..keys import schema_type
+from ..readable import not_an_integer, to_int
 from ..version import __version__
 from .delayed import add_delayed_routes
+from .errors import add_error_pages
+from .failed import add_failed_routes
+from .format import args_text, back_to, current_note, here, or_unknown, when, with_note
+from .jsonapi import api_json
 from .params import int_arg
 from .security import CSRF_FIELD, basic_auth, check_csrf, csrf_token, finish_response
 
 PAGE = 20
+KEYS_PAGE = 100
 
 
-def _args_text(args: Any) -> str:
-    return json.dumps(args, ensure_ascii=False) if args not in (None, []) else ""
+class _Blueprint(Blueprint):
+    """A Blueprint whose routes also answer with a trailing slash (``/queues/``), as resque-web's."""
+
+    def add_url_rule(self, rule: str, *args: Any, **options: Any) -> None:
+        options.setdefault("strict_slashes", False)
+        super().add_url_rule(rule, *args, **options)
+
+
+def _cell(value: Any) -> str:
+    return raw_text(value) if isinstance(value, bytes) else str(value)
 
 
 def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0) -> Blueprint:
     """The dashboard as a Blueprint bound to ``client``."""
-    bp = Blueprint(name, __name__, template_folder="templates", static_folder="static",
-                   static_url_path="/static")
+    bp = _Blueprint(name, __name__, template_folder="templates", static_folder="static",
+                    static_url_path="/static")
 
     @bp.before_request
     def guard() -> None:
@@ -41,13 +54,18 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0) -
             check_csrf()
 
     bp.after_request(finish_response)
+    add_error_pages(bp, client)
 
     @bp.context_processor
     def helpers() -> dict[str, Any]:
         return {
             "csrf_field": CSRF_FIELD,
             "csrf_token": csrf_token,
-            "args_text": _args_text,
+            "args_text": args_text,
+            "when": when,
+            "or_unknown": or_unknown,
+            "here": here,
+            "note": current_note(),
             "namespace": client.keys.namespace,
             "server": client.redis_id,
             "version": __version__,
@@ -59,22 +77,29 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0) -
         partial = request.headers.get("X-Resque-Partial") == "1"
         return render_template(f"resque/{template}", partial=partial, **context)
 
-    def failure_lists() -> list[str]:
-        return client.failure.queues()
+    def done(message: str, default: str) -> Response:
+        return redirect(with_note(back_to(default, url_for(f"{name}.overview")), message))
+
+    def queue_table() -> dict[str, int | None]:
+        names = client.queues()
+        return dict(zip(names, client.store.sizes_or_none(names)))
+
+    def workers_total() -> int:
+        return len(client.store.worker_ids())
 
     # -- pages ----------------------------------------------------------------
     @bp.get("/")
     def overview() -> str:
-        return page("overview.html", queues=client.queue_sizes(), working=client.working(),
+        return page("overview.html", queues=queue_table(), working=client.working(), total=workers_total(),
                     failed=client.failure.count(), live=True)
 
     @bp.get("/working")
     def working() -> str:
-        return page("working.html", working=client.working(), live=True)
+        return page("working.html", working=client.working(), total=workers_total(), live=True)
 
     @bp.get("/queues")
     def queues() -> str:
-        return page("queues.html", queues=client.queue_sizes(), failed=client.failure.count(), live=True)
+        return page("queues.html", queues=queue_table(), failed=client.failure.count(), live=True)
 
     @bp.get("/queues/<path:queue>")
     def queue(queue: str) -> str:
@@ -91,78 +116,17 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0) -
 
     @bp.post("/queues/<path:queue>/remove")
     def remove_queue(queue: str) -> Response:
+        size = client.size(queue)
         client.remove_queue(queue)
-        return redirect(url_for(f"{name}.queues"))
+        return redirect(with_note(url_for(f"{name}.queues"), f"Removed queue {queue} and its {size} jobs"))
 
     @bp.post("/queues/<path:queue>/clear")
     def clear_queue(queue: str) -> Response:
+        size = client.size(queue)
         client.clear_queue(queue)
-        return redirect(url_for(f"{name}.queue", queue=queue))
+        return done(f"Cleared {size} jobs from {queue}", url_for(f"{name}.queue", queue=queue))
 
-    @bp.get("/failed")
-    @bp.get("/failed/<path:list_name>")
-    def failed(list_name: str | None = None) -> str:
-        lists = failure_lists()
-        if list_name is None and len(lists) > 1:
-            counts = {n: client.failure.count(n) for n in lists}
-            classes = {n: client.failure.class_counts(n) for n in lists}
-            return page("failed_lists.html", counts=counts, classes=classes)
-        list_name = list_name or (lists[0] if lists else "failed")
-        start = int_arg("start", 0)
-        # as resque-web: ?class= shows every failure of that class; ?order=desc, newest first
-        class_name = request.args.get("class") or None
-        order = "desc" if request.args.get("order") == "desc" else "asc"
-        total = client.failure.count(list_name)
-        if class_name:
-            records = list(client.failure.each(0, None, list_name, class_name, order)) if total else []
-        else:
-            records = list(client.failure.each(start, PAGE, list_name, None, order)) if total else []
-        return page("failed.html", list_name=list_name, records=records, total=total, start=start,
-                    per_page=PAGE, job_queue=job_queue_name(list_name), class_name=class_name,
-                    order=order, multi=len(lists) > 1 or list_name != "failed")
-
-    def checked_record(list_name: str, index: int) -> FailureRecord:
-        found = client.failure.all(index, 1, list_name)
-        if not found or found[0].fingerprint != request.form.get("fingerprint"):
-            abort(409, description="that failure moved or is gone: reload the page and try again")
-        return found[0]
-
-    @bp.post("/failed/<path:list_name>/requeue/<int:index>")
-    def requeue(list_name: str, index: int) -> Response:
-        checked_record(list_name, index)
-        client.failure.requeue(index, None if list_name == "failed" else list_name)
-        return redirect(url_for(f"{name}.failed", list_name=list_name))
-
-    @bp.post("/failed/<path:list_name>/remove/<int:index>")
-    def remove(list_name: str, index: int) -> Response:
-        checked_record(list_name, index)
-        client.failure.remove(index, None if list_name == "failed" else list_name)
-        return redirect(url_for(f"{name}.failed", list_name=list_name))
-
-    @bp.post("/failed-actions/requeue-all")
-    def requeue_all() -> Response:
-        client.failure.requeue_all()
-        return redirect(url_for(f"{name}.failed"))
-
-    @bp.post("/failed-actions/clear")
-    def clear_failed() -> Response:
-        client.failure.clear()
-        return redirect(url_for(f"{name}.failed"))
-
-    @bp.post("/failed-actions/clear-retried")
-    def clear_retried() -> Response:
-        client.failure.clear_retried()
-        return redirect(url_for(f"{name}.failed"))
-
-    @bp.post("/failed-actions/<path:list_name>/requeue-all")
-    def requeue_list(list_name: str) -> Response:
-        client.failure.requeue_queue(job_queue_name(list_name))
-        return redirect(url_for(f"{name}.failed", list_name=list_name))
-
-    @bp.post("/failed-actions/<path:list_name>/clear")
-    def clear_list(list_name: str) -> Response:
-        client.failure.clear(None if list_name == "failed" else list_name)
-        return redirect(url_for(f"{name}.failed"))
+    add_failed_routes(bp, client, page, PAGE)
 
     @bp.get("/workers")
     def workers() -> str:
@@ -181,7 +145,9 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0) -
 
     @bp.get("/stats")
     def stats() -> str:
-        return page("stats.html", info=client.info(), live=True)
+        raw = {n: client.store.stat_raw(n) for n in ("processed", "failed")}
+        bad = {n: not_an_integer(f"stat:{n}", v) for n, v in raw.items() if v is not None and to_int(v) is None}
+        return page("stats.html", info=client.info(), bad=bad, live=True)
 
     @bp.get("/stats/redis")
     def stats_redis() -> str:
@@ -189,19 +155,36 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0) -
 
     @bp.get("/stats/keys")
     def stats_keys() -> str:
-        keys = [(k, *client.store.key_info(k)) for k in client.all_keys()]
-        return page("stats_keys.html", keys=keys)
+        names, start = client.all_keys(), int_arg("start", 0)
+        return page("stats_keys.html", keys=key_rows(names[start:start + KEYS_PAGE]), start=start,
+                    per_page=KEYS_PAGE, total=len(names))
+
+    @bp.get("/stats/keys/<path:key>")
+    def stats_key(key: str) -> str:
+        start = int_arg("start", 0)
+        kind, size, items = client.store.key_items(key, start, PAGE)
+        rows = [[_cell(v) for v in (item if isinstance(item, tuple) else (item,))] for item in items]
+        return page("stats_key.html", key=key, kind=kind, size=size, rows=rows, start=start, per_page=PAGE,
+                    expected=schema_type(key))
+
+    def key_rows(names: list[str]) -> list[dict[str, Any]]:
+        rows = []
+        for k, (kind, size) in zip(names, client.store.key_infos(names)):
+            expected = schema_type(k)
+            rows.append({"key": k, "type": kind, "size": size,
+                         "expected": expected if expected and expected != kind else None})
+        return rows
 
     add_delayed_routes(bp, client, page, PAGE)
 
     # -- the JSON API (read only; docs/web.md) ---------------------------------
     @bp.get("/api/info")
     def api_info() -> Response:
-        return jsonify(client.info())
+        return api_json(client.info())
 
     @bp.get("/api/queues")
     def api_queues() -> Response:
-        return jsonify([{"name": q, "size": n} for q, n in client.queue_sizes().items()])
+        return api_json([{"name": q, "size": n} for q, n in queue_table().items()])
 
     @bp.get("/api/queues/<path:queue>")
     def api_queue(queue: str) -> Response:
@@ -213,28 +196,15 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0) -
                 jobs.append({"payload": client.codec.decode(raw)})
             except ValueError:
                 jobs.append({"payload": None, "raw": raw.decode("utf-8", "backslashreplace")})
-        return jsonify({"name": queue, "size": client.size(queue), "start": start, "jobs": jobs})
+        return api_json({"name": queue, "size": client.size(queue), "start": start, "jobs": jobs})
 
     @bp.get("/api/workers")
     def api_workers() -> Response:
-        return jsonify([w.as_dict() for w in client.workers()])
-
-    @bp.get("/api/failed")
-    def api_failed() -> Response:
-        list_name = request.args.get("list") or (failure_lists() or ["failed"])[0]
-        start, count = int_arg("start", 0), min(int_arg("count", PAGE), 1000)
-        class_name = request.args.get("class") or None
-        if class_name:
-            records = list(client.failure.each(0, None, list_name, class_name, "asc"))[start:start + count]
-        else:
-            records = client.failure.all(start, count, list_name)
-        return jsonify({"list": list_name, "lists": failure_lists(), "total": client.failure.count(list_name),
-                        "failures": [r.as_dict() for r in records]})
+        return api_json([w.as_dict() for w in client.workers()])
 
     @bp.get("/api/stats/keys")
     def api_keys() -> Response:
-        return jsonify([{"key": k, "type": t, "size": n} for k, t, n in
-                        ((k, *client.store.key_info(k)) for k in client.all_keys())])
+        return api_json([{k: v for k, v in row.items() if k != "expected"} for row in key_rows(client.all_keys())])
 
     return bp
 
@@ -245,20 +215,24 @@ def create_app(
     auth: tuple[str, str] | None = None,
     poll_seconds: float = 2.0,
     url_prefix: str = "",
+    secret: str | None = None,
 ) -> Flask:
-    """A Flask app serving the dashboard (``client`` defaults to REDIS_URL / RESQUE_NAMESPACE)."""
+    """A Flask app serving the dashboard (``client`` defaults to REDIS_URL / RESQUE_NAMESPACE;
+    ``secret`` signs CSRF tokens, default ``RESQUE_WEB_SECRET`` or one per process)."""
     app = Flask(__name__)
+    if secret:
+        app.config["RESQUE_WEB_SECRET"] = secret
     client = client or Resque()
     if auth:
         app.before_request(basic_auth(*auth))
     app.register_blueprint(blueprint(client, poll_seconds=poll_seconds), url_prefix=url_prefix or None)
     app.after_request(finish_response)
 
-    @app.errorhandler(403)
     @app.errorhandler(404)
-    @app.errorhandler(409)
+    @app.errorhandler(405)
     def error(exc: Any) -> tuple[str, int]:
-        return render_template("resque/error.html", error=exc, partial=False, live=False), exc.code
+        return render_template("resque/error.html", code=exc.code, title=f"{exc.code} {exc.name}",
+                               description=exc.description, partial=False, live=False), exc.code
 
     return app
 

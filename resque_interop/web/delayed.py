@@ -4,18 +4,18 @@ plugin shows them (timestamps, their jobs, queue now, cancel, clear)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
 from typing import Any
 
-from flask import Blueprint, jsonify, redirect, request, url_for
+from flask import Blueprint, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from ..client import Resque
+from ..readable import preview, to_int
+from .format import back_to, exact_utc, with_note
+from .jsonapi import api_json
 from .params import int_arg
 
-
-def _utc(timestamp: int) -> str:
-    return datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+STAMP = "int(max=9223372036854775807)"
 
 
 def add_delayed_routes(bp: Blueprint, client: Resque, page: Callable[..., str], per_page: int) -> None:
@@ -23,13 +23,21 @@ def add_delayed_routes(bp: Blueprint, client: Resque, page: Callable[..., str], 
     name = bp.name
 
     def timestamps(start: int, count: int) -> list[dict[str, Any]]:
-        stamps = client.delayed.peek(start, count)
-        sizes = client.store.delayed.sizes(stamps)
-        return [{"timestamp": ts, "utc": _utc(ts), "size": n} for ts, n in zip(stamps, sizes)]
+        """A window of the schedule; a member that is not an integer is kept, marked."""
+        members = client.store.delayed.members(start, start + count - 1)
+        stamps = [to_int(m) for m in members]
+        sizes = iter(client.store.delayed.sizes([t for t in stamps if t is not None]))
+        out: list[dict[str, Any]] = []
+        for member, ts in zip(members, stamps):
+            if ts is None:
+                out.append({"timestamp": None, "utc": None, "size": None, "raw": preview(member, 60)})
+            else:
+                out.append({"timestamp": ts, "utc": exact_utc(ts), "size": next(sizes)})
+        return out
 
-    def items(timestamp: int) -> list[dict[str, Any]]:
+    def items(timestamp: int, start: int) -> list[dict[str, Any]]:
         out = []
-        for raw in client.store.delayed.range(timestamp, 0, client.delayed.timestamp_size(timestamp)):
+        for raw in client.store.delayed.range(timestamp, start, per_page):
             try:
                 payload = client.codec.decode(raw)
             except ValueError:
@@ -42,33 +50,42 @@ def add_delayed_routes(bp: Blueprint, client: Resque, page: Callable[..., str], 
                         "cancellable": cancellable})
         return out
 
+    def done(message: str, default: str) -> Response:
+        return redirect(with_note(back_to(default, url_for(f"{name}.overview")), message))
+
     @bp.get("/delayed")
     def delayed() -> str:
         start = int_arg("start", 0)
         return page("delayed.html", stamps=timestamps(start, per_page), total=client.delayed.schedule_size(),
                     jobs=client.delayed.count_all(), start=start, per_page=per_page)
 
-    @bp.get("/delayed/<int:timestamp>")
+    @bp.get(f"/delayed/<{STAMP}:timestamp>")
     def delayed_timestamp(timestamp: int) -> str:
-        return page("delayed_timestamp.html", timestamp=timestamp, utc=_utc(timestamp), items=items(timestamp))
+        start = int_arg("start", 0)
+        return page("delayed_timestamp.html", timestamp=timestamp, utc=exact_utc(timestamp),
+                    items=items(timestamp, start), size=client.delayed.timestamp_size(timestamp),
+                    start=start, per_page=per_page)
 
-    @bp.post("/delayed/<int:timestamp>/queue-now")
+    @bp.post(f"/delayed/<{STAMP}:timestamp>/queue-now")
     def delayed_queue_now(timestamp: int) -> Response:
-        client.delayed.enqueue_timestamp(timestamp)
-        return redirect(url_for(f"{name}.delayed"))
+        n = client.delayed.enqueue_timestamp(timestamp)
+        return done(f"Queued {n} job{'s' if n != 1 else ''} due at {exact_utc(timestamp)}",
+                    url_for(f"{name}.delayed"))
 
-    @bp.post("/delayed/<int:timestamp>/cancel")
+    @bp.post(f"/delayed/<{STAMP}:timestamp>/cancel")
     def delayed_cancel(timestamp: int) -> Response:
-        client.delayed.remove_at(timestamp, request.form.get("item", "").encode("utf-8"))
-        return redirect(url_for(f"{name}.delayed_timestamp", timestamp=timestamp))
+        n = client.delayed.remove_at(timestamp, request.form.get("item", "").encode("utf-8"))
+        return done("Cancelled the delayed job" if n else "That delayed job was already gone",
+                    url_for(f"{name}.delayed_timestamp", timestamp=timestamp))
 
     @bp.post("/delayed-actions/clear")
     def delayed_clear() -> Response:
+        n = client.delayed.count_all()
         client.delayed.clear()
-        return redirect(url_for(f"{name}.delayed"))
+        return redirect(with_note(url_for(f"{name}.delayed"), f"Cleared {n} delayed job{'s' if n != 1 else ''}"))
 
     @bp.get("/api/delayed")
     def api_delayed() -> Response:
         start, count = int_arg("start", 0), min(int_arg("count", per_page), 1000)
-        return jsonify({"timestamps": client.delayed.schedule_size(), "jobs": client.delayed.count_all(),
-                        "start": start, "items": timestamps(start, count)})
+        return api_json({"timestamps": client.delayed.schedule_size(), "jobs": client.delayed.count_all(),
+                         "start": start, "items": timestamps(start, count)})

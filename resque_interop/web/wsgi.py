@@ -1,7 +1,9 @@
-"""A WSGI app from the environment: ``gunicorn resque_interop.web.wsgi:app``.
+"""A WSGI app from the environment: ``waitress-serve resque_interop.web.wsgi:app``
+(or gunicorn).
 
 REDIS_URL, RESQUE_NAMESPACE, FAILURE_BACKEND; RESQUE_WEB_USER and
-RESQUE_WEB_PASSWORD turn on basic auth."""
+RESQUE_WEB_PASSWORD turn on basic auth; RESQUE_WEB_SECRET signs the CSRF
+tokens (processes serving one dashboard must share it)."""
 
 from __future__ import annotations
 

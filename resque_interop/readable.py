@@ -1,0 +1,32 @@
+"""Reading what other writers left: counters that may not be integers, text that
+may not be UTF-8, values too large to show whole. The dashboard and the read API
+use these so that one bad value is reported, never fatal."""
+
+from __future__ import annotations
+
+#: how much of an unreadable value is shown (the rest is cut, and says so)
+PREVIEW = 200
+
+
+def to_int(raw: bytes | str | int | None) -> int | None:
+    """An integer counter's value; ``None`` when absent or not an integer (``1.5``,
+    ``abc``, invalid UTF-8, thousands of digits)."""
+    if raw is None:
+        return None
+    if isinstance(raw, int):
+        return raw
+    try:
+        return int(raw)
+    except ValueError:  # also raised past Python's int-from-text digit limit
+        return None
+
+
+def preview(raw: bytes | str, limit: int = PREVIEW) -> str:
+    """Text of a value to show beside a warning: undecodable bytes escaped, cut at ``limit``."""
+    text = raw.decode("utf-8", "backslashreplace") if isinstance(raw, bytes) else raw
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
+
+
+def not_an_integer(key: str, raw: bytes | str) -> str:
+    """The problem line for a counter that does not parse."""
+    return f"{key} is not an integer: {preview(raw, 40)!r}"
