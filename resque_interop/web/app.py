@@ -20,6 +20,7 @@ from ..failure.base import FailureRecord
 from ..keys import job_queue_name
 from ..version import __version__
 from .delayed import add_delayed_routes
+from .metrics import add_metrics_route
 from .params import int_arg
 from .security import CSRF_FIELD, basic_auth, check_csrf, csrf_token, finish_response
 
@@ -193,6 +194,7 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0) -
         return page("stats_keys.html", keys=keys)
 
     add_delayed_routes(bp, client, page, PAGE)
+    add_metrics_route(bp, client)
 
     # -- the JSON API (read only; docs/web.md) ---------------------------------
     @bp.get("/api/info")
