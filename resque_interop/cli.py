@@ -19,6 +19,7 @@ from .cli_common import (
     F,
     connection_options,
     fail,
+    failure_backend_name,
     json_args,
     load_app,
     make_client,
@@ -63,7 +64,8 @@ def worker_options(func: F) -> F:
         click.option("--prune-interval", type=float, default=None,
                      help="Heartbeat age after which a worker counts as dead (default 5x heartbeat)."),
         click.option("--failure-backend", envvar="FAILURE_BACKEND", default="redis", show_default=True,
-                     type=click.Choice(["redis", "redis_multi_queue"]), help="FAILURE_BACKEND."),
+                     callback=failure_backend_name, help="FAILURE_BACKEND: redis, redis_multi_queue, sentry, "
+                     "or several joined by commas (redis,sentry)."),
         connection_options,
     ]
     for opt in reversed(opts):
@@ -278,7 +280,7 @@ def resume(redis_url: str | None, namespace: str) -> None:
 @click.option("--password", envvar="RESQUE_WEB_PASSWORD", default=None,
               help="Basic auth password (RESQUE_WEB_PASSWORD).")
 @click.option("--failure-backend", envvar="FAILURE_BACKEND", default="redis", show_default=True,
-              type=click.Choice(["redis", "redis_multi_queue"]))
+              callback=failure_backend_name, help="FAILURE_BACKEND (reads go to the first named).")
 @connection_options
 def web(port: int, host: str, user: str | None, password: str | None, failure_backend: str,
         redis_url: str | None, namespace: str) -> None:
