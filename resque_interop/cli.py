@@ -83,6 +83,10 @@ def _run_worker(opts: dict[str, Any]) -> None:
         heartbeat_interval=opts["heartbeat_interval"], prune_interval=opts["prune_interval"],
     )
     worker = Worker(client, opts["queues"] or "", fork_per_job=opts["fork_per_job"])
+    if opts.get("metrics_port") is not None:
+        from .worker_metrics import serve_worker_metrics
+
+        serve_worker_metrics(worker, opts["metrics_port"], opts["metrics_host"])
     worker.work(
         opts["interval"], min_interval=opts["min_interval"], max_interval=opts["max_interval"],
         backoff_interval=opts["backoff_interval"],
@@ -108,6 +112,10 @@ def _prepare_worker(opts: dict[str, Any]) -> None:
 
 @main.command()
 @worker_options
+@click.option("--metrics-port", envvar="RESQUE_METRICS_PORT", type=int, default=None,
+              help="Serve this worker's job metrics for Prometheus on this port (RESQUE_METRICS_PORT).")
+@click.option("--metrics-host", envvar="RESQUE_METRICS_HOST", default="127.0.0.1", show_default=True,
+              help="Address the metrics listen on; 0.0.0.0 for a remote Prometheus (RESQUE_METRICS_HOST).")
 def work(**opts: Any) -> None:
     """Start one worker (as `rake resque:work`)."""
     _prepare_worker(opts)
