@@ -114,6 +114,10 @@ def test_info_counts_workers_working_and_both_failure_layouts(raw_redis: redis.R
         assert ours == Resque(redis_url, failure_backend=backend).info()
         assert (ours["workers"], ours["working"], ours["processed"]) == (2, 1, 7)
         assert ours["failed"] == (2 if backend == "redis" else 4)
+    # FAILURE_BACKEND as the workers read it: the first backend named is the one counted
+    assert run(lambda r: r.info(), redis_url, failure_backend="redis_multi_queue,sentry")["failed"] == 4
+    with pytest.raises(ValueError, match="first when several"):
+        AsyncResque(redis_url, failure_backend="sentry,redis")
 
 
 def test_thousand_concurrent_enqueues_all_land(raw_redis: redis.Redis, redis_url: str) -> None:

@@ -176,11 +176,22 @@ def test_python_api_and_a_failure_without_an_exception(
     import sentry_sdk
 
     sentry_sdk.flush(timeout=5)
-    (event,) = sink.wait(1)
-    assert event["message"] == "Resque::DirtyExit: gone" or event["logentry"]["message"] == "Resque::DirtyExit: gone"
-    assert len(tags(event)["resque.args"]) <= 200
-    assert len(event["contexts"]["resque"]["args"]) <= 2000
-    assert client.failure.count() == 1
+    sink.wait(1)  # in order
+
+    wrapper = {"class": "ActiveJob::QueueAdapters::ResqueAdapter::JobWrapper",
+               "args": [{"job_class": "ArchiveJob", "arguments": [44]}]}
+    try:
+        raise KeyError("missing")
+    except KeyError as exc:
+        client.save_failure(FailureInfo.from_exception(exc, wrapper, "h:1:low", "low"))
+    sentry_sdk.flush(timeout=5)
+    first, second = sink.wait(2)
+    assert first["message"] == "Resque::DirtyExit: gone" or first["logentry"]["message"] == "Resque::DirtyExit: gone"
+    assert len(tags(first)["resque.args"]) <= 200
+    assert len(first["contexts"]["resque"]["args"]) <= 2000
+    assert tags(second)["resque.class"] == "ArchiveJob"  # the class people mean, not the wrapper
+    assert second["exception"]["values"][0]["type"] == "KeyError"
+    assert client.failure.count() == 2
 
 
 def test_truncated_args_is_bounded_and_readable() -> None:

@@ -57,9 +57,9 @@ class AsyncResque(Producer):
     Takes the arguments :class:`~resque_interop.Resque` takes for producing:
     ``redis`` (a redis.asyncio client, a URL or ``host:port[:db]``; ``REDIS_URL``
     by default), ``namespace``, ``registry``, ``dialect`` (``"json"`` or ``"oj"``),
-    ``hooks``, ``enqueue_front``; ``failure_backend`` (``redis`` or
-    ``redis_multi_queue``, ``FAILURE_BACKEND`` by default) only tells ``info()``
-    which failure lists to count. Use ``async with AsyncResque(url) as client:``
+    ``hooks``, ``enqueue_front``; ``failure_backend`` (``FAILURE_BACKEND`` by
+    default; the first of ``redis,sentry``) only tells ``info()`` which failure
+    lists to count. Use ``async with AsyncResque(url) as client:``
     or call :meth:`aclose`.
     """
 
@@ -83,10 +83,12 @@ class AsyncResque(Producer):
         # the default list itself (not a copy), so hooks an app registers later still apply
         self.hooks: list[Hooks] = default_hooks if hooks is None else list(hooks)
         self.enqueue_front = enqueue_front
-        backend = failure_backend or os.environ.get("FAILURE_BACKEND") or "redis"
-        if backend not in ("redis", "redis_multi_queue"):
-            raise ValueError(f"invalid failure backend {backend!r}; choose redis or redis_multi_queue")
-        self._failure_lists = "failed_queues" if backend == "redis_multi_queue" else "failed"
+        # FAILURE_BACKEND as the workers read it (``redis,sentry``): reads go to the first
+        names = [n.strip() for n in (failure_backend or os.environ.get("FAILURE_BACKEND") or "redis").split(",")]
+        if names[0] not in ("redis", "redis_multi_queue"):
+            raise ValueError(f"invalid failure backend {names[0]!r} to count failures in; "
+                             "choose redis or redis_multi_queue (first when several are named)")
+        self._failure_lists = "failed_queues" if names[0] == "redis_multi_queue" else "failed"
         #: resque-scheduler's delayed jobs: ``await client.delayed.enqueue_in(60, "Archive", 44)``
         self.delayed = AsyncDelayedQueue(self)
 

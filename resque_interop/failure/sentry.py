@@ -24,6 +24,7 @@ import reprlib
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ResqueError
+from ..job import Job
 from ..payloads import job_args, job_class
 from .base import FailureBackend, FailureInfo
 
@@ -83,8 +84,12 @@ class SentryFailureBackend(FailureBackend):
         dsn = dsn or os.environ.get("SENTRY_DSN")
         if not sentry_sdk.get_client().is_active():
             if dsn:
-                # default integrations off: a worker's logging and threads are not Sentry's business
-                sentry_sdk.init(dsn=dsn, default_integrations=False, shutdown_timeout=flush_timeout)
+                from sentry_sdk.integrations.atexit import AtexitIntegration
+
+                # a worker's logging and threads are not Sentry's business; only the flush
+                # at exit is kept (bounded), so what a worker without fork sent last arrives
+                sentry_sdk.init(dsn=dsn, default_integrations=False, integrations=[AtexitIntegration()],
+                                shutdown_timeout=flush_timeout)
             else:
                 log.warning("sentry failure backend: no SENTRY_DSN and sentry_sdk.init was not called; "
                             "failures go to the other backends only")
@@ -108,7 +113,8 @@ class SentryFailureBackend(FailureBackend):
         if not sdk.get_client().is_active():
             return
         args = job_args(info.payload)
-        name = job_class(info.payload) or "nil"
+        # the class people mean: an ActiveJob's job_class rather than its wrapper
+        name = Job(self.client, info.queue, info.payload).display_name if job_class(info.payload) else "nil"
         with sdk.new_scope() as scope:
             scope.set_tag("resque.queue", info.queue)
             scope.set_tag("resque.class", name)
