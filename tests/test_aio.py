@@ -22,6 +22,7 @@ from resque_interop.errors import EncodeError
 from .keyspace import dump, load, step
 from .ruby_peer import needs_ruby, ruby_worker
 from .test_codec import RUBY_ARGS
+from .workers import wait_for
 
 T = TypeVar("T")
 NODE_DIR = Path(__file__).parent / "node"
@@ -129,6 +130,21 @@ def test_thousand_concurrent_enqueues_all_land(raw_redis: redis.Redis, redis_url
     landed = sorted(item for q in ("q0", "q1", "q2") for item in raw_redis.lrange(f"resque:queue:{q}", 0, -1))
     assert landed == sorted(sync.codec.encode_job("Archive", [i, 0.5]) for i in range(1000))
     assert raw_redis.smembers("resque:queues") == {b"q0", b"q1", b"q2"}
+
+
+def test_concurrent_enqueues_share_a_bounded_set_of_connections(raw_redis: redis.Redis, redis_url: str) -> None:
+    def clients() -> int:
+        return int(raw_redis.info("clients")["connected_clients"])
+
+    before = clients()
+
+    async def burst(r: AsyncResque) -> int:
+        assert await asyncio.gather(*(r.enqueue_ruby("Archive", i, queue="b") for i in range(500))) == [True] * 500
+        return clients()  # the lane keeps what it opened: its connections, all still there
+
+    assert run(burst, redis_url, registry=Registry(), max_connections=8) - before <= 8
+    assert raw_redis.llen("resque:queue:b") == 500
+    wait_for(lambda: clients() == before, what="aclose to close the lane's connections")
 
 
 def test_a_cancelled_enqueue_leaves_the_next_calls_whole(raw_redis: redis.Redis, redis_url: str) -> None:

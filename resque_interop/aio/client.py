@@ -39,6 +39,8 @@ def connect_async(address: str | aioredis.Redis | None = None, **kwargs: Any) ->
     """A redis.asyncio client for the addresses :func:`resque_interop.connection.connect` takes."""
     if isinstance(address, aioredis.Redis):
         return address
+    if address is not None and not isinstance(address, str):
+        raise TypeError(f"AsyncResque needs a redis.asyncio client or an address, not {type(address).__name__}")
     url = normalize_url(address or url_from_env())
     if url.startswith("redis-sentinel://"):
         from redis.asyncio.sentinel import Sentinel
@@ -59,7 +61,8 @@ class AsyncResque(Producer):
     by default), ``namespace``, ``registry``, ``dialect`` (``"json"`` or ``"oj"``),
     ``hooks``, ``enqueue_front``; ``failure_backend`` (``FAILURE_BACKEND`` by
     default; the first of ``redis,sentry``) only tells ``info()`` which failure
-    lists to count. Use ``async with AsyncResque(url) as client:``
+    lists to count. ``max_connections`` bounds the connections concurrent enqueues
+    hold (more calls wait their turn). Use ``async with AsyncResque(url) as client:``
     or call :meth:`aclose`.
     """
 
@@ -73,11 +76,12 @@ class AsyncResque(Producer):
         hooks: Sequence[Hooks] | None = None,
         enqueue_front: bool = False,
         failure_backend: str | None = None,
+        max_connections: int = 128,
     ) -> None:
         self._owns_client = not isinstance(redis, aioredis.Redis)
         self.redis = connect_async(redis)
         self.keys = Keys(namespace if namespace is not None else namespace_from_env())
-        self.store = AsyncDataStore(self.redis, self.keys)
+        self.store = AsyncDataStore(self.redis, self.keys, max_connections)
         self.registry = registry if registry is not None else default_registry
         self.codec = Codec(dialect)
         # the default list itself (not a copy), so hooks an app registers later still apply

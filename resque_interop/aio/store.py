@@ -5,6 +5,7 @@ on redis.asyncio. The hot-path commands come packed from
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -20,17 +21,23 @@ from ..packing import delayed_push_command, exec_reply, push_batches, push_comma
 class AsyncLane:
     """Sends packed commands on connections of its own (made by the client's pool,
     so TLS, auth and unix sockets behave the same) and reads their replies. Each
-    concurrent call holds one connection; idle ones are kept for the next calls."""
+    concurrent call holds one connection for its round trip; at most
+    ``max_connections`` are open (further calls wait their turn), and they are
+    kept for the next calls."""
 
-    def __init__(self, client: aioredis.Redis, max_idle: int = 64) -> None:
+    def __init__(self, client: aioredis.Redis, max_connections: int = 128) -> None:
         self._pool = client.connection_pool
         self._idle: list[Any] = []
-        self._max_idle = max_idle
+        self._slots = asyncio.Semaphore(max_connections)
 
     async def call(self, packed: bytes, replies: int = 1) -> list[Any]:
         """Send ``packed`` (one or more commands), return ``replies`` replies; a Redis
         error reply is raised after all replies are read. A broken connection is
         replaced once, as the blocking lane does."""
+        async with self._slots:
+            return await self._call(packed, replies)
+
+    async def _call(self, packed: bytes, replies: int) -> list[Any]:
         for attempt in (0, 1):
             conn = self._idle.pop() if self._idle else self._pool.make_connection()
             try:
@@ -55,10 +62,7 @@ class AsyncLane:
                 # answer the next caller, so this connection is never reused
                 await conn.disconnect(nowait=True)
                 raise
-            if len(self._idle) < self._max_idle:
-                self._idle.append(conn)
-            else:
-                await conn.disconnect()
+            self._idle.append(conn)
             if error is not None:
                 raise error
             return out
@@ -74,10 +78,10 @@ class AsyncLane:
 class AsyncDataStore:
     """The producer's and the read API's commands over one redis.asyncio client."""
 
-    def __init__(self, client: aioredis.Redis, keys: Keys) -> None:
+    def __init__(self, client: aioredis.Redis, keys: Keys, max_connections: int = 128) -> None:
         self.redis = client
         self.keys = keys
-        self.lane = AsyncLane(client)
+        self.lane = AsyncLane(client, max_connections)
 
     async def push(self, queue: str, data: bytes, front: bool = False) -> None:
         """SADD queues + RPUSH (LPUSH when ``front``) in one round trip, as Ruby."""
