@@ -147,6 +147,25 @@ def test_concurrent_enqueues_share_a_bounded_set_of_connections(raw_redis: redis
     wait_for(lambda: clients() == before, what="aclose to close the lane's connections")
 
 
+def test_enqueues_go_on_after_redis_restarts() -> None:
+    from resque_interop.redis_server import RedisServer
+
+    servers = [RedisServer().start()]
+    try:
+        async def scenario() -> None:
+            async with AsyncResque(servers[0].url, registry=Registry()) as r:
+                await asyncio.gather(*(r.enqueue_ruby("Archive", i, queue="q") for i in range(20)))
+                servers[0].stop()  # every kept connection is now dead
+                servers.append(RedisServer(port=servers[0].port).start())
+                assert await r.enqueue_ruby("Archive", "again", queue="q") is True
+                assert await r.peek("q", 0, 5) == [{"class": "Archive", "args": ["again"]}]
+
+        asyncio.run(scenario())
+    finally:
+        for server in servers:
+            server.stop()
+
+
 def test_a_cancelled_enqueue_leaves_the_next_calls_whole(raw_redis: redis.Redis, redis_url: str) -> None:
     # tasks cancelled at every point of their round trip: a connection that still owes
     # replies must never serve the next call (it would read someone else's replies)

@@ -35,44 +35,44 @@ class AsyncLane:
         error reply is raised after all replies are read. A broken connection is
         replaced once, as the blocking lane does."""
         async with self._slots:
-            return await self._call(packed, replies)
-
-    async def _call(self, packed: bytes, replies: int) -> list[Any]:
-        for attempt in (0, 1):
-            conn = self._idle.pop() if self._idle else self._pool.make_connection()
-            try:
-                if not conn.is_connected:
-                    await conn.connect()
-                await conn.send_packed_command([packed], check_health=False)
-                out: list[Any] = []
-                error: ResponseError | None = None
-                for _ in range(replies):
-                    try:
-                        out.append(await conn.read_response())
-                    except ResponseError as exc:
-                        error = error or exc
-                        out.append(exc)
-            except (RedisConnectionError, RedisTimeoutError, OSError):
-                await conn.disconnect(nowait=True)
-                if attempt:
+            for attempt in (0, 1):
+                conn = self._idle.pop() if self._idle else self._pool.make_connection()
+                try:
+                    if not conn.is_connected:
+                        await conn.connect()
+                    await conn.send_packed_command([packed], check_health=False)
+                    out: list[Any] = []
+                    error: ResponseError | None = None
+                    for _ in range(replies):
+                        try:
+                            out.append(await conn.read_response())
+                        except ResponseError as exc:
+                            error = error or exc
+                            out.append(exc)
+                except (RedisConnectionError, RedisTimeoutError, OSError):
+                    await conn.disconnect(nowait=True)
+                    if attempt:
+                        raise
+                    # one broken connection means the kept ones likely are too (a restarted
+                    # server): the retry gets a fresh one, as the blocking lane's does
+                    await self.close(nowait=True)
+                    continue
+                except BaseException:
+                    # cancelled between send and the last reply: the replies still due would
+                    # answer the next caller, so this connection is never reused
+                    await conn.disconnect(nowait=True)
                     raise
-                continue
-            except BaseException:
-                # cancelled between send and the last reply: the replies still due would
-                # answer the next caller, so this connection is never reused
-                await conn.disconnect(nowait=True)
-                raise
-            self._idle.append(conn)
-            if error is not None:
-                raise error
-            return out
-        raise AssertionError("unreachable")
+                self._idle.append(conn)
+                if error is not None:
+                    raise error
+                return out
+            raise AssertionError("unreachable")
 
-    async def close(self) -> None:
+    async def close(self, nowait: bool = False) -> None:
         """Close the idle connections."""
         idle, self._idle = self._idle, []
         for conn in idle:
-            await conn.disconnect()
+            await conn.disconnect(nowait=nowait)
 
 
 class AsyncDataStore:
