@@ -77,6 +77,21 @@ def test_metrics_match_the_keyspace(raw_redis: redis.Redis, redis_url: str) -> N
     assert (info["pending"], info["workers"], info["working"]) == (4, 3, 1)
 
 
+def test_openmetrics_when_the_scraper_asks_for_it(raw_redis: redis.Redis, redis_url: str) -> None:
+    from prometheus_client.openmetrics.parser import text_string_to_metric_families as openmetrics
+
+    client = Resque(redis_url, registry=Registry(), hooks=[])
+    client.enqueue_ruby("Noop", queue="low")
+    response = create_app(client).test_client().get(
+        "/metrics", headers={"Accept": "application/openmetrics-text; version=1.0.0"})
+    assert response.headers["Content-Type"].startswith("application/openmetrics-text")
+    families = {f.name: f for f in openmetrics(response.get_data(as_text=True))}
+    assert families["resque_processed"].type == "counter"
+    assert families["resque_jobs_pending"].samples[0].labels == {"queue": "low"}
+    plain = create_app(client).test_client().get("/metrics")
+    assert plain.headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
+
+
 def test_metrics_need_the_pages_auth(raw_redis: redis.Redis, redis_url: str) -> None:
     client = Resque(redis_url, registry=Registry(), hooks=[])
     assert scrape(client, auth=None)[0] == 401

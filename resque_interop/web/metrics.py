@@ -3,8 +3,9 @@ behind the dashboard's own auth (it is a route of the same blueprint)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from flask import Blueprint, Response, request
+from prometheus_client import CollectorRegistry
+from prometheus_client.exposition import choose_encoder
 
 from ..client import Resque
 from ..metrics import ResqueCollector
@@ -17,4 +18,6 @@ def add_metrics_route(bp: Blueprint, client: Resque) -> None:
 
     @bp.get("/metrics")
     def metrics() -> Response:
-        return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+        # the format the scraper asks for (Prometheus' text format, or OpenMetrics)
+        encode, content_type = choose_encoder(request.headers.get("Accept", ""))
+        return Response(encode(registry), headers={"Content-Type": content_type})
