@@ -203,3 +203,18 @@ def test_truncated_args_is_bounded_and_readable() -> None:
 def test_unknown_backend_names_are_refused_clearly(redis_url: str) -> None:
     with pytest.raises(ValueError, match="redis,sentry"):
         Resque(redis_url, failure_backend="redis,airbrake")
+
+
+def test_the_cli_takes_backend_lists(redis_url: str, raw_redis: redis.Redis) -> None:
+    from click.testing import CliRunner
+
+    from resque_interop.cli import main
+
+    client = Resque(redis_url, registry=Registry())
+    client.save_failure(FailureInfo({"class": "Archive", "args": [1]}, "RuntimeError", "boom", [], "w", "low"))
+    env = {"REDIS_URL": redis_url, "FAILURE_BACKEND": "redis,sentry", "SENTRY_DSN": ""}
+    listed = CliRunner().invoke(main, ["failed", "list", "--json"], env=env)
+    assert listed.exit_code == 0, listed.output
+    assert '"boom"' in listed.output
+    refused = CliRunner().invoke(main, ["failed", "list", "--failure-backend", "redis,airbrake"], env=env)
+    assert refused.exit_code == 2 and "'airbrake'" in refused.output

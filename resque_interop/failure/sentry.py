@@ -1,9 +1,9 @@
 """Failures to Sentry (the ``sentry`` extra: ``pip install resque_interop[sentry]``).
 
 A write-only backend, meant beside the Redis one as Ruby's README pairs Redis
-with Airbrake: ``FAILURE_BACKEND=redis,sentry`` (or
-``Resque(failure_backend=MultipleFailureBackend(client, [RedisFailureBackend(client),
-SentryFailureBackend(client)]))``). Redis keeps the entry resque-web shows;
+with Airbrake: ``FAILURE_BACKEND=redis,sentry`` or ``Resque(failure_backend="redis,sentry")``
+(spelled out: ``client.failure = MultipleFailureBackend(client,
+[RedisFailureBackend(client), SentryFailureBackend(client)])``). Redis keeps the entry resque-web shows;
 Sentry gets the real exception and traceback, captured in the process where the
 exception lives (the forked child included), tagged ``resque.queue``,
 ``resque.class``, ``resque.worker`` and ``resque.args`` (truncated).
