@@ -20,7 +20,7 @@ from resque_interop.aio import AsyncResque
 from resque_interop.errors import EncodeError
 
 from .keyspace import dump, load, step
-from .ruby_peer import needs_ruby, ruby_worker
+from .ruby_peer import needs_ruby, needs_scheduler, ruby_worker, scheduler
 from .test_codec import RUBY_ARGS
 from .workers import wait_for
 
@@ -351,3 +351,14 @@ def test_node_resque_worker_runs_what_asyncresque_enqueued(raw_redis: redis.Redi
     out = node(redis_url, "work", "file_serve", "1", "20000")
     assert "worker done 1" in out
     assert [json.loads(x) for x in raw_redis.lrange("contract:results", 0, -1)] == [[44, "masterbrew", 2.5]]
+
+
+@needs_scheduler
+def test_resque_scheduler_finds_and_removes_what_asyncresque_delayed(raw_redis: redis.Redis, redis_url: str) -> None:
+    when = datetime(2030, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    registry = Registry()
+    registry.register("Archive", lambda *a: None, queue="file_serve")
+    run(lambda r: r.delayed.enqueue_at(when, "Archive", 44, "masterbrew"), redis_url, registry=registry)
+    assert scheduler(redis_url, "count") == [1, 1]
+    assert scheduler(redis_url, "scheduled_at", '[44, "masterbrew"]') == [int(when.timestamp())]
+    assert scheduler(redis_url, "remove", '[44, "masterbrew"]') == 1
