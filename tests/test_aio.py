@@ -362,3 +362,16 @@ def test_resque_scheduler_finds_and_removes_what_asyncresque_delayed(raw_redis: 
     assert scheduler(redis_url, "count") == [1, 1]
     assert scheduler(redis_url, "scheduled_at", '[44, "masterbrew"]') == [int(when.timestamp())]
     assert scheduler(redis_url, "remove", '[44, "masterbrew"]') == 1
+
+
+def test_addresses_are_read_as_the_blocking_client_reads_them(redis_url: str) -> None:
+    port = redis_url.rsplit(":", 1)[1].split("/")[0]
+    client = AsyncResque(f"127.0.0.1:{port}:2")
+    assert client.redis.connection_pool.connection_kwargs["db"] == 2
+    assert client.redis_id == Resque(f"127.0.0.1:{port}:2").redis_id
+    with pytest.raises(TypeError, match="redis.asyncio client"):
+        AsyncResque(redis.Redis.from_url(redis_url))  # type: ignore[arg-type]
+    from resque_interop.errors import ConnectionConfigError
+
+    with pytest.raises(ConnectionConfigError):
+        AsyncResque("redis-sentinel://h:26379")
