@@ -1,8 +1,9 @@
-"""Enqueue throughput: sequential ``enqueue`` (one round trip each) and bulk
-``enqueue_many``, beside node-resque and Ruby Resque (when RESQUE_SRC is set)
-in the same run.
+"""Enqueue throughput: sequential ``enqueue`` (one round trip each), bulk
+``enqueue_many``, and ``AsyncResque.enqueue_ruby`` from ``--tasks`` concurrent
+coroutines (as the request handlers of an asyncio service), beside node-resque
+and Ruby Resque (when RESQUE_SRC is set) in the same run.
 
-    python -m benchmarks.enqueue [--rounds 3] [--jobs 20000] [--bulk 200000]
+    python -m benchmarks.enqueue [--rounds 3] [--jobs 20000] [--bulk 200000] [--tasks 100]
 """
 
 from __future__ import annotations
@@ -19,10 +20,29 @@ from .common import NODE_DIR, PinnedRedis, alternate, have_node, report, ruby_cm
 HERE = __file__.rsplit("/", 1)[0]
 
 CHILD = """
-import json, sys, time
+import asyncio, json, sys, time
 from resque_interop import Registry, Resque
+from resque_interop.aio import AsyncResque
 url, mode, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 client = Resque(url, registry=Registry())
+if mode.startswith("async"):
+    tasks = int(mode[5:])
+
+    async def handler(r, jobs):
+        for i in jobs:
+            await r.enqueue_ruby("Noop", i, queue="bench")
+
+    async def main():
+        async with AsyncResque(url, registry=Registry()) as r:
+            await handler(r, range(tasks))  # connections made before the clock starts
+            await r.redis.delete("resque:queue:bench")
+            start = time.perf_counter()
+            await asyncio.gather(*(handler(r, range(t, n, tasks)) for t in range(tasks)))
+            return time.perf_counter() - start
+
+    seconds = asyncio.run(main())
+    print(json.dumps({"seconds": seconds, "n": n}))
+    sys.exit(0)
 if mode == "seq":
     start = time.perf_counter()
     for i in range(n):
@@ -40,6 +60,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=20000)
     parser.add_argument("--bulk", type=int, default=200000)
+    parser.add_argument("--tasks", type=int, default=100, help="concurrent coroutines for AsyncResque")
     opts = parser.parse_args()
     with PinnedRedis() as server:
         raw = server.client()
@@ -54,6 +75,7 @@ def main() -> None:
         systems = {
             "resque_interop enqueue (sequential)": lambda: python("seq", opts.jobs),
             "resque_interop enqueue_many (bulk)": lambda: python("bulk", opts.bulk),
+            f"resque_interop AsyncResque ({opts.tasks} concurrent)": lambda: python(f"async{opts.tasks}", opts.jobs),
         }
         notes = []
         if have_node():

@@ -30,6 +30,7 @@ from .registry import Registry
 
 if TYPE_CHECKING:
     from .client import Resque
+    from .producer import Producer
 
 WRAPPER = "ActiveJob::QueueAdapters::ResqueAdapter::JobWrapper"
 SERIALIZED = "_aj_serialized"
@@ -282,6 +283,20 @@ def job_data(job_class: str, args: tuple[Any, ...], kwargs: dict[str, Any], queu
     }
 
 
+def activejob_request(client: Producer, job_class: str, args: tuple[Any, ...], *, queue: str | None = None,
+                      kwargs: dict[str, Any] | None = None, timezone_name: str | None = None,
+                      locale: str = "en", priority: int | None = None, rails: str = "6.1",
+                      wait: float | None = None, wait_until: datetime | float | None = None
+                      ) -> tuple[str, dict[str, Any]]:
+    """(queue, job_data) for :func:`enqueue_activejob`, checked; both clients share it."""
+    queue = queue or client.queue_for(job_class) or "default"
+    data = job_data(job_class, args, kwargs or {}, queue, timezone_name=timezone_name, locale=locale,
+                    priority=priority, rails=rails)
+    if wait is not None and wait_until is not None:
+        raise ValueError("give wait or wait_until, not both")
+    return queue, data
+
+
 def enqueue_activejob(client: Resque, job_class: str, *args: Any, queue: str | None = None,
                       kwargs: dict[str, Any] | None = None, timezone_name: str | None = None,
                       locale: str = "en", priority: int | None = None, rails: str = "6.1",
@@ -290,11 +305,9 @@ def enqueue_activejob(client: Resque, job_class: str, *args: Any, queue: str | N
     writes what ``ArchiveJob.perform_later(44, "masterbrew")`` writes; ``kwargs`` are the job's
     keyword arguments. ``wait`` (seconds) or ``wait_until`` delay it as
     ``ArchiveJob.set(wait: ...).perform_later`` does with resque-scheduler. Returns the job_id."""
-    queue = queue or client.queue_for(job_class) or "default"
-    data = job_data(job_class, args, kwargs or {}, queue, timezone_name=timezone_name, locale=locale,
-                    priority=priority, rails=rails)
-    if wait is not None and wait_until is not None:
-        raise ValueError("give wait or wait_until, not both")
+    queue, data = activejob_request(client, job_class, args, queue=queue, kwargs=kwargs,
+                                    timezone_name=timezone_name, locale=locale, priority=priority,
+                                    rails=rails, wait=wait, wait_until=wait_until)
     # delayed, as the Rails adapter's enqueue_at: Resque.enqueue_at_with_queue(queue, ts, JobWrapper, data)
     if wait is not None:
         client.delayed.enqueue_in_with_queue(queue, wait, WRAPPER, data)

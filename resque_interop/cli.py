@@ -19,6 +19,7 @@ from .cli_common import (
     F,
     connection_options,
     fail,
+    failure_backend_name,
     json_args,
     load_app,
     make_client,
@@ -63,7 +64,8 @@ def worker_options(func: F) -> F:
         click.option("--prune-interval", type=float, default=None,
                      help="Heartbeat age after which a worker counts as dead (default 5x heartbeat)."),
         click.option("--failure-backend", envvar="FAILURE_BACKEND", default="redis", show_default=True,
-                     type=click.Choice(["redis", "redis_multi_queue"]), help="FAILURE_BACKEND."),
+                     callback=failure_backend_name, help="FAILURE_BACKEND: redis, redis_multi_queue, sentry, "
+                     "or several joined by commas (redis,sentry)."),
         connection_options,
     ]
     for opt in reversed(opts):
@@ -81,6 +83,10 @@ def _run_worker(opts: dict[str, Any]) -> None:
         heartbeat_interval=opts["heartbeat_interval"], prune_interval=opts["prune_interval"],
     )
     worker = Worker(client, opts["queues"] or "", fork_per_job=opts["fork_per_job"])
+    if opts.get("metrics_port") is not None:
+        from .worker_metrics import serve_worker_metrics
+
+        serve_worker_metrics(worker, opts["metrics_port"], opts["metrics_host"])
     worker.work(
         opts["interval"], min_interval=opts["min_interval"], max_interval=opts["max_interval"],
         backoff_interval=opts["backoff_interval"],
@@ -106,6 +112,10 @@ def _prepare_worker(opts: dict[str, Any]) -> None:
 
 @main.command()
 @worker_options
+@click.option("--metrics-port", envvar="RESQUE_METRICS_PORT", type=int, default=None,
+              help="Serve this worker's job metrics for Prometheus on this port (RESQUE_METRICS_PORT).")
+@click.option("--metrics-host", envvar="RESQUE_METRICS_HOST", default="127.0.0.1", show_default=True,
+              help="Address the metrics listen on; 0.0.0.0 for a remote Prometheus (RESQUE_METRICS_HOST).")
 def work(**opts: Any) -> None:
     """Start one worker (as `rake resque:work`)."""
     _prepare_worker(opts)
@@ -278,7 +288,7 @@ def resume(redis_url: str | None, namespace: str) -> None:
 @click.option("--password", envvar="RESQUE_WEB_PASSWORD", default=None,
               help="Basic auth password (RESQUE_WEB_PASSWORD).")
 @click.option("--failure-backend", envvar="FAILURE_BACKEND", default="redis", show_default=True,
-              type=click.Choice(["redis", "redis_multi_queue"]))
+              callback=failure_backend_name, help="FAILURE_BACKEND (reads go to the first named).")
 @connection_options
 def web(port: int, host: str, user: str | None, password: str | None, failure_backend: str,
         redis_url: str | None, namespace: str) -> None:

@@ -97,3 +97,13 @@ def when_from(delay: float | None, at: str | None) -> float | None:
         return datetime.fromisoformat(at.replace("Z", "+00:00")).timestamp()
     except ValueError:
         raise click.BadParameter(f"{at!r} is neither epoch seconds nor an ISO-8601 time", param_hint="--at") from None
+
+
+def failure_backend_name(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """Check FAILURE_BACKEND: ``redis``, ``redis_multi_queue``, ``sentry``, or several
+    joined by commas (``redis,sentry``)."""
+    bad = [n for n in value.split(",") if n.strip() not in ("redis", "redis_multi_queue", "sentry")]
+    if bad:
+        raise click.BadParameter(f"{', '.join(map(repr, bad))}: use redis, redis_multi_queue, sentry, "
+                                 "or several joined by commas (redis,sentry)")
+    return value

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from .cli_common import F, connection_options, fail, make_client, table
+from .cli_common import F, connection_options, fail, failure_backend_name, make_client, table
 from .client import Resque
 from .errors import ResqueError
 
@@ -22,7 +22,8 @@ def failure_client(redis_url: str | None, namespace: str, backend: str) -> Resqu
 
 def failure_options(func: F) -> F:
     func = click.option("--failure-backend", envvar="FAILURE_BACKEND", default="redis", show_default=True,
-                        type=click.Choice(["redis", "redis_multi_queue"]))(func)
+                        callback=failure_backend_name,
+                        help="FAILURE_BACKEND (reads go to the first named).")(func)
     func = click.option("-l", "--list", "list_name", default=None,
                         help="Failure list (RedisMultiQueue: e.g. low_failed).")(func)
     return connection_options(func)

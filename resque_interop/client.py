@@ -16,12 +16,13 @@ import redis
 from .codec import Codec, Dialect
 from .connection import connect, describe
 from .delayed import DelayedQueue
-from .errors import NoClassError, NoQueueError
+from .errors import NoQueueError
 from .failure import FailureBackend, FailureInfo, backend_named
-from .hooks import Hooks, default_hooks, job_hooks
+from .hooks import Hooks, default_hooks
 from .job import Job
 from .keys import Keys, namespace_from_env
-from .registry import JobSpec, Registry, default_registry
+from .producer import Producer, info_summary
+from .registry import Registry, default_registry
 from .stats import RedisStatStore, StatStore
 from .store import DataStore
 from .worker_info import WorkerInfo, list_workers
@@ -29,7 +30,7 @@ from .worker_info import WorkerInfo, list_workers
 DEFAULT_HEARTBEAT_INTERVAL = 60
 
 
-class Resque:
+class Resque(Producer):
     """Ruby Resque's schema over one Redis, as a Python object.
 
     ``redis``: a redis-py client, a URL (``redis://``, ``rediss://``, ``unix://``,
@@ -86,66 +87,30 @@ class Resque:
         """``redis://host:port/db`` (resque-web's ``servers``)."""
         return describe(self.redis)
 
-    # -- producing ----------------------------------------------------------
-    def _spec(self, job: Any) -> JobSpec | None:
-        return self.registry.find(job)
-
-    def job_name(self, job: Any) -> str:
-        """The Ruby class name of a registered job (a string is taken as one)."""
-        if isinstance(job, str):
-            return job
-        if job is None:
-            raise NoClassError("Jobs must be given a class.")
-        spec = self._spec(job)
-        if spec is None:
-            name = getattr(job, "__name__", None) or repr(job)
-            raise NoClassError(
-                f"{name} is not a registered job; register it with @job(...) or pass the "
-                "Ruby class name as a string"
-            )
-        return spec.name
-
-    def queue_for(self, job: Any) -> str | None:
-        """The queue a job is registered to, if any (Ruby's ``queue_from_class``)."""
-        spec = self._spec(job)
-        return spec.queue if spec else None
-
+    # -- producing (naming, queues, payloads and hooks: producer.py) ---------
     def enqueue(self, job: Any, *args: Any) -> bool | None:
         """Enqueue a registered job on its registered queue (``Resque.enqueue``)."""
-        queue = self.queue_for(job)
-        if queue is None:
-            raise NoQueueError(
-                f"Jobs must be placed onto a queue. No queue could be inferred for class {self.job_name(job)}"
-            )
-        return self.enqueue_to(queue, job, *args)
+        return self.enqueue_to(self._registered_queue(job), job, *args)
 
     def enqueue_to(self, queue: str, job: Any, *args: Any) -> bool | None:
         """Enqueue on ``queue``; ``job`` is a registered job or a class name.
         Returns True, or None when a ``before_enqueue`` hook returned False."""
         name = self.job_name(job)
-        spec = self._spec(job)
-        target = spec.target if spec else None
+        target = self._target(job)
         argv = list(args)
-        if (self.hooks or target is not None) and any(
+        if self._hooked(target) and any(
             r is False for r in self._run_enqueue_hooks("before_enqueue", target, queue, name, argv)
         ):
             return None
         self.create(queue, name, argv)
-        if self.hooks or target is not None:
+        if self._hooked(target):
             self._run_enqueue_hooks("after_enqueue", target, queue, name, argv)
         return True
 
     def enqueue_ruby(self, class_name: str, *args: Any, queue: str | None = None) -> bool | None:
         """Enqueue for a Ruby class: ``enqueue_ruby("Archive", 44, "masterbrew", queue="file_serve")``
         stores exactly what ``Resque.enqueue(Archive, 44, "masterbrew")`` stores."""
-        if queue is None:
-            queue = self.queue_for(class_name)
-        if queue is None:
-            raise NoQueueError(
-                f"Jobs must be placed onto a queue. No queue could be inferred for class {class_name}; "
-                "pass queue=..."
-            )
-        return self.enqueue_to(queue, class_name, *args)
+        return self.enqueue_to(self._ruby_queue(class_name, queue), class_name, *args)
 
     def enqueue_activejob(self, job_class: str, *args: Any, queue: str | None = None, **options: Any) -> str:
         """Enqueue for Rails' ActiveJob (see :func:`resque_interop.activejob.enqueue_activejob`);
@@ -157,39 +122,19 @@ class Resque:
     def enqueue_many(self, jobs: Iterable[tuple[Any, ...]], batch: int = 1000) -> int:
         """Bulk enqueue ``(queue, job, args)`` tuples (or ``(job, args)`` for registered
         jobs), pipelined ``batch`` at a time. Enqueue hooks are not run."""
-        encode_job = self.codec.encode_job
-
-        def items() -> Iterable[tuple[str, bytes]]:
-            for item in jobs:
-                if len(item) == 3:
-                    queue, job, args = item
-                else:
-                    job, args = item
-                    queue = self.queue_for(job)
-                    if queue is None:
-                        raise NoQueueError(f"No queue could be inferred for class {self.job_name(job)}")
-                name = self.job_name(job)
-                if not name:
-                    raise NoClassError("Jobs must be given a class.")
-                yield str(queue), encode_job(name, args)
-
-        return self.store.push_many(items(), batch)
+        return self.store.push_many(self._bulk_items(jobs), batch)
 
     def create(self, queue: str | None, class_name: str, args: Sequence[Any]) -> None:
         """Ruby's ``Job.create``: validate, then push (or perform at once when inline)."""
-        if not class_name:
-            raise NoClassError("Jobs must be given a class.")
+        data = self._job_data(class_name, args)
         queue = "" if queue is None else str(queue)
-        data = self.codec.encode_job(class_name, args)
         if self.inline:
             Job(self, "inline", self.codec.decode(data)).perform()
             return
         self.store.push(queue, data, front=self.enqueue_front)
 
     def _run_enqueue_hooks(self, kind: str, target: Any, queue: str, name: str, args: list[Any]) -> list[Any]:
-        results = [fn(*args) for fn in job_hooks(target, kind)]
-        results += [getattr(hook, kind)(queue, name, args) for hook in self.hooks]
-        return results
+        return list(self._hook_results(kind, target, queue, name, args))
 
     def push(self, queue: str, item: dict[str, Any]) -> None:
         """Push a raw payload (extra fields kept), as ``Resque.push``."""
@@ -278,16 +223,9 @@ class Resque:
         environment."""
         sizes = self.queue_sizes()
         workers = self.workers()
-        return {
-            "pending": sum(sizes.values()),
-            "processed": self.stats.get("processed"),
-            "queues": len(sizes),
-            "workers": len(workers),
-            "working": sum(1 for w in workers if w.state == "working"),
-            "failed": self.failure.count(),
-            "servers": [self.redis_id],
-            "environment": os.environ.get("RAILS_ENV") or os.environ.get("RACK_ENV") or "development",
-        }
+        working = sum(1 for w in workers if w.state == "working")
+        return info_summary(sizes, self.stats.get("processed"), len(workers), working,
+                            self.failure.count(), self.redis_id)
 
     def all_keys(self) -> list[str]:
         """Every key under the namespace (SCAN)."""

@@ -43,9 +43,8 @@ def normalize_url(address: str) -> str:
     )
 
 
-def _sentinel(url: str, **kwargs: Any) -> redis.Redis:
-    from redis.sentinel import Sentinel
-
+def sentinel_address(url: str) -> tuple[list[tuple[str, int]], str, int]:
+    """(sentinel nodes, service, db) of ``redis-sentinel://host:port[,host:port]/service[/db]``."""
     rest = url[len("redis-sentinel://"):]
     hosts, _, path = rest.partition("/")
     parts = [p for p in path.split("/") if p]
@@ -57,6 +56,13 @@ def _sentinel(url: str, **kwargs: Any) -> redis.Redis:
     for item in hosts.split(","):
         host, _, port = item.rpartition(":")
         nodes.append((host or item, int(port) if port.isdigit() else 26379))
+    return nodes, service, db
+
+
+def _sentinel(url: str, **kwargs: Any) -> redis.Redis:
+    from redis.sentinel import Sentinel
+
+    nodes, service, db = sentinel_address(url)
     return Sentinel(nodes).master_for(service, db=db, **kwargs)
 
 

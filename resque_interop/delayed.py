@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -55,18 +56,18 @@ class DelayedQueue:
     def enqueue_at_with_queue(self, queue: str, when: When, job: Any, *args: Any) -> bool | None:
         """``Resque.enqueue_at_with_queue``; ``job`` is a registered job or a class name."""
         timestamp = epoch_seconds(when)
-        if self.client.inline or timestamp <= int(time.time()):
+        if self.client.inline or is_due(timestamp):
             return self.client.enqueue_to(queue, job, *args)
         self.delayed_push(timestamp, self._item(queue, job, args))
         return True
 
     def enqueue_in(self, seconds: float, job: Any, *args: Any) -> bool | None:
         """``Resque.enqueue_in``: ``seconds`` from now."""
-        return self.enqueue_at(time.time() + _seconds(seconds), job, *args)
+        return self.enqueue_at(time.time() + delay_seconds(seconds), job, *args)
 
     def enqueue_in_with_queue(self, queue: str, seconds: float, job: Any, *args: Any) -> bool | None:
         """``Resque.enqueue_in_with_queue``."""
-        return self.enqueue_at_with_queue(queue, time.time() + _seconds(seconds), job, *args)
+        return self.enqueue_at_with_queue(queue, time.time() + delay_seconds(seconds), job, *args)
 
     def delayed_push(self, when: When, item: dict[str, Any]) -> None:
         """Store ``item`` (``{"class", "args", "queue"}``) under ``when`` as is."""
@@ -163,14 +164,24 @@ class DelayedQueue:
 
     # -- helpers ----------------------------------------------------------------
     def _item(self, queue: str | None, job: Any, args: tuple[Any, ...]) -> dict[str, Any]:
-        # resque-scheduler's job_to_hash_with_queue: class, args, queue, in that order
-        return {"class": self.client.job_name(job), "args": list(args), "queue": queue}
+        return delayed_item(self.client.job_name(job), args, queue)
 
     def _encoded(self, job: Any, args: tuple[Any, ...], queue: str | None) -> bytes:
         return self.client.codec.encode(self._item(queue or self.client.queue_for(job), job, args), wrapped=True)
 
 
-def _seconds(value: float) -> float:
+def is_due(timestamp: int) -> bool:
+    """A time not in the future: resque-scheduler enqueues such a job at once."""
+    return timestamp <= int(time.time())
+
+
+def delayed_item(class_name: str, args: Sequence[Any], queue: str | None) -> dict[str, Any]:
+    """resque-scheduler's ``job_to_hash_with_queue``: class, args, queue, in that order."""
+    return {"class": class_name, "args": list(args), "queue": queue}
+
+
+def delay_seconds(value: float) -> float:
+    """``enqueue_in``'s delay, checked as resque-scheduler checks it."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError("Please supply a numeric number of seconds")
     return float(value)

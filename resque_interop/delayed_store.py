@@ -12,6 +12,7 @@ import redis
 
 from . import scripts
 from .keys import delayed_name
+from .packing import delayed_push_command, exec_reply
 from .readable import to_int
 
 if TYPE_CHECKING:
@@ -28,11 +29,7 @@ class DelayedStore:
 
     def push(self, timestamp: int, data: bytes) -> None:
         """RPUSH delayed:<ts>, SADD timestamps:<item>, ZADD the schedule (one MULTI)."""
-        keys, pipe = self.keys, self.redis.pipeline(transaction=True)
-        pipe.rpush(keys.delayed(timestamp), data)
-        pipe.sadd(keys.timestamps(data), delayed_name(timestamp))
-        pipe.zadd(keys.delayed_schedule, {str(int(timestamp)): int(timestamp)})
-        pipe.execute()
+        exec_reply(self.store.lane.call(delayed_push_command(self.keys, timestamp, data), 5))
 
     def timestamps(self, start: int = 0, stop: int = -1) -> list[int]:
         """The schedule's timestamps in a window; members that are not integers are skipped."""

@@ -18,6 +18,7 @@ from . import scripts
 from .delayed_store import DelayedStore
 from .keys import Keys
 from .lane import Lane, pack
+from .packing import push_batches, push_command
 from .readable import to_int
 
 Pipe = Any  # a redis.client.Pipeline or the client itself
@@ -72,7 +73,6 @@ class DataStore:
         self.lane = Lane(client)
         #: resque-scheduler's delayed queue (``delayed_store.py``)
         self.delayed = DelayedStore(self)
-        self._queues_key = self.keys.queues.encode()
 
     def pipeline(self, transaction: bool = False) -> Any:
         """A pipeline on the same connection pool."""
@@ -81,49 +81,16 @@ class DataStore:
     # -- queues -------------------------------------------------------------
     def push(self, queue: str, data: bytes, front: bool = False) -> None:
         """SADD queues + RPUSH (LPUSH when ``front``) in one round trip, as Ruby."""
-        name = queue.encode()
-        self.lane.call(
-            pack(b"SADD", self._queues_key, name)
-            + pack(b"LPUSH" if front else b"RPUSH", self.keys.queue(queue), data),
-            2,
-        )
+        self.lane.call(push_command(self.keys, queue, data, front), 2)
 
     def push_many(self, items: Iterable[tuple[str, bytes]], batch: int = 1000) -> int:
         """Push many (queue, data) pairs: per batch, one SADD of the batch's queues and
         one RPUSH per run of jobs bound for the same queue, in one round trip."""
         count = 0
-        commands: list[bytes] = []
-        names: dict[str, None] = {}
-        run_queue: str | None = None
-        run: list[bytes] = []
-        pending = 0
-
-        def close_run() -> None:
-            if run:
-                commands.append(pack(b"RPUSH", self.keys.queue(run_queue or ""), *run))
-                run.clear()
-
-        def flush() -> None:
-            close_run()
-            if commands:
-                head = pack(b"SADD", self._queues_key, *[n.encode() for n in names])
-                self.lane.call(head + b"".join(commands), len(commands) + 1)
-                commands.clear()
-                names.clear()
-
-        for queue, data in items:
-            if queue != run_queue:
-                close_run()
-                run_queue = queue
-            names.setdefault(queue, None)
-            run.append(data)
-            pending += 1
-            if pending >= batch:
-                flush()
-                count += pending
-                pending = 0
-        flush()
-        return count + pending
+        for packed, replies, jobs in push_batches(self.keys, items, batch):
+            self.lane.call(packed, replies)
+            count += jobs
+        return count
 
     def pop(self, queue: str) -> bytes | None:
         return self.redis.lpop(self.keys.queue(queue))

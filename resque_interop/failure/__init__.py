@@ -19,11 +19,21 @@ BACKENDS = {
 
 
 def backend_named(name: str, client: Resque) -> FailureBackend:
-    """A backend by the names Ruby's ``FAILURE_BACKEND`` takes."""
+    """A backend by the names Ruby's ``FAILURE_BACKEND`` takes; ``redis,sentry`` (names
+    joined by commas) saves to each, reading from the first (``Failure::Multiple``)."""
+    if "," in name:
+        return MultipleFailureBackend(client, [backend_named(n.strip(), client) for n in name.split(",")])
+    if name == "sentry":  # an optional extra: imported only when asked for
+        from .sentry import SentryFailureBackend
+
+        return SentryFailureBackend(client)
     try:
         return BACKENDS[name](client)
     except KeyError:
-        raise ValueError(f"invalid failure backend {name!r}; choose one of {sorted(BACKENDS)}") from None
+        raise ValueError(
+            f"invalid failure backend {name!r}; choose one of {sorted([*BACKENDS, 'sentry'])}"
+            " or several joined by commas (redis,sentry)"
+        ) from None
 
 
 __all__ = [

@@ -11,7 +11,7 @@ import os
 import traceback
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..codec import raw_text
@@ -59,11 +59,13 @@ class FailureInfo:
     worker: str
     queue: str
     failure_id: str | None = None
+    #: the exception itself, for backends that want more than its text (an error tracker)
+    exc: BaseException | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_exception(cls, exc: BaseException, payload: Any, worker: str, queue: str) -> FailureInfo:
         """Describe a Python exception as Ruby would describe a Ruby one."""
-        return cls(payload, exception_name(exc), str(exc), backtrace_lines(exc), worker, queue)
+        return cls(payload, exception_name(exc), str(exc), backtrace_lines(exc), worker, queue, exc=exc)
 
 
 @dataclass

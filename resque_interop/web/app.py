@@ -24,6 +24,7 @@ from .errors import add_error_pages
 from .failed import add_failed_routes
 from .format import args_text, back_to, current_note, here, or_unknown, when, with_note
 from .jsonapi import api_json
+from .metrics import add_metrics_route
 from .params import int_arg
 from .security import CSRF_FIELD, basic_auth, check_csrf, csrf_token, finish_response
 
@@ -176,6 +177,7 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0) -
         return rows
 
     add_delayed_routes(bp, client, page, PAGE)
+    add_metrics_route(bp, client)
 
     # -- the JSON API (read only; docs/web.md) ---------------------------------
     @bp.get("/api/info")

@@ -1,0 +1,5 @@
+"""asyncio support: :class:`AsyncResque`, the producer and read API on redis.asyncio."""
+
+from .client import AsyncResque, connect_async
+
+__all__ = ["AsyncResque", "connect_async"]

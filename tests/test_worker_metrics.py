@@ -1,0 +1,106 @@
+"""``resque-interop work --metrics-port``: a real worker, fork per job and not, runs
+jobs that perform, fail, die and are skipped; its /metrics, parsed with
+prometheus_client's parser, count each by class with a duration histogram."""
+
+from __future__ import annotations
+
+import socket
+import urllib.request
+from typing import Any
+
+import pytest
+import redis
+from prometheus_client.parser import text_string_to_metric_families
+
+from resque_interop import Registry, Resque
+
+from .workers import WorkerProcess, wait_for
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def scrape(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    out = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            out[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    return out
+
+
+def jobs(samples: dict[tuple[str, tuple[tuple[str, str], ...]], float]) -> dict[tuple[str, str], float]:
+    return {(dict(labels)["class"], dict(labels)["outcome"]): value
+            for (name, labels), value in samples.items() if name == "resque_jobs_total"}
+
+
+@pytest.mark.parametrize("fork", ["--fork", "--no-fork"])
+def test_outcomes_and_durations_by_class(fork: str, redis_url: str, raw_redis: redis.Redis) -> None:
+    client = Resque(redis_url, registry=Registry())
+    for i in range(3):
+        client.enqueue_ruby("Noop", i, queue="low")
+    client.enqueue_ruby("Failing", 1, queue="low")
+    client.enqueue_ruby("Failing", 2, queue="low")
+    client.enqueue_ruby("Sleep", 0.3, queue="high")
+    if fork == "--fork":
+        client.enqueue_ruby("Exit", 3, queue="high")  # the child leaves without finishing
+    port = free_port()
+    with WorkerProcess(redis_url, "high,low", "-i", "0.05", fork, "--metrics-port", str(port)) as worker:
+        worker.worker_id()
+        expected: dict[tuple[str, str], float] = {
+            ("Noop", "performed"): 3.0, ("Failing", "failed"): 2.0, ("Sleep", "performed"): 1.0,
+        }
+        if fork == "--fork":
+            expected[("Exit", "dirty_exit")] = 1.0
+
+        def done() -> Any:
+            try:
+                samples = scrape(port)
+            except OSError:
+                return None
+            return samples if sum(jobs(samples).values()) >= sum(expected.values()) else None
+
+        samples = wait_for(done, 30, "every job counted")
+        worker.stop()
+    assert jobs(samples) == expected
+    for name in ("Noop", "Failing", "Sleep"):
+        count = samples[("resque_job_duration_seconds_count", (("class", name),))]
+        assert count == sum(v for (cls, _), v in expected.items() if cls == name)
+        assert samples[("resque_job_duration_seconds_bucket", (("class", name), ("le", "+Inf")))] == count
+    assert samples[("resque_job_duration_seconds_sum", (("class", "Sleep"),))] >= 0.3
+    assert samples[("resque_job_duration_seconds_bucket", (("class", "Sleep"), ("le", "0.25")))] == 0.0
+    assert client.failure.count() == (3 if fork == "--fork" else 2)
+
+
+def test_skipped_jobs_and_the_class_cap(redis_url: str, raw_redis: redis.Redis) -> None:
+    from resque_interop.errors import DontPerform
+    from resque_interop.hooks import Hooks
+    from resque_interop.job import Job
+    from resque_interop.worker import Worker
+    from resque_interop.worker_metrics import instrument
+
+    registry = Registry()
+    registry.register("Noop", lambda *a: None, queue="low")
+
+    class Veto(Hooks):
+        def before_perform(self, job: Job) -> None:
+            if job.args == ["veto"]:
+                raise DontPerform()
+
+    client = Resque(redis_url, registry=registry, hooks=[Veto()])
+    for arg in ("veto", 1, 2):
+        client.enqueue("Noop", arg)
+    for i in range(5):
+        client.enqueue_ruby(f"Unknown{i}", queue="low")
+    worker = Worker(client, "low", fork_per_job=False)
+    metrics = instrument(worker)
+    metrics.max_classes = 3
+    worker.work(0)
+    counts = {(s.labels["class"], s.labels["outcome"]): s.value
+              for s in metrics.outcomes.collect()[0].samples if s.name == "resque_jobs_total"}
+    assert counts == {("Noop", "skipped"): 1.0, ("Noop", "performed"): 2.0, ("Unknown0", "failed"): 1.0,
+                      ("Unknown1", "failed"): 1.0, ("other", "failed"): 3.0}
