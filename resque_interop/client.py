@@ -22,6 +22,7 @@ from .hooks import Hooks, default_hooks, job_hooks
 from .job import Job
 from .keys import Keys, namespace_from_env
 from .registry import JobSpec, Registry, default_registry
+from .schedules import Schedules
 from .stats import RedisStatStore, StatStore
 from .store import DataStore
 from .worker_info import WorkerInfo, list_workers
@@ -75,6 +76,8 @@ class Resque:
         self.failure.write_failure_ids = write_failure_ids or self.failure.write_failure_ids
         #: resque-scheduler's delayed jobs: ``client.delayed.enqueue_at(when, "Archive", 44)``
         self.delayed = DelayedQueue(self)
+        #: resque-scheduler's recurring schedules: ``client.schedules.set("nightly", {"cron": "0 3 * * *"})``
+        self.schedules = Schedules(self)
 
     # -- connection ---------------------------------------------------------
     # After fork, redis-py's ConnectionPool notices the new pid and opens fresh

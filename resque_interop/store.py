@@ -18,6 +18,7 @@ from . import scripts
 from .delayed_store import DelayedStore
 from .keys import Keys
 from .lane import Lane, pack
+from .schedule_store import ScheduleStore
 
 Pipe = Any  # a redis.client.Pipeline or the client itself
 
@@ -37,6 +38,8 @@ class DataStore:
         self.lane = Lane(client)
         #: resque-scheduler's delayed queue (``delayed_store.py``)
         self.delayed = DelayedStore(self)
+        #: resque-scheduler's recurring schedules (``schedule_store.py``)
+        self.schedules = ScheduleStore(self)
         self._queues_key = self.keys.queues.encode()
 
     def pipeline(self, transaction: bool = False) -> Any:
