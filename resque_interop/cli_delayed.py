@@ -29,12 +29,15 @@ def _truthy(value: str | None) -> bool:
               help="Module that registers your jobs (their queues and enqueue hooks).")
 @click.option("--once", is_flag=True, help="One round, then exit.")
 @click.option("-v", "--verbose", envvar=["VERBOSE", "LOGGING"], is_flag=True, default=False, help="Log each round.")
+@click.option("-q", "--quiet", envvar="QUIET", is_flag=True, default=False,
+              help="Errors only; without it the start, role changes and each firing are logged (QUIET).")
 @connection_options
 def scheduler(interval: float, schedule_file: str | None, dynamic: bool | None, env: str | None, lock_timeout: int,
-              app: str | None, once: bool, verbose: bool, redis_url: str | None, namespace: str) -> None:
+              app: str | None, once: bool, verbose: bool, quiet: bool, redis_url: str | None, namespace: str) -> None:
     """Move due delayed jobs and fire recurring schedules, as resque-scheduler. Delayed
     jobs are moved without the master lock; the lock is taken only with schedules to fire
     (--schedule, or --dynamic with persistent ones), so Ruby's keep firing beside it."""
+    import logging
     import os
 
     from .process import configure_logging
@@ -44,6 +47,8 @@ def scheduler(interval: float, schedule_file: str | None, dynamic: bool | None, 
     from .schedules import load_schedule_file
 
     configure_logging(verbose, False)
+    if not quiet:  # resque-scheduler logs at info unless QUIET
+        logging.getLogger("resque_interop.scheduler").setLevel(logging.DEBUG if verbose else logging.INFO)
     load_app(app)
     client = make_client(redis_url, namespace)
     dynamic = _truthy(os.environ.get("DYNAMIC_SCHEDULE")) if dynamic is None else dynamic

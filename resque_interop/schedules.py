@@ -40,6 +40,7 @@ class Entry:
     name: str
     config: dict[str, Any]
     trigger: Cron | Every
+    first_in: float | None = None
     first_at: float | None = None
 
     @property
@@ -50,6 +51,8 @@ class Entry:
     def first_run(self, now: float) -> float:
         """When it first fires if loaded at ``now`` (rufus: ``first_in``/``first_at``, else one
         interval on, or the next cron time)."""
+        if self.first_in is not None:
+            return now + self.first_in
         if self.first_at is not None and self.first_at >= now:
             return self.first_at
         return self.trigger.next_after(now)
@@ -76,8 +79,12 @@ def compile_entry(name: str, config: Any, strict: bool = False) -> Entry | None:
         extra = sorted(set(options) - INTERVAL_OPTIONS)
         if extra:
             raise ScheduleSyntaxError(f"schedule {name!r}: unsupported {kind} option(s) {', '.join(extra)}")
-        trigger: Cron | Every = parse_cron(value) if kind == "cron" else parse_every(value)
-        return Entry(name, config, trigger, _first_at(name, options))
+        try:
+            trigger: Cron | Every = parse_cron(value) if kind == "cron" else parse_every(value)
+            first_in = parse_every(options["first_in"]).seconds if "first_in" in options else None
+            return Entry(name, config, trigger, first_in, _first_at(options))
+        except ScheduleSyntaxError as exc:
+            raise ScheduleSyntaxError(f"schedule {name!r}: {exc}") from None
     return None
 
 
@@ -232,10 +239,7 @@ def _with_options(value: Any) -> tuple[Any, dict[str, Any]]:
     return value, {}
 
 
-def _first_at(name: str, options: dict[str, Any]) -> float | None:
-    now = datetime.now(timezone.utc).timestamp()
-    if "first_in" in options:
-        return now + parse_every(options["first_in"]).seconds
+def _first_at(options: dict[str, Any]) -> float | None:
     if "first_at" in options:
         value = options["first_at"]
         if isinstance(value, datetime):
@@ -243,5 +247,5 @@ def _first_at(name: str, options: dict[str, Any]) -> float | None:
         try:
             return datetime.fromisoformat(str(value)).timestamp()
         except ValueError as exc:
-            raise ScheduleSyntaxError(f"schedule {name!r}: first_at {value!r} is not an ISO-8601 time") from exc
+            raise ScheduleSyntaxError(f"first_at {value!r} is not an ISO-8601 time") from exc
     return None
