@@ -219,3 +219,24 @@ def test_scheduler_process_logs_its_role_and_titles_itself(r: Resque, raw_redis:
         if proc.poll() is None:
             proc.kill()
             proc.wait(10)
+
+
+def test_cli_schedule_set_list_show_run_remove(redis_url: str, raw_redis: redis.Redis, schedule_file: Path) -> None:
+    env, runner = {"REDIS_URL": redis_url, "COLUMNS": "200"}, CliRunner()
+    out = runner.invoke(main, ["schedule", "set", "hourly", '{"every": "1h", "class": "Report", "queue": "low"}'], env=env)
+    assert out.exit_code == 0 and raw_redis.hget("resque:persistent_schedules", "hourly") == \
+        b'{"every":"1h","class":"Report","queue":"low"}'
+    out = runner.invoke(main, ["schedule", "set", "bad", '{"cron": "* * *"}'], env=env)
+    assert out.exit_code != 0 and "expected 5 fields" in out.output and not raw_redis.hexists(
+        "resque:persistent_schedules", "bad")
+    out = runner.invoke(main, ["schedule", "list", "--schedule", str(schedule_file)], env=env)
+    assert out.exit_code == 0 and "hourly" in out.output and "nightly" in out.output and "every 1h" in out.output
+    out = runner.invoke(main, ["schedule", "show", "hourly"], env=env)
+    assert out.exit_code == 0 and json.loads(out.output)["config"]["queue"] == "low"
+    out = runner.invoke(main, ["schedule", "run", "hourly"], env=env)
+    assert out.exit_code == 0 and raw_redis.lrange("resque:queue:low", 0, -1) == [b'{"class":"Report","args":[]}']
+    assert not raw_redis.exists("resque:delayed:last_enqueued_at")  # queue-now is not a tick, as in Ruby
+    out = runner.invoke(main, ["schedule", "run", "nope"], env=env)
+    assert out.exit_code != 0 and "no schedule named 'nope'" in out.output
+    out = runner.invoke(main, ["schedule", "remove", "hourly"], env=env)
+    assert out.exit_code == 0 and not raw_redis.exists("resque:persistent_schedules")
