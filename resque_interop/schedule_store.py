@@ -67,3 +67,8 @@ class ScheduleStore:
 
     def all_last_enqueued_at(self) -> dict[str, str]:
         return {_text(k): _text(v) for k, v in self.redis.hgetall(self.keys.last_enqueued_at).items()}
+
+    def lock_holder(self, key: str) -> str | None:
+        """Who holds resque-scheduler's master lock (``host:pid``), if anyone."""
+        found = self.redis.get(key)
+        return None if found is None else _text(bytes(found))

@@ -21,6 +21,7 @@ from ..keys import job_queue_name
 from ..version import __version__
 from .delayed import add_delayed_routes
 from .params import int_arg
+from .schedule import add_schedule_routes
 from .security import CSRF_FIELD, basic_auth, check_csrf, csrf_token, finish_response
 
 PAGE = 20
@@ -193,6 +194,7 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0) -
         return page("stats_keys.html", keys=keys)
 
     add_delayed_routes(bp, client, page, PAGE)
+    add_schedule_routes(bp, client, page)
 
     # -- the JSON API (read only; docs/web.md) ---------------------------------
     @bp.get("/api/info")
