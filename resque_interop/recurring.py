@@ -16,6 +16,8 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import redis
+
 from .schedule_times import ScheduleSyntaxError
 from .schedules import (
     Entry,
@@ -53,7 +55,11 @@ class Recurring:
     def desired(self, read_redis: bool = True) -> dict[str, dict[str, Any]]:
         """Static schedules merged with the persisted ones (re-read from Redis when asked)."""
         if read_redis:
-            self._persistent, bad = self.client.schedules.persistent()
+            try:
+                self._persistent, bad = self.client.schedules.persistent()
+            except redis.ResponseError as exc:  # persistent_schedules is not a hash: keep what we had
+                self._skip("persistent_schedules", f"unreadable ({exc})")
+                return {**self.client.schedules.static, **self._persistent}
             for name, why in bad.items():
                 self._skip(name, f"its stored config is not usable ({why})")
                 self.jobs.pop(name, None)
@@ -77,8 +83,11 @@ class Recurring:
             return
         changed: set[str] = set()
         if master:
-            while (name := self.client.store.schedules.pop_changed()) is not None:
-                changed.add(name)
+            try:
+                while (name := self.client.store.schedules.pop_changed()) is not None:
+                    changed.add(name)
+            except redis.ResponseError as exc:  # schedules_changed is not a set: full re-read below
+                log.error("cannot read schedules_changed: %s", exc)
         desired = self.desired()
         for name in list(self._sources):
             if name not in desired:

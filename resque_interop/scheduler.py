@@ -136,11 +136,13 @@ class Scheduler:
         if not once and threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGQUIT, signal.SIGTERM, signal.SIGINT):
                 signal.signal(sig, self._on_signal)
-        total = 0
+        total, started = 0, False
         try:
-            self.start()
             while True:
                 try:
+                    if not started:
+                        self.start()
+                        started = True
                     moved = self.tick()
                     total += moved
                     if moved:
@@ -148,6 +150,8 @@ class Scheduler:
                 except (redis.ConnectionError, redis.TimeoutError) as exc:
                     log.error("lost Redis (%r); retrying in %.1fs", exc, self.interval)
                     self.master = False
+                except Exception:  # noqa: BLE001 - a scheduler outlives one bad round (hostile data, a bug)
+                    log.exception("scheduler round failed; retrying in %.1fs", self.interval)
                 if once or self._stop.wait(self._sleep()):
                     return total
         finally:

@@ -240,3 +240,24 @@ def test_cli_schedule_set_list_show_run_remove(redis_url: str, raw_redis: redis.
     assert out.exit_code != 0 and "no schedule named 'nope'" in out.output
     out = runner.invoke(main, ["schedule", "remove", "hourly"], env=env)
     assert out.exit_code == 0 and not raw_redis.exists("resque:persistent_schedules")
+
+
+def test_hostile_key_types_never_stop_the_static_schedule(r: Resque, raw_redis: redis.Redis) -> None:
+    r.schedules.set("tick", {"every": "1s", "class": "Archive"})
+    raw_redis.delete("resque:schedules_changed")
+    raw_redis.set("resque:persistent_schedules", "not a hash")
+    raw_redis.set("resque:schedules_changed", "not a set")
+    sched = Scheduler(r, recurring=Recurring(r, dynamic=True))
+    sched.start(NOW)
+    for i in range(1, 4):
+        sched.tick(NOW + i)
+    assert sched.master and raw_redis.llen("resque:queue:file_serve") == 3
+    raw_redis.set("resque:delayed_queue_schedule", "not a zset")  # even a broken round is survived
+    with pytest.raises(redis.ResponseError):
+        sched.tick(NOW + 5)  # Redis refuses ZRANGEBYSCORE ...
+    sched.run(once=True)  # ... and a running scheduler logs it and goes on
+
+
+def test_scheduler_run_survives_a_failing_round(r: Resque, raw_redis: redis.Redis) -> None:
+    raw_redis.set("resque:delayed_queue_schedule", "not a zset")
+    assert Scheduler(r).run(once=True) == 0
