@@ -9,8 +9,8 @@ under the scheduler's master lock). The keys, as resque-scheduler 5.0 writes the
 * ``delayed:<ts>``: list of items ``{"class":..,"args":[..],"queue":..}``;
 * ``timestamps:<item>``: set of the ``delayed:<ts>`` names holding that item.
 
-Recurring (cron) schedules, resque-scheduler's schedule hooks and its
-``custom_job_class`` are not implemented: run Ruby's scheduler for those.
+Recurring schedules are :mod:`resque_interop.schedules` (``client.schedules``);
+resque-scheduler's schedule hooks are not run.
 """
 
 from __future__ import annotations
