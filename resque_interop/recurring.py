@@ -25,8 +25,8 @@ from .schedules import (
     enqueue_from_config,
     env_matches,
     prepare,
-    ruby_time_now,
 )
+from .timefmt import started_at
 
 if TYPE_CHECKING:
     from .client import Resque
@@ -127,7 +127,7 @@ class Recurring:
             enqueue_from_config(self.client, prepare(name, config))
         except Exception as exc:  # noqa: BLE001 - resque-scheduler's failure handler logs and goes on
             log.error("could not queue schedule %s: %r", name, exc)
-        self.client.store.schedules.set_last_enqueued_at(name, ruby_time_now(now))
+        self.client.store.schedules.set_last_enqueued_at(name, started_at(now))  # Ruby's Time.now.to_s
 
     def _load(self, name: str, config: dict[str, Any], now: float) -> None:
         self._sources[name] = self._encode(config)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from .errors import NoClassError, NoQueueError
-from .schedule_times import Cron, Every, ScheduleSyntaxError, local_zone, parse_cron, parse_every
+from .schedule_times import Cron, Every, ScheduleSyntaxError, parse_cron, parse_every
 
 if TYPE_CHECKING:
     from .client import Resque
@@ -126,11 +126,6 @@ def load_schedule_file(path: str | Path) -> dict[str, dict[str, Any]]:
 def prepare(name: str, config: dict[str, Any]) -> dict[str, Any]:
     """``class`` defaults to the schedule's name (``Resque.schedule=``)."""
     return config if "class" in config else {**config, "class": name}
-
-
-def ruby_time_now(now: float) -> str:
-    """``Time.now.to_s``: ``2026-12-01 10:00:00 +0000`` in local time."""
-    return datetime.fromtimestamp(now, local_zone()).strftime("%Y-%m-%d %H:%M:%S %z")
 
 
 def enqueue_from_config(client: Resque, config: dict[str, Any]) -> bool | None:
