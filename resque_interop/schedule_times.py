@@ -14,6 +14,7 @@ at noon"), and ``every`` values in other spellings than ``1h30m`` / ``90`` / ``1
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
@@ -44,7 +45,11 @@ _PART = re.compile(r"(\d+(?:\.\d+)?)([yMwdhms])")
 
 def local_zone() -> tzinfo:
     """The process's time zone (``TZ``, else /etc/localtime), as Ruby's ``Time.now`` uses."""
-    name = os.environ.get("TZ", "").lstrip(":")
+    return _local_zone(os.environ.get("TZ", "").lstrip(":"))
+
+
+@functools.lru_cache(maxsize=8)
+def _local_zone(name: str) -> tzinfo:
     try:
         if name:
             return ZoneInfo(name)
