@@ -13,12 +13,13 @@ to Redis by anyone must not stop the others from firing.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import redis
 
-from .schedule_times import ScheduleSyntaxError
+from .schedule_times import Every, ScheduleSyntaxError
 from .schedules import (
     Entry,
     compile_entry,
@@ -114,10 +115,18 @@ class Recurring:
                 continue
             self.fire(name, job.entry.config, now)
             fired.append(name)
-            after = job.entry.trigger.next_after(job.next_at)
-            # an interval keeps its phase; a late one resumes from now rather than bursting
-            job.next_at = after if after > now else job.entry.trigger.next_after(now)
+            job.next_at = self._next(job, now)
         return fired
+
+    @staticmethod
+    def _next(job: Loaded, now: float) -> float:
+        """rufus-scheduler's next time: an interval keeps its phase, skipping the ticks
+        already missed (``discard_past``); a cron line resumes from now."""
+        trigger = job.entry.trigger
+        if isinstance(trigger, Every):
+            missed = math.floor((now - job.next_at) / trigger.seconds) + 1
+            return job.next_at + max(missed, 1) * trigger.seconds
+        return trigger.next_after(now)
 
     def fire(self, name: str, config: dict[str, Any], now: float) -> None:
         """resque-scheduler's ``enqueue_recurring``: queue the job (a failure is logged, not

@@ -261,3 +261,13 @@ def test_hostile_key_types_never_stop_the_static_schedule(r: Resque, raw_redis: 
 def test_scheduler_run_survives_a_failing_round(r: Resque, raw_redis: redis.Redis) -> None:
     raw_redis.set("resque:delayed_queue_schedule", "not a zset")
     assert Scheduler(r).run(once=True) == 0
+
+
+def test_every_keeps_its_phase_and_skips_missed_ticks_as_rufus(r: Resque, raw_redis: redis.Redis) -> None:
+    r.schedules.set("two", {"every": "2s", "class": "Archive"})
+    recurring = Recurring(r)
+    recurring.load_all(NOW)
+    assert recurring.next_due() == NOW + 2  # rufus: one interval after loading
+    assert recurring.fire_due(NOW + 2.5) == ["two"] and recurring.next_due() == NOW + 4  # not NOW + 4.5
+    assert recurring.fire_due(NOW + 7.1) == ["two"] and recurring.next_due() == NOW + 8  # 4 and 6 missed: once
+    assert raw_redis.llen("resque:queue:file_serve") == 2
