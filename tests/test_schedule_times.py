@@ -23,8 +23,10 @@ def _utc(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TZ", FIXTURE["recorded_with"]["TZ"])  # a line without a zone is local time
 
 
-@pytest.mark.parametrize("case", FIXTURE["crons"], ids=lambda c: f"{c['cron']} from {c['from']}")
-def test_cron_next_times_match_rufus(case: dict) -> None:
+@pytest.mark.parametrize("case", FIXTURE["crons"], ids=lambda c: f"{c['cron']} from {c['from']} {c.get('tz', '')}")
+def test_cron_next_times_match_rufus(case: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    if "tz" in case:
+        monkeypatch.setenv("TZ", case["tz"])  # a line without a zone, in a process whose local zone this is
     if case["next"] is None:
         with pytest.raises(ScheduleSyntaxError, match="cron"):
             parse_cron(case["cron"])

@@ -62,6 +62,15 @@ CRONS = [
   ['0 25 * * *', GENERIC]
 ].freeze
 
+# lines without a zone run in the process's local zone (TZ): [line, start, TZ]
+LOCAL = [
+  ['30 2 * * *', '2026-03-27T12:00:00Z', 'Europe/Berlin'],
+  ['30 2 * * *', '2026-10-23T12:00:00Z', 'Europe/Berlin'],
+  ['0 * * * *', '2026-11-01T04:30:00Z', 'America/New_York'],
+  ['*/20 1 * * *', '2026-10-31T12:00:00Z', 'America/New_York'],
+  ['0 9 * * 1-5', GENERIC, 'Asia/Kolkata']
+].freeze
+
 EVERYS = ['1s', '30s', '5m', '1h30m', '1h 30m', '2d', '1w', '1d12h', '0.5s', '1.5h', '90', '3600s', '1M', '1y',
           '2w3d4h5m6s', '10m30s', '1h0m', '-1h', 'soon', ''].freeze
 
@@ -69,14 +78,23 @@ def iso(t)
   t.to_t.utc.iso8601
 end
 
-crons = CRONS.map do |line, from|
+def record(line, from)
   cron = Fugit::Cron.parse(line)
-  next { 'cron' => line, 'from' => from, 'next' => nil } unless cron
+  return { 'cron' => line, 'from' => from, 'next' => nil } unless cron
 
   t = EtOrbi.make_time(Time.iso8601(from))
   times = Array.new(COUNT) { t = cron.next_time(t) }
   { 'cron' => line, 'from' => from, 'next' => times.map { |x| iso(x) },
     'local' => times.map { |x| x.strftime('%Y-%m-%dT%H:%M:%S%:z') } }
+end
+
+crons = CRONS.map { |line, from| record(line, from) }
+utc = ENV['TZ']
+crons += LOCAL.map do |line, from, tz|
+  ENV['TZ'] = tz
+  record(line, from).merge('tz' => tz)
+ensure
+  ENV['TZ'] = utc
 end
 
 everys = EVERYS.map do |value|
