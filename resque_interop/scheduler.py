@@ -98,10 +98,13 @@ class Scheduler:
         """One round: move due delayed jobs, then (with schedules) take or keep the lock and
         fire what is due; the number of delayed jobs moved."""
         now = time.time() if now is None else now
-        moved = self.client.delayed.enqueue_due(at=now, batch=self.batch)
+        if self.recurring is not None:
+            self._recurring_round(now)  # first: a broken delayed queue must not stop the schedules
+        return self.client.delayed.enqueue_due(at=now, batch=self.batch)
+
+    def _recurring_round(self, now: float) -> None:
         recurring = self.recurring
-        if recurring is None:
-            return moved
+        assert recurring is not None
         recurring.refresh(now, self.master)
         was_master = self.master
         if self._wants_lock():
@@ -115,7 +118,6 @@ class Scheduler:
         if self.master:
             recurring.fire_due(now)
         self._procline()
-        return moved
 
     def role(self) -> str:
         if self.master:
