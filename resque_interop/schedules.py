@@ -61,15 +61,16 @@ class Entry:
 def compile_entry(name: str, config: Any, strict: bool = False) -> Entry | None:
     """Check one schedule; None when it has neither cron nor every (resque-scheduler skips
     those: they can only be queued by hand). Raises :class:`ScheduleSyntaxError`. ``strict``
-    also refuses keys resque-scheduler does not know (a typo in a file); a config read from
+    also refuses keys resque-scheduler does not know (a typo in a file) and a class, queue or
+    env that is not a string; a config read from
     Redis is not strict, since Ruby ignores extra keys and would still fire it."""
     if not isinstance(config, dict):
         raise ScheduleSyntaxError(f"schedule {name!r} must be a mapping of keys, not {config!r}")
     unknown = sorted(str(k) for k in config if k not in KNOWN_KEYS)
     if strict and unknown:
         raise ScheduleSyntaxError(f"schedule {name!r}: unknown key(s) {', '.join(unknown)}")
-    for key in ("class", "queue", "custom_job_class", "rails_env", "env", "description"):
-        if config.get(key) is not None and not isinstance(config[key], str):
+    for key in ("class", "queue", "custom_job_class", "rails_env", "env"):
+        if strict and config.get(key) is not None and not isinstance(config[key], str):
             raise ScheduleSyntaxError(f"schedule {name!r}: {key} must be a string")
     for kind in ("cron", "every"):  # cron wins over every, as in resque-scheduler
         value = config.get(kind)
