@@ -28,6 +28,7 @@ from .cli_common import (
 )
 from .cli_delayed import delayed, scheduler
 from .cli_failed import failed
+from .cli_schedule import schedule
 from .errors import InvalidQueueListError, ResqueError
 from .version import __version__
 
@@ -315,6 +316,7 @@ def demo(no_fork: bool) -> None:
 main.add_command(failed)
 main.add_command(scheduler)
 main.add_command(delayed)
+main.add_command(schedule)
 
 
 if __name__ == "__main__":

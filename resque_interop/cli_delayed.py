@@ -6,26 +6,66 @@ from datetime import datetime, timezone
 
 import click
 
-from .cli_common import connection_options, make_client, table
+from .cli_common import connection_options, fail, load_app, make_client, table
+
+
+def _truthy(value: str | None) -> bool:
+    # resque-scheduler's to_bool for DYNAMIC_SCHEDULE
+    return (value or "") in {"1", "t", "T", "true", "TRUE", "on", "ON"}
 
 
 @click.command()
 @click.option("-i", "--interval", envvar="RESQUE_SCHEDULER_INTERVAL", type=float, default=5.0, show_default=True,
               help="Seconds between rounds (RESQUE_SCHEDULER_INTERVAL).")
+@click.option("-s", "--schedule", "schedule_file", envvar="RESQUE_SCHEDULE", default=None,
+              help="resque-scheduler's YAML schedule file (RESQUE_SCHEDULE).")
+@click.option("-D", "--dynamic", is_flag=True, default=None,
+              help="Fire and reload the persistent schedules in Redis (DYNAMIC_SCHEDULE).")
+@click.option("-E", "--env", "env", envvar="RAILS_ENV", default=None,
+              help="Environment name for rails_env/env entries (RAILS_ENV).")
+@click.option("--lock-timeout", envvar="LOCK_TIMEOUT", type=int, default=180, show_default=True,
+              help="Master lock TTL in seconds (LOCK_TIMEOUT).")
+@click.option("-A", "--app", envvar="RESQUE_APP", default=None,
+              help="Module that registers your jobs (their queues and enqueue hooks).")
 @click.option("--once", is_flag=True, help="One round, then exit.")
 @click.option("-v", "--verbose", envvar=["VERBOSE", "LOGGING"], is_flag=True, default=False, help="Log each round.")
+@click.option("-q", "--quiet", envvar="QUIET", is_flag=True, default=False,
+              help="Errors only; without it the start, role changes and each firing are logged (QUIET).")
 @connection_options
-def scheduler(interval: float, once: bool, verbose: bool, redis_url: str | None, namespace: str) -> None:
-    """Move due delayed jobs to their queues, as resque-scheduler (sharing its master lock;
-    recurring schedules stay with Ruby's)."""
+def scheduler(interval: float, schedule_file: str | None, dynamic: bool | None, env: str | None, lock_timeout: int,
+              app: str | None, once: bool, verbose: bool, quiet: bool, redis_url: str | None, namespace: str) -> None:
+    """Move due delayed jobs and fire recurring schedules, as resque-scheduler. Delayed
+    jobs are moved without the master lock; the lock is taken only with schedules to fire
+    (--schedule, or --dynamic with persistent ones), so Ruby's keep firing beside it."""
+    import logging
+    import os
+
     from .process import configure_logging
-    from .scheduler import Scheduler
+    from .recurring import Recurring
+    from .schedule_times import ScheduleSyntaxError
+    from .scheduler import MasterLock, Scheduler
+    from .schedules import load_schedule_file
 
     configure_logging(verbose, False)
+    if not quiet:  # resque-scheduler logs at info unless QUIET
+        logging.getLogger("resque_interop.scheduler").setLevel(logging.DEBUG if verbose else logging.INFO)
+    load_app(app)
     client = make_client(redis_url, namespace)
-    moved = Scheduler(client, interval=interval).run(once=once)
+    dynamic = _truthy(os.environ.get("DYNAMIC_SCHEDULE")) if dynamic is None else dynamic
+    recurring, source = None, "none"
+    if schedule_file or dynamic:
+        try:
+            client.schedules.load(load_schedule_file(schedule_file) if schedule_file else {})
+        except (OSError, ScheduleSyntaxError) as exc:
+            fail(f"schedule refused: {exc}")
+        recurring = Recurring(client, env=env, dynamic=bool(dynamic))
+        source = " + ".join(([f"file {schedule_file}"] if schedule_file else []) +
+                            (["persistent_schedules in Redis"] if dynamic else []))
+    sched = Scheduler(client, interval=interval, lock=MasterLock(client, timeout=lock_timeout), recurring=recurring,
+                      source=source)
+    moved = sched.run(once=once)
     if once:
-        click.echo(f"moved {moved} due jobs")
+        click.echo(f"moved {moved} due jobs; {sched.role()}; schedules: {sched.describe()}")
 
 
 @click.command()

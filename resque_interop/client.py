@@ -23,6 +23,7 @@ from .job import Job
 from .keys import Keys, namespace_from_env
 from .producer import Producer, info_summary
 from .registry import Registry, default_registry
+from .schedules import Schedules
 from .stats import RedisStatStore, StatStore
 from .store import DataStore
 from .worker_info import WorkerInfo, list_workers
@@ -76,6 +77,8 @@ class Resque(Producer):
         self.failure.write_failure_ids = write_failure_ids or self.failure.write_failure_ids
         #: resque-scheduler's delayed jobs: ``client.delayed.enqueue_at(when, "Archive", 44)``
         self.delayed = DelayedQueue(self)
+        #: resque-scheduler's recurring schedules: ``client.schedules.set("nightly", {"cron": "0 3 * * *"})``
+        self.schedules = Schedules(self)
 
     # -- connection ---------------------------------------------------------
     # After fork, redis-py's ConnectionPool notices the new pid and opens fresh

@@ -3,14 +3,14 @@
 A Python producer can delay a job that Ruby's resque-scheduler later moves to
 its queue, and :meth:`DelayedQueue.enqueue_due` moves due jobs as the
 scheduler's ``handle_delayed_items`` does (``resque-interop scheduler`` runs it
-under the scheduler's master lock). The keys, as resque-scheduler 5.0 writes them:
+without the master lock: each batch leaves its list atomically). The keys, as resque-scheduler 5.0 writes them:
 
 * ``delayed_queue_schedule``: sorted set of epoch seconds (score = member);
 * ``delayed:<ts>``: list of items ``{"class":..,"args":[..],"queue":..}``;
 * ``timestamps:<item>``: set of the ``delayed:<ts>`` names holding that item.
 
-Recurring (cron) schedules, resque-scheduler's schedule hooks and its
-``custom_job_class`` are not implemented: run Ruby's scheduler for those.
+Recurring schedules are :mod:`resque_interop.schedules` (``client.schedules``);
+resque-scheduler's schedule hooks are not run.
 """
 
 from __future__ import annotations

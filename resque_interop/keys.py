@@ -97,6 +97,22 @@ class Keys:
         """The set of ``delayed:<ts>`` names holding this encoded delayed item."""
         return self._p.encode() + b"timestamps:" + item
 
+    # resque-scheduler's recurring schedules
+    @property
+    def persistent_schedules(self) -> str:
+        """Hash of schedule name -> JSON config, for schedules set with ``persist: true``."""
+        return self._p + "persistent_schedules"
+
+    @property
+    def schedules_changed(self) -> str:
+        """Set of schedule names a dynamic scheduler must reload."""
+        return self._p + "schedules_changed"
+
+    @property
+    def last_enqueued_at(self) -> str:
+        """Hash of schedule name -> when it last fired, as Ruby's ``Time#to_s``."""
+        return self._p + "delayed:last_enqueued_at"
+
     def scheduler_master_lock(self, prefix: str = "") -> str:
         """resque-scheduler names its lock with the namespace inside a namespaced
         client, so the namespace appears twice: ``resque:resque:resque_scheduler_master_lock``."""

@@ -1,9 +1,10 @@
-"""A process that moves due delayed jobs to their queues, as resque-scheduler.
+"""A process that moves due delayed jobs and fires recurring schedules, as resque-scheduler.
 
-It shares resque-scheduler's master lock (same key, value ``host:pid``, TTL,
-and Lua scripts), so a Python scheduler and Ruby ones on one Redis take turns:
-only the holder of the lock moves jobs. Recurring (cron) schedules are left to
-Ruby's resque-scheduler.
+It shares resque-scheduler's master lock (same key, value ``host:pid``, TTL and
+Lua scripts) for the recurring schedules only: delayed jobs are moved by every
+scheduler without it (each move is atomic), and the lock is taken only while
+this process has recurring schedules to fire. docs/interop.md states the
+guarantee beside Ruby's resque-scheduler.
 """
 
 from __future__ import annotations
@@ -13,19 +14,23 @@ import os
 import signal
 import socket
 import threading
+import time
 from types import FrameType
 from typing import TYPE_CHECKING
 
 import redis
 
 from . import scripts
+from .procline import set_title
+from .version import __version__
 
 if TYPE_CHECKING:
     from .client import Resque
+    from .recurring import Recurring
 
 log = logging.getLogger("resque_interop.scheduler")
 
-LOCK_TIMEOUT = 180  # resque-scheduler's lock_timeout: 60 * 3
+LOCK_TIMEOUT = 180  # resque-scheduler's lock_timeout: 60 * 3 (LOCK_TIMEOUT)
 
 
 def lock_hostname() -> str:
@@ -59,48 +64,131 @@ class MasterLock:
 
 
 class Scheduler:
-    """Moves due delayed jobs every ``interval`` seconds while it holds the master lock."""
+    """resque-scheduler's loop. Every ``interval`` seconds it moves due delayed jobs, with
+    no lock: each batch is taken off its list under WATCH/MULTI, so racing movers (Ruby,
+    node or Python) never queue one item twice. The master lock is for recurring
+    schedules: it is taken only while this process has schedules to fire (``recurring``
+    holds at least one loaded), so a scheduler without any never stops a Ruby one's."""
 
-    def __init__(self, client: Resque, interval: float = 5.0, batch: int = 100, lock: MasterLock | None = None) -> None:
+    def __init__(self, client: Resque, interval: float = 5.0, batch: int = 100, lock: MasterLock | None = None,
+                 recurring: Recurring | None = None, source: str = "") -> None:
         self.client = client
         self.interval = interval
         self.batch = batch
         self.lock = lock or MasterLock(client)
+        self.recurring = recurring
+        self.source = source or "no schedule"
+        self.master = False
         self._stop = threading.Event()
+        self._title = ""
 
-    def tick(self) -> int:
-        """One round: take or keep the lock, then move what is due; the number moved."""
-        if not self.lock.acquire():
-            return 0
-        return self.client.delayed.enqueue_due(batch=self.batch)
+    def start(self, now: float | None = None) -> None:
+        """Load the schedules; log the one start-up line (role, schedule source)."""
+        now = time.time() if now is None else now
+        if self.recurring is not None:
+            self.recurring.load_all(now)
+        self.master = self._wants_lock() and self.lock.acquire()
+        if self.master and self.recurring is not None:
+            self.recurring.load_all(now, clear_changed=True)
+        log.info("scheduler started as %s; schedules: %s; lock %s (%ss)", self.role(), self.describe(),
+                 self.lock.key, self.lock.timeout)
+        self._procline()
+
+    def tick(self, now: float | None = None) -> int:
+        """One round: move due delayed jobs, then (with schedules) take or keep the lock and
+        fire what is due; the number of delayed jobs moved."""
+        now = time.time() if now is None else now
+        if self.recurring is not None:
+            self._recurring_round(now)  # first: a broken delayed queue must not stop the schedules
+        return self.client.delayed.enqueue_due(at=now, batch=self.batch)
+
+    def _recurring_round(self, now: float) -> None:
+        recurring = self.recurring
+        assert recurring is not None
+        recurring.refresh(now, self.master)
+        was_master = self.master
+        if self._wants_lock():
+            self.master = self.lock.acquire()
+        elif self.master:
+            self.lock.release()  # nothing left to fire: let another scheduler be master
+            self.master = False
+        if self.master != was_master:
+            log.info("now %s", self.role())
+            recurring.load_all(now, clear_changed=self.master)  # as resque-scheduler on a master change
+        if self.master:
+            recurring.fire_due(now)
+        self._procline()
+
+    def role(self) -> str:
+        if self.master:
+            return "master"
+        return "standby" if self._wants_lock() else "delayed-jobs mover (no schedules, never takes the lock)"
+
+    def describe(self) -> str:
+        recurring = self.recurring
+        if recurring is None:
+            return self.source
+        dynamic = "dynamic" if recurring.dynamic else "static"
+        return (f"{self.source}, {len(recurring.jobs)} loaded, {len(recurring.skipped)} skipped "
+                f"({dynamic}; env {recurring.env or '-'})")
 
     def run(self, once: bool = False) -> int:
         """Tick until QUIT, TERM or INT (or once); releases the lock on the way out.
-        Returns how many jobs it moved."""
+        Returns how many delayed jobs it moved."""
         if not once and threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGQUIT, signal.SIGTERM, signal.SIGINT):
                 signal.signal(sig, self._on_signal)
-        total = 0
+        total, started = 0, False
         try:
             while True:
                 try:
+                    if not started:
+                        self.start()
+                        started = True
                     moved = self.tick()
                     total += moved
                     if moved:
                         log.info("queued %d delayed jobs", moved)
                 except (redis.ConnectionError, redis.TimeoutError) as exc:
                     log.error("lost Redis (%r); retrying in %.1fs", exc, self.interval)
-                if once or self._stop.wait(self.interval):
+                    self.master = False
+                except Exception:  # noqa: BLE001 - a scheduler outlives one bad round (hostile data, a bug)
+                    log.exception("scheduler round failed; retrying in %.1fs", self.interval)
+                if once or self._stop.wait(self._sleep()):
                     return total
         finally:
             try:
-                self.lock.release()
+                if self.master or self._wants_lock():
+                    self.lock.release()
             except redis.RedisError as exc:
                 log.error("could not release the master lock: %r", exc)
 
     def stop(self) -> None:
         """Ask :meth:`run` to return after the current round."""
         self._stop.set()
+
+    def _wants_lock(self) -> bool:
+        return self.recurring is not None and bool(self.recurring.jobs)
+
+    def _sleep(self) -> float:
+        due = self.recurring.next_due() if self.master and self.recurring is not None else None
+        return self.interval if due is None else max(0.0, min(self.interval, due - time.time()))
+
+    def _procline(self) -> None:
+        """The process title, as resque-scheduler's ``procline``: what it is and whether it
+        holds the lock."""
+        name = f"resque-interop-scheduler-{__version__}"
+        env = self.recurring.env if self.recurring is not None else None
+        if self.master:
+            state = f"Master scheduler (holds the lock; {self.describe()})"
+        elif self._wants_lock():
+            state = f"Standby scheduler (lock not held; {self.describe()})"
+        else:
+            state = "Delayed jobs only (no schedules; never takes the lock)"
+        title = f"{name}{f'[{env}]' if env else ''}: {state}"
+        if title != self._title:
+            self._title = title
+            set_title(title)
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         self.stop()

@@ -20,6 +20,7 @@ from .keys import Keys
 from .lane import Lane, pack
 from .packing import push_batches, push_command
 from .readable import to_int
+from .schedule_store import ScheduleStore
 
 Pipe = Any  # a redis.client.Pipeline or the client itself
 
@@ -73,6 +74,9 @@ class DataStore:
         self.lane = Lane(client)
         #: resque-scheduler's delayed queue (``delayed_store.py``)
         self.delayed = DelayedStore(self)
+        #: resque-scheduler's recurring schedules (``schedule_store.py``)
+        self.schedules = ScheduleStore(self)
+        self._queues_key = self.keys.queues.encode()
 
     def pipeline(self, transaction: bool = False) -> Any:
         """A pipeline on the same connection pool."""

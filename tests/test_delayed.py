@@ -72,7 +72,12 @@ def test_scheduler_recording_step_by_step(r: Resque, raw_redis: redis.Redis) -> 
     r.delayed.delayed_push(due, {"class": "Archive", "args": ["late"], "queue": "file_serve"})
     same("a delayed item that has come due", due)
     assert Scheduler(r).tick() == 1
+    assert not raw_redis.exists(LOCK)  # no recurring schedules: the lock is never taken
+    assert MasterLock(r).acquire()  # as Ruby's master, which recorded this step
     same("scheduler moves due items", due)
+    r.schedules.set("nightly", {"cron": "0 3 * * *", "class": "Archive", "queue": "file_serve", "args": [1],
+                                "persist": True})
+    same("recurring schedule", due)
     assert MasterLock(r).acquire() is step(rec, "master lock")["result"] is True
 
 
@@ -125,18 +130,26 @@ def test_due_items_that_cannot_be_queued_become_failures(r: Resque, raw_redis: r
     assert r.delayed.schedule_size() == 0
 
 
-def test_only_the_master_lock_holder_moves_jobs(r: Resque, raw_redis: redis.Redis) -> None:
+def test_delayed_jobs_move_without_the_lock_which_is_left_to_its_holder(r: Resque, raw_redis: redis.Redis) -> None:
     due = int(time.time()) - 5
     r.delayed.delayed_push(due, {"class": "Archive", "args": [1], "queue": "file_serve"})
     raw_redis.set(LOCK, "rubyhost:4242", ex=180)  # a Ruby scheduler is master
     ours = Scheduler(r)
-    assert ours.tick() == 0 and r.delayed.count_all() == 1
-    assert raw_redis.get(LOCK) == b"rubyhost:4242"
+    assert ours.tick() == 1 and r.delayed.count_all() == 0  # pops are atomic: no lock needed
+    assert raw_redis.get(LOCK) == b"rubyhost:4242" and raw_redis.ttl(LOCK) > 170  # untouched
+    raw_redis.delete(LOCK)
+    assert ours.tick() == 0 and not raw_redis.exists(LOCK)  # no schedules: never taken
+
+
+def test_master_lock_is_taken_kept_extended_and_released(r: Resque, raw_redis: redis.Redis) -> None:
+    raw_redis.set(LOCK, "rubyhost:4242", ex=180)
+    ours = MasterLock(r)
+    assert not ours.acquire() and raw_redis.get(LOCK) == b"rubyhost:4242"
     raw_redis.delete(LOCK)  # its lock expired
-    assert ours.tick() == 1
+    assert ours.acquire()
     assert raw_redis.get(LOCK) == f"{lock_hostname()}:{os.getpid()}".encode()
     raw_redis.expire(LOCK, 5)
-    assert ours.tick() == 0 and raw_redis.ttl(LOCK) > 5  # kept, and extended
+    assert ours.acquire() and raw_redis.ttl(LOCK) > 5  # kept, and extended
     assert MasterLock(r).release()  # ours (this host and pid) to give up
     assert not raw_redis.exists(LOCK)
 
@@ -213,14 +226,13 @@ def test_scheduler_process_moves_jobs_as_they_come_due_and_stops_on_term(r: Resq
     proc = subprocess.Popen([sys.executable, "-m", "resque_interop", "scheduler", "-i", "0.2"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        wait_for(lambda: raw_redis.exists(LOCK), what="master lock taken")
         r.delayed.enqueue_in(2, "Archive", "soon")  # due in 1 to 2 s
         assert r.delayed.count_all() == 1 and raw_redis.llen("resque:queue:file_serve") == 0
         wait_for(lambda: raw_redis.llen("resque:queue:file_serve") == 1, timeout=10, what="moved when due")
         assert raw_redis.lindex("resque:queue:file_serve", 0) == b'{"class":"Archive","args":["soon"]}'
+        assert not raw_redis.exists(LOCK)  # no recurring schedules: moved without the lock
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(10) == 0
-        assert not raw_redis.exists(LOCK)  # given up on the way out
     finally:
         if proc.poll() is None:
             proc.kill()

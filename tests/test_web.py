@@ -310,3 +310,23 @@ def test_delayed_pages_and_actions(r: Resque, raw_redis: redis.Redis, web: Flask
     assert r.delayed.count_all() == 0 and not raw_redis.keys("resque:timestamps:*") and not raw_redis.keys("resque:delayed*")
     assert "There are no delayed jobs" in web.get("/delayed").get_data(as_text=True)
 
+
+
+def test_schedule_tab_lists_and_queues_now(r: Resque, raw_redis: redis.Redis, web: FlaskClient) -> None:
+    # resque-scheduler's Schedule tab: each schedule, the master, "Queue now" behind POST + CSRF
+    r.schedules.set("nightly", {"cron": "0 3 * * * UTC", "class": "Archive", "args": [1], "description": "archive",
+                                "persist": True})
+    r.schedules.set("hourly", {"every": "1h", "class": "Report", "queue": "low", "persist": True})
+    raw_redis.hset("resque:persistent_schedules", "broken", b"{not json")
+    raw_redis.hset("resque:delayed:last_enqueued_at", "nightly", "2026-12-01 03:00:00 +0000")
+    raw_redis.set("resque:resque:resque_scheduler_master_lock", "rubyhost:4242")
+    page = web.get("/schedule").get_data(as_text=True)
+    assert "rubyhost:4242" in page and "cron 0 3 * * * UTC" in page and "every 1h" in page
+    assert "2026-12-01 03:00:00 +0000" in page and "Never" in page and "not usable" in page
+    assert web.post("/schedule/requeue", data={"job_name": "hourly"}).status_code == 403  # no CSRF token
+    assert not raw_redis.exists("resque:queue:low")
+    assert post(web, "/schedule/requeue", job_name="hourly").status_code == 302
+    assert raw_redis.lrange("resque:queue:low", 0, -1) == [b'{"class":"Report","args":[]}']
+    assert post(web, "/schedule/requeue", job_name="nope").status_code == 404
+    api = web.get("/api/schedule").get_json()
+    assert api["master"] == "rubyhost:4242" and [s["name"] for s in api["schedules"]] == ["hourly", "nightly", "broken"]

@@ -24,6 +24,9 @@ result =
   when 'count' then [Resque.delayed_queue_schedule_size, Resque.count_all_scheduled_jobs]
   when 'scheduled_at' then Resque.scheduled_at(Archive, *JSON.parse(rest[0]))
   when 'master' then Resque::Scheduler.master?
+  when 'set_schedule' then Resque.set_schedule(rest[0], JSON.parse(rest[1]).merge('persist' => true))
+  when 'schedule' then Resque.reload_schedule!
+  when 'last_enqueued_at' then Resque.get_last_enqueued_at(rest[0])
   when 'handle'
     Resque::Scheduler.handle_delayed_items
     Resque::Scheduler.release_master_lock

@@ -1,0 +1,157 @@
+"""Python and Ruby (resque-scheduler 5.0) schedulers side by side on one Redis:
+Ruby's recurring jobs keep firing beside a Python scheduler, persistent schedules
+cross languages, one YAML in both fires each tick once, and a kill -9'd master
+is replaced within the lock's TTL (LOCK_TIMEOUT=3 here, 180 s by default)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from resque_interop import Registry, Resque
+
+from .ruby_peer import SCHEDULER_PEER, needs_scheduler, ruby_env, scheduler, scheduler_args
+from .workers import ROOT, wait_for
+
+pytestmark = [needs_scheduler, pytest.mark.ruby]
+
+LOCK = "resque:resque:resque_scheduler_master_lock"
+RUNNER = SCHEDULER_PEER.parent / "scheduler_run.rb"
+TTL = "3"  # LOCK_TIMEOUT for both languages, so a takeover fits in a test
+RUBY_TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}")
+
+
+def _yaml(tmp_path: Path, every: str = "1s") -> Path:
+    path = tmp_path / "schedule.yml"
+    path.write_text(f"tick:\n  every: {every}\n  class: Tick\n  queue: ticks\n  args: [1]\n")
+    return path
+
+
+class Procs:
+    """Scheduler processes started by a test; all stopped at its end."""
+
+    def __init__(self, redis_url: str) -> None:
+        self.redis_url = redis_url
+        self.started: list[subprocess.Popen[str]] = []
+
+    def ruby(self, schedule: Path | None = None, dynamic: bool = False) -> subprocess.Popen[str]:
+        base = scheduler_args()
+        assert base is not None
+        env = ruby_env(self.redis_url, LOCK_TIMEOUT=TTL, RESQUE_SCHEDULER_INTERVAL="0.2",
+                       DYNAMIC_SCHEDULE="true" if dynamic else "")
+        args = [*base, str(RUNNER), *([str(schedule)] if schedule else [])]
+        return self._start(args, env)
+
+    def python(self, *options: str) -> subprocess.Popen[str]:
+        env = {**os.environ, "REDIS_URL": self.redis_url, "PYTHONPATH": str(ROOT), "LOCK_TIMEOUT": TTL}
+        return self._start([sys.executable, "-m", "resque_interop", "scheduler", "-i", "0.2", *options], env)
+
+    def _start(self, args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
+        proc = subprocess.Popen(args, env=env, text=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.started.append(proc)
+        return proc
+
+    def stop(self) -> None:
+        for proc in self.started:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in self.started:
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(10)
+
+
+@pytest.fixture
+def procs(redis_url: str) -> Iterator[Procs]:
+    started = Procs(redis_url)
+    yield started
+    started.stop()
+
+
+def _holder(raw: redis.Redis) -> str:
+    value = raw.get(LOCK)
+    return "" if value is None else value.decode()
+
+
+def _ticks(raw: redis.Redis) -> int:
+    return int(raw.llen("resque:queue:ticks"))
+
+
+@pytest.mark.parametrize("options", [[], ["--dynamic"]], ids=["delayed-only", "dynamic-without-schedules"])
+def test_ruby_static_schedule_keeps_firing_beside_a_python_scheduler_started_first(
+        procs: Procs, raw_redis: redis.Redis, tmp_path: Path, options: list[str]) -> None:
+    python = procs.python(*options)
+    time.sleep(1.5)  # Python's scheduler has had many rounds to take the lock (it must not)
+    assert python.poll() is None and not raw_redis.exists(LOCK)
+    ruby = procs.ruby(_yaml(tmp_path))
+    wait_for(lambda: _ticks(raw_redis) >= 3, timeout=30, what="Ruby's every: 1s fired 3 times")
+    assert _holder(raw_redis).endswith(f":{ruby.pid}")
+    assert json.loads(raw_redis.lindex("resque:queue:ticks", 0)) == {"class": "Tick", "args": [1]}
+    # and the Python scheduler still moves delayed jobs while Ruby is master
+    Resque(procs.redis_url, registry=Registry()).delayed.delayed_push(
+        int(time.time()) - 1, {"class": "Tick", "args": ["delayed"], "queue": "moved"})
+    wait_for(lambda: raw_redis.llen("resque:queue:moved") == 1, timeout=15, what="delayed job moved")
+
+
+def test_persistent_schedule_set_from_ruby_is_fired_by_python_alone(procs: Procs, raw_redis: redis.Redis) -> None:
+    scheduler(procs.redis_url, "set_schedule", "tick", '{"every":"1s","class":"Tick","queue":"ticks","args":[1]}')
+    python = procs.python("--dynamic")
+    wait_for(lambda: _ticks(raw_redis) >= 2, timeout=30, what="Python fired Ruby's persistent schedule")
+    assert _holder(raw_redis).endswith(f":{python.pid}")
+    assert RUBY_TIME.fullmatch(scheduler(procs.redis_url, "last_enqueued_at", "tick"))
+    # changed from Ruby while Python is master: reloaded through schedules_changed
+    scheduler(procs.redis_url, "set_schedule", "tick", '{"every":"1s","class":"Tick","queue":"ticks","args":[2]}')
+    wait_for(lambda: json.loads(raw_redis.lindex("resque:queue:ticks", -1))["args"] == [2], timeout=30,
+             what="the changed schedule fired")
+    assert not raw_redis.exists("resque:schedules_changed")
+
+
+def test_persistent_schedule_set_from_python_is_fired_by_ruby_alone(procs: Procs, raw_redis: redis.Redis) -> None:
+    client = Resque(procs.redis_url, registry=Registry())
+    client.schedules.set("tick", {"every": "1s", "class": "Tick", "queue": "ticks", "args": [1]}, persist=True)
+    assert scheduler(procs.redis_url, "schedule")["tick"] == {"every": "1s", "class": "Tick", "queue": "ticks",
+                                                              "args": [1]}
+    ruby = procs.ruby(dynamic=True)
+    wait_for(lambda: _ticks(raw_redis) >= 2, timeout=30, what="Ruby fired Python's persistent schedule")
+    assert _holder(raw_redis).endswith(f":{ruby.pid}")
+    assert RUBY_TIME.fullmatch(client.schedules.last_enqueued_at("tick") or "")
+
+
+def test_same_yaml_in_both_fires_each_tick_once(procs: Procs, raw_redis: redis.Redis, tmp_path: Path) -> None:
+    # every: 2s for 16 s: one master gives about 8 ticks; both firing would give about 16
+    schedule = _yaml(tmp_path, "2s")
+    procs.ruby(schedule)
+    procs.python("--schedule", str(schedule))
+    wait_for(lambda: _ticks(raw_redis) >= 1, timeout=30, what="first tick")
+    start, first = time.time(), _ticks(raw_redis)
+    time.sleep(16)
+    fired = _ticks(raw_redis) - first
+    assert 4 <= fired <= (time.time() - start) / 2 + 2, fired
+
+
+@pytest.mark.parametrize("master", ["python", "ruby"])
+def test_kill_9_of_the_master_and_the_other_takes_over(procs: Procs, raw_redis: redis.Redis, tmp_path: Path,
+                                                       master: str) -> None:
+    schedule = _yaml(tmp_path)
+    first = procs.python("--schedule", str(schedule)) if master == "python" else procs.ruby(schedule)
+    wait_for(lambda: _holder(raw_redis).endswith(f":{first.pid}"), timeout=30, what="first master")
+    second = procs.ruby(schedule) if master == "python" else procs.python("--schedule", str(schedule))
+    wait_for(lambda: _ticks(raw_redis) >= 2, timeout=30, what="the master fires")
+    assert _holder(raw_redis).endswith(f":{first.pid}")
+    first.kill()
+    first.wait(10)
+    wait_for(lambda: _holder(raw_redis).endswith(f":{second.pid}"), timeout=30, what="the standby took the lock")
+    after = _ticks(raw_redis)
+    wait_for(lambda: _ticks(raw_redis) >= after + 2, timeout=30, what="the new master fires")
