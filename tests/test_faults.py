@@ -20,7 +20,7 @@ from resque_interop.errors import EncodeError
 from resque_interop.worker import MAX_BACKOFF, Worker
 
 from .faults import RestartableRedis
-from .workers import WorkerProcess, wait_for
+from .workers import HOST, WorkerProcess, wait_for
 
 
 def _nested(depth: int) -> object:
@@ -308,3 +308,98 @@ def test_a_worker_record_ruby_cannot_parse_lasts_no_longer_than_its_failure_step
     (record,) = seen
     assert record is not None and nesting_depth(record) == 3  # record, payload, args: the bytes are a string now
     assert client.failure.count() == 1
+
+
+@pytest.mark.timeout(600)
+def test_chaos_kill_minus_nine_and_redis_restarts_lose_nothing(tmp_path: Path) -> None:
+    """2,000 jobs, a tenth raising, 2 forking workers; kill -9 of workers and of their
+    children at random, and 3 Redis restarts (append-only file), during the drain."""
+    import random
+
+    from resque_interop.prune import prune_dead_workers
+
+    jobs, rng = 2000, random.Random(12)
+    journal = tmp_path / "journal"
+    env = {"JOURNAL_FILE": str(journal)}
+    timing = ("-i", "0.1", "--heartbeat-interval", "1", "--prune-interval", "3")
+    with RestartableRedis() as server:
+        client = Resque(server.url, registry=Registry())
+        client.enqueue_many([("chaos", "Journal", [n, n % 10 == 0]) for n in range(jobs)])
+        starts = 0
+
+        def start() -> WorkerProcess:
+            nonlocal starts
+            starts += 1
+            return WorkerProcess(server.url, "chaos", *timing, env=env, log_path=str(tmp_path / f"w{starts}.log"))
+
+        workers = [start(), start()]
+        kills = restarts = 0
+        try:
+            deadline = time.monotonic() + 300
+            while time.monotonic() < deadline:
+                try:
+                    left = client.size("chaos")
+                except redis.ConnectionError:
+                    left = 1
+                if left == 0:
+                    break
+                time.sleep(rng.uniform(0.05, 0.3))
+                if restarts < 3 and rng.random() < 0.15:
+                    server.stop(crash=restarts == 1)  # one of the three a crash (SIGKILL)
+                    time.sleep(rng.uniform(0.2, 1.5))
+                    server.start()
+                    restarts += 1
+                elif kills < 30:
+                    index = rng.randrange(len(workers))
+                    victim = workers[index]
+                    children = victim.children()
+                    if children and rng.random() < 0.5:
+                        for child in children:
+                            os.kill(child, signal.SIGKILL)  # the job's process: a DirtyExit
+                    else:
+                        victim.kill()  # the worker itself: its job is pruned
+                        for child in children:
+                            try:
+                                os.kill(child, signal.SIGKILL)
+                            except ProcessLookupError:
+                                pass
+                        workers[index] = start()
+                    kills += 1
+            while restarts < 3:  # a fast drain still gets its three restarts
+                server.restart(down_for=0.3)
+                restarts += 1
+            wait_for(lambda: client.size("chaos") == 0, timeout=200, what="the queue drained")
+            raw = redis.Redis.from_url(server.url)
+            wait_for(lambda: not any(raw.exists(f"resque:worker:{w}") for w in client.store.worker_ids()
+                                     if int(w.split(":")[1]) in {x.pid for x in workers}),
+                     timeout=60, what="the live workers idle")
+        finally:
+            for w in workers:
+                w.stop()
+        # what the killed workers held becomes a failure (Ruby's rules, forced as the CLI's prune)
+        prune_dead_workers(client, f"{HOST}:0:chaos", ["chaos"], HOST, force=True)
+        assert restarts == 3 and kills >= 5
+        lines = journal.read_text().splitlines() if journal.exists() else []
+        ran = [int(line.split()[0]) for line in lines]
+        raised = {int(line.split()[0]) for line in lines if line.endswith("raised")}
+        assert len(ran) == len(set(ran)), "a job ran twice"
+        failures = _failures(client)
+        failed = {f.args[0]: f for f in failures}
+        assert len(failed) == len(failures), "a job failed twice"
+        missing = set(range(jobs)) - set(ran) - set(failed)
+        assert not missing, f"{len(missing)} jobs silently absent after {kills} kills and {restarts} restarts"
+        lost = {n for n in raised if n not in failed}
+        assert not lost, f"failures lost: {sorted(lost)[:10]}"
+        kinds = {f.exception for f in failures}
+        assert kinds <= {"tests.jobs.ArgumentError", "Resque::DirtyExit", "Resque::PruneDeadWorkerDirtyExit"}
+        # counters match what happened: every job counted processed once, except those a
+        # pruner or an unregister failed (Ruby counts neither); failed counts raised jobs only
+        unfinished = [f for f in failures if f.exception == "Resque::PruneDeadWorkerDirtyExit"
+                      or f.error == "Job still being processed"]
+        assert int(raw.get("resque:stat:processed") or 0) == jobs - len(unfinished)
+        assert int(raw.get("resque:stat:failed") or 0) == sum(
+            1 for f in failures if f.exception == "tests.jobs.ArgumentError"
+        )
+        assert raw.scard("resque:workers") == 0
+        counts = {kind: sum(1 for f in failures if f.exception == kind) for kind in kinds}
+        print(f"chaos: {kills} kills, {restarts} restarts, {len(ran)} ran, failures {counts}")
