@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import DontPerform
 from .failure.base import FailureInfo
 from .hooks import job_hooks
+from .logfmt import format_args
 from .payloads import PayloadView
 
 if TYPE_CHECKING:
@@ -119,7 +120,7 @@ class Job(PayloadView):
             self.client.save_failure(info, pipe)
 
     def __repr__(self) -> str:
-        return f"(Job{{{self.queue}}} | {self.class_name} | {self.args!r})"
+        return f"(Job{{{self.queue}}} | {self.class_name} | {format_args(self.args)})"
 
 
 def _wrap_job_hook(
