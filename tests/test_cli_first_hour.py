@@ -293,3 +293,32 @@ def test_dashboard_stops_on_term_and_int(sig: int, redis_url: str) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+@pytest.mark.parametrize("whole_group", [False, True])
+def test_quit_to_the_worker_only_lets_the_job_finish(whole_group: bool, redis_url: str,
+                                                     raw_redis: redis.Redis) -> None:
+    """Why docs/operations.md says KillMode=mixed (systemd) and stopasgroup=false
+    (supervisord): QUIT to the worker finishes the job; QUIT to its whole group
+    reaches the job's child too, and that ends the job."""
+    Resque(redis_url, registry=Registry()).enqueue_ruby("Sleep", 1.5, queue="high")
+    proc = subprocess.Popen([sys.executable, "-m", "resque_interop", "work", "-A", "tests.jobs", "-q", "high",
+                             "-i", "0.1"], env={**_env(redis_url), "PYTHONPATH": str(ROOT)}, cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        wait_for(lambda: raw_redis.keys("resque:worker:*:high") and raw_redis.get(
+            raw_redis.keys("resque:worker:*:high")[0]), what="the job under way")
+        if whole_group:
+            os.killpg(proc.pid, signal.SIGQUIT)
+        else:
+            os.kill(proc.pid, signal.SIGQUIT)
+        assert proc.wait(20) == 0
+        processed, failed = raw_redis.get("resque:stat:processed"), raw_redis.llen("resque:failed")
+        if whole_group:
+            assert failed == 1 and b"DirtyExit" in raw_redis.lindex("resque:failed", 0)  # type: ignore[operator]
+        else:
+            assert (processed, failed) == (b"1", 0)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
