@@ -46,7 +46,8 @@ def worker_options(func: F) -> F:
         click.option("-q", "--queues", envvar=["QUEUES", "QUEUE"], default=None,
                      help="Queues in priority order: 'high,low', '*', '*,!low' (QUEUES / QUEUE)."),
         click.option("-A", "--app", envvar="RESQUE_APP", default=None,
-                     help="Module that registers your jobs, imported first (RESQUE_APP)."),
+                     help="Module that registers your jobs, imported first: a dotted name found from the current "
+                          "directory (as python -m), or a file path (RESQUE_APP)."),
         click.option("-i", "--interval", envvar="INTERVAL", type=float, default=5.0, show_default=True,
                      help="Longest idle wait in seconds; 0 drains the queues and exits (INTERVAL)."),
         click.option("--min-interval", envvar="MIN_INTERVAL", type=float, default=None, help="MIN_INTERVAL."),
@@ -125,7 +126,8 @@ def work(**opts: Any) -> None:
 @click.option("--ruby", is_flag=True, help="CLASS_NAME is a Ruby class not registered here.")
 @click.option("-f", "--file", "jsonl", type=click.File("r"), default=None,
               help="Bulk: a JSON-lines file of argument arrays (one job per line).")
-@click.option("-A", "--app", envvar="RESQUE_APP", default=None, help="Module that registers your jobs.")
+@click.option("-A", "--app", envvar="RESQUE_APP", default=None,
+              help="Module that registers your jobs (as for work; RESQUE_APP).")
 @click.option("--in", "delay", type=float, default=None,
               help="Delay by SECONDS (resque-scheduler's enqueue_in).")
 @click.option("--at", "at", default=None,

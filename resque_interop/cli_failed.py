@@ -32,7 +32,7 @@ def failure_options(func: F) -> F:
 @click.option("-s", "--start", type=int, default=0)
 @click.option("-n", "--count", type=int, default=20)
 @click.option("-c", "--class", "class_name", default=None, help="Only failures of this job class.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="As JSON, each failure whole.")
 @failure_options
 def failed_list(start: int, count: int, class_name: str | None, as_json: bool, list_name: str | None,
                 failure_backend: str, redis_url: str | None, namespace: str) -> None:
