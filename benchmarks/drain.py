@@ -13,13 +13,15 @@ from resque_interop.worker import Worker
 def ceiling(client: Resque, queue: str) -> float:
     """Seconds to drain ``queue`` by calling FINISH_AND_RESERVE in a bare loop."""
     qjson = client.codec.encode(queue)
-    reserver = client.store.reserver("bench:0:" + queue, [queue], [qjson])
+    worker_id = "bench:0:" + queue
+    client.store.register_worker(worker_id, timefmt.started_at())  # the script serves listed workers only
+    reserver = client.store.reserver(worker_id, [queue], [qjson])
     start = time.perf_counter()
     finish, held = "0", None
     while True:
         run_at = timefmt.run_at()
         reply = reserver.call(finish, run_at, held)
-        if reply == -1 or not reply:
+        if not isinstance(reply, list):
             return time.perf_counter() - start
         finish, held = "1", reserver.held_after(reply, run_at)
 

@@ -18,8 +18,11 @@ import click
 from .cli_common import (
     F,
     connection_options,
+    echo_json,
     fail,
     failure_backend_name,
+    human_epoch,
+    human_time,
     json_args,
     load_app,
     make_client,
@@ -30,6 +33,7 @@ from .cli_delayed import delayed, scheduler
 from .cli_failed import failed
 from .cli_schedule import schedule
 from .errors import InvalidQueueListError, ResqueError
+from .logfmt import format_args
 from .version import __version__
 
 
@@ -44,7 +48,8 @@ def worker_options(func: F) -> F:
         click.option("-q", "--queues", envvar=["QUEUES", "QUEUE"], default=None,
                      help="Queues in priority order: 'high,low', '*', '*,!low' (QUEUES / QUEUE)."),
         click.option("-A", "--app", envvar="RESQUE_APP", default=None,
-                     help="Module that registers your jobs, imported first (RESQUE_APP)."),
+                     help="Module that registers your jobs, imported first: a dotted name found from the current "
+                          "directory (as python -m), or a file path (RESQUE_APP)."),
         click.option("-i", "--interval", envvar="INTERVAL", type=float, default=5.0, show_default=True,
                      help="Longest idle wait in seconds; 0 drains the queues and exits (INTERVAL)."),
         click.option("--min-interval", envvar="MIN_INTERVAL", type=float, default=None, help="MIN_INTERVAL."),
@@ -76,6 +81,7 @@ def worker_options(func: F) -> F:
 
 def _run_worker(opts: dict[str, Any]) -> None:
     from .process import configure_logging
+    from .startup import worker_banner
     from .worker import Worker
 
     configure_logging(opts["verbose"], opts["very_verbose"])
@@ -88,6 +94,7 @@ def _run_worker(opts: dict[str, Any]) -> None:
         from .worker_metrics import serve_worker_metrics
 
         serve_worker_metrics(worker, opts["metrics_port"], opts["metrics_host"])
+    click.echo(worker_banner(worker, opts["app"]), err=True)
     worker.work(
         opts["interval"], min_interval=opts["min_interval"], max_interval=opts["max_interval"],
         backoff_interval=opts["backoff_interval"],
@@ -130,7 +137,8 @@ def work(**opts: Any) -> None:
 @click.option("--ruby", is_flag=True, help="CLASS_NAME is a Ruby class not registered here.")
 @click.option("-f", "--file", "jsonl", type=click.File("r"), default=None,
               help="Bulk: a JSON-lines file of argument arrays (one job per line).")
-@click.option("-A", "--app", envvar="RESQUE_APP", default=None, help="Module that registers your jobs.")
+@click.option("-A", "--app", envvar="RESQUE_APP", default=None,
+              help="Module that registers your jobs (as for work; RESQUE_APP).")
 @click.option("--in", "delay", type=float, default=None,
               help="Delay by SECONDS (resque-scheduler's enqueue_in).")
 @click.option("--at", "at", default=None,
@@ -143,8 +151,9 @@ def enqueue(class_name: str, args: str | None, queue: str | None, ruby: bool, js
     load_app(app)
     client = make_client(redis_url, namespace)
     if not ruby and class_name not in client.registry:
-        fail(f"unknown class {class_name!r} (registered: {', '.join(client.registry.names()) or 'none'}); "
-              "pass --ruby to enqueue for a Ruby class")
+        fail(f"unknown class {class_name!r} (registered: {', '.join(client.registry.names()) or 'none'}): "
+             "pass -A MODULE to load the Python module that registers it (RESQUE_APP), "
+             "or --ruby to enqueue it for a Ruby class")
     queue = queue or client.queue_for(class_name)
     if not queue:
         raise click.ClickException(f"no queue for {class_name}: pass -q QUEUE")
@@ -164,28 +173,46 @@ def enqueue(class_name: str, args: str | None, queue: str | None, ruby: bool, js
             client.delayed.enqueue_at_with_queue(queue, when, class_name, *json_args(args))
     except ResqueError as exc:
         fail(str(exc))
-    due = "" if when is None else f" at {int(when)}"
-    click.echo(f"enqueued {class_name}{json.dumps(json_args(args))} on {queue}{due}")
+    due = "" if when is None else f" at {human_epoch(when)}"
+    click.echo(f"enqueued {class_name}{format_args(json_args(args))} on {queue}{due}")
 
 
 @main.command()
+@click.option("--json", "as_json", is_flag=True, help="As JSON: {queue: size}.")
 @connection_options
-def queues(redis_url: str | None, namespace: str) -> None:
+def queues(as_json: bool, redis_url: str | None, namespace: str) -> None:
     """Queue names and sizes."""
     client = make_client(redis_url, namespace)
-    table("queues", ["queue", "size"], [[q, n] for q, n in client.queue_sizes().items()])
+    sizes = client.queue_sizes()
+    if as_json:
+        echo_json(sizes)
+        return
+    table("queues", ["queue", "size"], [[q, n] for q, n in sizes.items()])
 
 
 @main.command()
 @click.argument("queue")
 @click.option("-s", "--start", type=int, default=0)
 @click.option("-n", "--count", type=int, default=10)
+@click.option("--json", "as_json", is_flag=True,
+              help="As one JSON array (an entry that is not JSON shows as its text).")
 @connection_options
-def peek(queue: str, start: int, count: int, redis_url: str | None, namespace: str) -> None:
-    """Show jobs waiting on QUEUE."""
+def peek(queue: str, start: int, count: int, as_json: bool, redis_url: str | None, namespace: str) -> None:
+    """Show jobs waiting on QUEUE (one stored payload a line)."""
     client = make_client(redis_url, namespace)
-    for raw in client.store.queue_range(queue, start, count):
-        click.echo(raw.decode("utf-8", "backslashreplace"))
+    texts = [raw.decode("utf-8", "backslashreplace") for raw in client.store.queue_range(queue, start, count)]
+    if as_json:
+        echo_json([_json_or_text(text) for text in texts])
+        return
+    for text in texts:
+        click.echo(text)
+
+
+def _json_or_text(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
 
 
 @main.command()
@@ -214,11 +241,11 @@ def workers(count: int | None, as_json: bool, **opts: Any) -> None:
         client = make_client(opts["redis_url"], opts["namespace"])
         infos = client.workers()
         if as_json:
-            click.echo(json.dumps([w.as_dict() for w in infos], indent=2))
+            echo_json([w.as_dict() for w in infos])
             return
         table("workers", ["id", "host", "pid", "queues", "state", "job", "started", "processed", "failed"],
-               [[w.id, w.host, w.pid, ",".join(w.queues), w.state, w.job_class, w.started, w.processed,
-                 w.failed] for w in infos])
+               [[w.id, w.host, w.pid, ",".join(w.queues), w.state, w.job_class, human_time(w.started),
+                 w.processed, w.failed] for w in infos])
         return
     from .process import run_pool
     from .procline import set_title
@@ -231,22 +258,33 @@ def workers(count: int | None, as_json: bool, **opts: Any) -> None:
 
 
 @main.command()
+@click.option("--json", "as_json", is_flag=True, help="As JSON.")
 @connection_options
-def info(redis_url: str | None, namespace: str) -> None:
+def info(as_json: bool, redis_url: str | None, namespace: str) -> None:
     """Resque.info: pending, processed, queues, workers, working, failed."""
     client = make_client(redis_url, namespace)
-    for key, value in client.info().items():
+    facts = client.info()
+    if as_json:
+        echo_json(facts)
+        return
+    for key, value in facts.items():
         click.echo(f"{key}: {value}")
 
 
 @main.command()
+@click.option("--json", "as_json", is_flag=True, help="As JSON: {processed, failed, keys: [{key, type, size}]}.")
 @connection_options
-def stats(redis_url: str | None, namespace: str) -> None:
+def stats(as_json: bool, redis_url: str | None, namespace: str) -> None:
     """Counters and keys (as resque-web's stats page)."""
     client = make_client(redis_url, namespace)
     rows = [[k, *client.store.key_info(k)] for k in client.all_keys()]
+    processed, failures = client.stats.get("processed"), client.stats.get("failed")
+    if as_json:
+        echo_json({"processed": processed, "failed": failures,
+                   "keys": [{"key": k, "type": kind, "size": size} for k, kind, size in rows]})
+        return
     table("keys", ["key", "type", "size"], rows)
-    click.echo(f"processed: {client.stats.get('processed')}  failed: {client.stats.get('failed')}")
+    click.echo(f"processed: {processed}  failed: {failures}")
 
 
 @main.command()

@@ -3,10 +3,7 @@ argument parsing and tables. The commands only parse and print."""
 
 from __future__ import annotations
 
-import importlib
 import json
-import os
-import sys
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -15,9 +12,11 @@ from typing import Any, TypeVar
 import click
 import redis
 
+from .apploader import import_app
 from .client import Resque
 from .connection import url_from_env
-from .errors import ResqueError
+from .errors import AppImportError, ResqueError
+from .timefmt import parse_time
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,14 +35,14 @@ def connection_options(func: F) -> F:
 
 
 def load_app(module: str | None) -> None:
-    """Import the module that registers the jobs (``-A``/RESQUE_APP), as the Rakefile's require."""
+    """Import the module that registers the jobs (``-A``/RESQUE_APP), as the Rakefile's require:
+    a dotted name from the current directory or the Python path, or a file path."""
     if not module:
         return
-    sys.path.insert(0, os.getcwd())
     try:
-        importlib.import_module(module)
-    except ImportError as exc:
-        fail(f"cannot import app module {module!r}: {exc}")
+        import_app(module)
+    except AppImportError as exc:
+        fail(str(exc))
 
 
 def make_client(redis_url: str | None, namespace: str, **kwargs: Any) -> Resque:
@@ -70,15 +69,44 @@ def json_args(text: str | None) -> list[Any]:
 
 
 def table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
+    """A table on stdout. Cells are never cut: on a terminal a long one wraps; into a
+    pipe or a log the table is as wide as its widest row (so ids and queue names
+    survive ``grep``); ``--json`` is the form for scripts."""
     from rich.console import Console
     from rich.table import Table
 
     table = Table(title=title)
     for column in columns:
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(*[str(c) if c is not None else "" for c in row])
-    Console().print(table)
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=1_000_000)  # rich would otherwise assume 80 columns
+    console.print(table)
+
+
+def echo_json(value: Any) -> None:
+    """``--json`` output: indented, UTF-8 as stored."""
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def human_time(when: float | str | bytes | None) -> str:
+    """A time for people: ISO 8601 in the local zone, with its offset (``2026-12-01T22:10:05+00:00``);
+    takes epoch seconds or any time Ruby, node-resque or Python wrote (as written when unreadable)."""
+    if when is None or when == "":
+        return ""
+    if isinstance(when, (int, float)):
+        return datetime.fromtimestamp(when).astimezone().isoformat(timespec="seconds")
+    parsed = parse_time(when)
+    if parsed is None:
+        return when.decode("utf-8", "replace") if isinstance(when, bytes) else when
+    return parsed.astimezone().isoformat(timespec="seconds")
+
+
+def human_epoch(epoch: float) -> str:
+    """``2026-12-01T22:10:05+00:00 (epoch 1796162005)``: for people, and for scripts."""
+    return f"{human_time(epoch)} (epoch {int(epoch)})"
 
 
 def when_from(delay: float | None, at: str | None) -> float | None:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 import click
 
-from .cli_common import connection_options, fail, load_app, make_client, table
+from .cli_common import (
+    connection_options,
+    echo_json,
+    fail,
+    human_time,
+    load_app,
+    make_client,
+    table,
+)
 
 
 def _truthy(value: str | None) -> bool:
@@ -70,12 +76,15 @@ def scheduler(interval: float, schedule_file: str | None, dynamic: bool | None, 
 
 @click.command()
 @click.option("-n", "--count", type=int, default=20, show_default=True, help="Timestamps to show.")
+@click.option("--json", "as_json", is_flag=True, help="As JSON: [{time, timestamp, jobs}].")
 @connection_options
-def delayed(count: int, redis_url: str | None, namespace: str) -> None:
-    """Delayed jobs (resque-scheduler's schema): timestamps and how many jobs each holds."""
+def delayed(count: int, as_json: bool, redis_url: str | None, namespace: str) -> None:
+    """Delayed jobs (resque-scheduler's schema): when they are due and how many jobs each time holds."""
     client = make_client(redis_url, namespace)
     stamps = client.delayed.peek(0, count)
-    rows = [[ts, datetime.fromtimestamp(ts, timezone.utc).isoformat(), n]
-            for ts, n in zip(stamps, client.store.delayed.sizes(stamps))]
+    rows = [[human_time(ts), ts, n] for ts, n in zip(stamps, client.store.delayed.sizes(stamps))]
+    if as_json:
+        echo_json([{"time": when, "timestamp": ts, "jobs": n} for when, ts, n in rows])
+        return
     table(f"delayed: {client.delayed.count_all()} jobs at {client.delayed.schedule_size()} timestamps",
-           ["timestamp", "utc", "jobs"], rows)
+           ["due", "epoch", "jobs"], rows)

@@ -6,7 +6,16 @@ import json
 
 import click
 
-from .cli_common import F, connection_options, fail, failure_backend_name, make_client, table
+from .cli_common import (
+    F,
+    connection_options,
+    echo_json,
+    fail,
+    failure_backend_name,
+    human_time,
+    make_client,
+    table,
+)
 from .client import Resque
 from .errors import ResqueError
 
@@ -33,7 +42,7 @@ def failure_options(func: F) -> F:
 @click.option("-s", "--start", type=int, default=0)
 @click.option("-n", "--count", type=int, default=20)
 @click.option("-c", "--class", "class_name", default=None, help="Only failures of this job class.")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="As JSON, each failure whole.")
 @failure_options
 def failed_list(start: int, count: int, class_name: str | None, as_json: bool, list_name: str | None,
                 failure_backend: str, redis_url: str | None, namespace: str) -> None:
@@ -46,21 +55,27 @@ def failed_list(start: int, count: int, class_name: str | None, as_json: bool, l
     else:
         records = [rec for name in lists for rec in client.failure.all(start, count, name)]
     if as_json:
-        click.echo(json.dumps([rec.as_dict() for rec in records], indent=2))
+        echo_json([rec.as_dict() for rec in records])
         return
     table("failed", ["#", "list", "failed_at", "queue", "class", "exception", "error", "retried_at"],
-           [[rec.index, rec.list_name, rec.failed_at, rec.queue, rec.class_name, rec.exception,
-             rec.error if rec.data is not None else rec.problem, rec.retried_at] for rec in records])
+           [[rec.index, rec.list_name, human_time(rec.failed_at), rec.queue, rec.class_name, rec.exception,
+             rec.error if rec.data is not None else rec.problem, human_time(rec.retried_at)] for rec in records])
 
 
 @failed.command(name="classes")
+@click.option("--json", "as_json", is_flag=True, help="As JSON: {list: {class: count}}.")
 @failure_options
-def failed_classes(list_name: str | None, failure_backend: str, redis_url: str | None, namespace: str) -> None:
+def failed_classes(as_json: bool, list_name: str | None, failure_backend: str, redis_url: str | None,
+                   namespace: str) -> None:
     """How many failures of each job class each list holds."""
     client = failure_client(redis_url, namespace, failure_backend)
     lists = [list_name] if list_name else client.failure.queues()
+    counts = {name: client.failure.class_counts(name) for name in lists}
+    if as_json:
+        echo_json(counts)
+        return
     table("failures by class", ["list", "class", "count"],
-           [[name, cls, n] for name in lists for cls, n in client.failure.class_counts(name).items()])
+           [[name, cls, n] for name in lists for cls, n in counts[name].items()])
 
 
 @failed.command(name="show")
@@ -78,17 +93,29 @@ def failed_show(index: int, list_name: str | None, failure_backend: str, redis_u
 
 @failed.command(name="retry")
 @click.argument("index", type=int, required=False)
-@click.option("--all", "retry_all", is_flag=True, help="Retry every failure.")
+@click.option("--all", "retry_all", is_flag=True,
+              help="Retry every failure, those retried before included (as Ruby's requeue_all).")
+@click.option("--skip-retried", is_flag=True, help="With --all: leave the failures retried before.")
 @click.option("-q", "--queue", default=None, help="Retry the failures of jobs from QUEUE.")
 @click.option("--to", "to_queue", default=None, help="Put the job on this queue instead.")
 @failure_options
-def failed_retry(index: int | None, retry_all: bool, queue: str | None, to_queue: str | None,
-                 list_name: str | None, failure_backend: str, redis_url: str | None, namespace: str) -> None:
-    """Retry failure INDEX, or --all, or those of --queue."""
+def failed_retry(index: int | None, retry_all: bool, skip_retried: bool, queue: str | None,
+                 to_queue: str | None, list_name: str | None, failure_backend: str, redis_url: str | None,
+                 namespace: str) -> None:
+    """Retry failure INDEX, or --all, or those of --queue. A retried failure stays in
+    its list, marked retried_at (as resque-web); `failed clear --retried` removes those."""
     client = failure_client(redis_url, namespace, failure_backend)
+    if skip_retried and not retry_all:
+        fail("--skip-retried goes with --all")
     try:
         if retry_all:
-            click.echo(f"retried {client.failure.requeue_all()}")
+            before = client.failure.count_retried()
+            if skip_retried:
+                click.echo(f"retried {client.failure.requeue_not_retried()}; "
+                           f"left {before} that had been retried before")
+            else:
+                click.echo(f"retried {client.failure.requeue_all()}, {before} of them retried before "
+                           "(--skip-retried leaves those; `failed clear --retried` removes them)")
         elif queue:
             click.echo(f"retried {client.failure.requeue_queue(queue)}")
         elif index is not None:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from .client import Resque
 from .connection import DEFAULT_URL
+from .logfmt import format_args
 from .redis_server import NoRedisServer, RedisServer, reachable
 from .registry import Registry
 from .worker import Worker
@@ -61,7 +62,7 @@ def run_demo(echo: Echo, fork_per_job: bool = True) -> int:
         Worker(client, ["file_serve"], fork_per_job=fork_per_job).work(0)
         echo(f"\nProcessed: {client.stats.get('processed')}   Failed: {client.failure.count()}")
         for record in client.failure.all(0, 10):
-            echo(f"  failed {record.class_name}{record.args}: {record.exception}: {record.error}")
+            echo(f"  failed {record.class_name}{format_args(record.args)}: {record.exception}: {record.error}")
         echo("\nThe keys a Ruby resque-web reads now (type and size, as its stats page lists them):")
         for key in client.all_keys():
             kind, size = client.store.key_info(key)

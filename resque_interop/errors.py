@@ -34,10 +34,15 @@ class UnknownJobError(ResqueError, LookupError):
         shown = ", ".join(known) if known else "(none)"
         super().__init__(
             f"No job registered for class {name!r}; registered names: {shown}. "
-            "Register it with @job(...) or Registry.register(...)."
+            "Register it with @job(...) in the module the worker loads (-A module / RESQUE_APP); "
+            "a class only Ruby has belongs on a queue that Ruby workers take."
         )
         self.name = name
         self.known = known
+
+
+class AppImportError(ResqueError, ImportError):
+    """The module named by ``-A``/``RESQUE_APP`` could not be imported; says where it looked."""
 
 
 class InvalidQueueListError(ResqueError, ValueError):

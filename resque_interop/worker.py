@@ -34,6 +34,7 @@ from .payloads import HeldJob, is_job, unrunnable_payload
 from .procline import procline, set_title
 from .prune import prune_dead_workers, unregister_worker
 from .queues import QueueList
+from .sigsafe import SignalSafeEvent
 from .stats import RedisStatStore
 from .store import CommandLog, Reserver
 from .waiting import QueueWaiter
@@ -95,7 +96,7 @@ class Worker:
         self.graceful_term = _env_flag("GRACEFUL_TERM") if graceful_term is None else graceful_term
         self.run_at_exit_hooks = _env_flag("RUN_AT_EXIT_HOOKS") if run_at_exit_hooks is None else run_at_exit_hooks
         self.executor = ForkExecutor(self) if self.fork_per_job else InlineExecutor(self)
-        self.wake = threading.Event()
+        self.wake = SignalSafeEvent()  # set by signal handlers: see sigsafe.py
         self._shutdown = False
         self._paused = False
         self._in_job = False

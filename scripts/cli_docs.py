@@ -15,13 +15,20 @@ Every option falls back to the environment variable Ruby Resque reads, so a
 Procfile line `worker: QUEUE=file_serve rake resque:work` becomes
 `worker: QUEUE=file_serve resque-interop work -A myapp.jobs`. `-A/--app`
 (`RESQUE_APP`) names the module that registers your jobs, as the Rakefile's
-`require 'your/app'` does. Errors print one line and exit non-zero.
+`require 'your/app'` does: a dotted name found from the current directory first
+(as `python -m` finds it), then the installed packages, or a file path
+(`-A src/myapp/jobs.py`). Errors print one line and exit non-zero.
+
+Listing commands take `--json`. Tables never cut a cell: on a terminal a long
+one wraps, into a pipe or a log the table is as wide as its widest row. Times
+print as ISO 8601 with the zone, with the epoch beside them where scripts need it.
 
 Signals to `work` (and to each process of `workers -c N`), as Resque:
 QUIT finishes the job then exits; TERM and INT kill the job's child and exit
 (with `TERM_CHILD`, TERM first, KILL after `RESQUE_TERM_TIMEOUT`, waiting
 `RESQUE_PRE_SHUTDOWN_TIMEOUT` before that); USR1 kills the child and goes on;
-USR2 pauses; CONT resumes.
+USR2 pauses; CONT resumes. `scheduler` stops on TERM, INT or QUIT, releasing
+the master lock; `web` on TERM or INT (see docs/operations.md).
 
 This page is generated from the `--help` texts below (`python scripts/cli_docs.py`).
 """

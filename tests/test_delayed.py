@@ -164,7 +164,7 @@ def test_cli_delays_lists_and_moves(redis_url: str, raw_redis: redis.Redis) -> N
     env = {"REDIS_URL": redis_url}
     runner = CliRunner()
     out = runner.invoke(main, ["enqueue", "--ruby", "Archive", "[1]", "-q", "file_serve", "--at", "2030-01-02T03:04:05Z"], env=env)
-    assert out.exit_code == 0 and "at 1893553445" in out.output
+    assert out.exit_code == 0 and "(epoch 1893553445)" in out.output
     assert raw_redis.lrange("resque:delayed:1893553445", 0, -1) == [b'{"class":"Archive","args":[1],"queue":"file_serve"}']
     out = runner.invoke(main, ["enqueue", "--ruby", "Archive", "[2]", "-q", "file_serve", "--in", "-30"], env=env)
     assert out.exit_code == 0

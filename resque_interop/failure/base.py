@@ -233,6 +233,21 @@ class FailureBackend:
         """Requeue every failure."""
         raise self._no_reads()
 
+    def count_retried(self) -> int:
+        """How many failures, over every list, were retried before (carry ``retried_at``)."""
+        return sum(1 for name in self.queues() for r in self.each(0, None, name, order="asc") if r.retried_at)
+
+    def requeue_not_retried(self) -> int:
+        """Requeue every failure not retried before; ``requeue_all`` requeues those too,
+        as Ruby's ``Resque::Failure.requeue_all`` does."""
+        done = 0
+        for name in self.queues():
+            for record in self.each(0, None, name, order="asc"):
+                if record.class_name and not record.retried_at:
+                    self.requeue(record.index, name)
+                    done += 1
+        return done
+
     def remove(self, index: int, queue: str | None = None) -> int:
         """Delete entry ``index``."""
         raise self._no_reads()
