@@ -68,7 +68,7 @@ def scheduler(interval: float, schedule_file: str | None, dynamic: bool | None, 
         source = " + ".join(([f"file {schedule_file}"] if schedule_file else []) +
                             (["persistent_schedules in Redis"] if dynamic else []))
     sched = Scheduler(client, interval=interval, lock=MasterLock(client, timeout=lock_timeout), recurring=recurring,
-                      source=source)
+                      source=source, schedule_file=schedule_file)
     moved = sched.run(once=once)
     if once:
         click.echo(f"moved {moved} due jobs; {sched.role()}; schedules: {sched.describe()}")

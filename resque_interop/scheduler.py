@@ -22,6 +22,7 @@ import redis
 
 from . import scripts
 from .procline import set_title
+from .sigsafe import SignalSafeEvent
 from .version import __version__
 
 if TYPE_CHECKING:
@@ -71,15 +72,19 @@ class Scheduler:
     holds at least one loaded), so a scheduler without any never stops a Ruby one's."""
 
     def __init__(self, client: Resque, interval: float = 5.0, batch: int = 100, lock: MasterLock | None = None,
-                 recurring: Recurring | None = None, source: str = "") -> None:
+                 recurring: Recurring | None = None, source: str = "", schedule_file: str | None = None) -> None:
         self.client = client
         self.interval = interval
         self.batch = batch
         self.lock = lock or MasterLock(client)
         self.recurring = recurring
         self.source = source or "no schedule"
+        #: the YAML file the static schedules come from, re-read on USR2 and HUP
+        self.schedule_file = schedule_file
         self.master = False
-        self._stop = threading.Event()
+        self._stop = SignalSafeEvent()  # set by signal handlers: see sigsafe.py
+        self._stopping = False
+        self._signals: list[int] = []
         self._title = ""
 
     def start(self, now: float | None = None) -> None:
@@ -136,7 +141,7 @@ class Scheduler:
         """Tick until QUIT, TERM or INT (or once); releases the lock on the way out.
         Returns how many delayed jobs it moved."""
         if not once and threading.current_thread() is threading.main_thread():
-            for sig in (signal.SIGQUIT, signal.SIGTERM, signal.SIGINT):
+            for sig in (signal.SIGQUIT, signal.SIGTERM, signal.SIGINT, signal.SIGUSR1, signal.SIGUSR2, signal.SIGHUP):
                 signal.signal(sig, self._on_signal)
         total, started = 0, False
         try:
@@ -154,7 +159,11 @@ class Scheduler:
                     self.master = False
                 except Exception:  # noqa: BLE001 - a scheduler outlives one bad round (hostile data, a bug)
                     log.exception("scheduler round failed; retrying in %.1fs", self.interval)
-                if once or self._stop.wait(self._sleep()):
+                if once:
+                    return total
+                self._stop.wait(self._sleep())
+                self._stop.clear()
+                if self._handle_signals():
                     return total
         finally:
             try:
@@ -165,7 +174,53 @@ class Scheduler:
 
     def stop(self) -> None:
         """Ask :meth:`run` to return after the current round."""
+        self._stopping = True
         self._stop.set()
+
+    def print_schedule(self) -> None:
+        """Log every loaded schedule with its next run (resque-scheduler's USR1)."""
+        recurring = self.recurring
+        if recurring is None or not recurring.jobs:
+            log.info("Scheduling Info: no recurring schedules loaded (%s)", self.describe())
+            return
+        log.info("Scheduling Info (%s)", self.role())
+        for name, job in sorted(recurring.jobs.items()):
+            log.info("  %s: next run %s", name, time.strftime("%Y-%m-%d %H:%M:%S %z", time.localtime(job.next_at)))
+        for name, why in sorted(recurring.skipped.items()):
+            log.info("  %s: not loaded (%s)", name, why)
+
+    def reload_schedule(self) -> None:
+        """Re-read the schedule file and reload every schedule (resque-scheduler's USR2).
+        A file that no longer loads is refused with its line, and the schedules in force stay."""
+        from .schedule_times import ScheduleSyntaxError
+        from .schedules import load_schedule_file
+
+        if self.recurring is None:
+            log.info("reload asked for; this scheduler has no schedules (start it with --schedule or --dynamic)")
+            return
+        if self.schedule_file:
+            try:
+                self.client.schedules.load(load_schedule_file(self.schedule_file))
+            except (OSError, ScheduleSyntaxError) as exc:
+                log.error("schedule not reloaded, the one in force stays: %s", exc)
+                return
+        self.recurring.load_all(time.time(), clear_changed=self.master)
+        log.info("schedule reloaded: %s", self.describe())
+        self._procline()
+
+    def _handle_signals(self) -> bool:
+        """Act on the signals that arrived (in the loop, not in the handler); True to stop."""
+        while self._signals:
+            sig = self._signals.pop(0)
+            log.info("Got %s signal", signal.Signals(sig).name)
+            if sig == signal.SIGUSR1:
+                self.print_schedule()
+            elif sig in (signal.SIGUSR2, signal.SIGHUP):
+                try:
+                    self.reload_schedule()
+                except Exception as exc:  # noqa: BLE001 - a reload never kills the scheduler
+                    log.error("schedule reload failed: %r", exc)
+        return self._stopping
 
     def _wants_lock(self) -> bool:
         return self.recurring is not None and bool(self.recurring.jobs)
@@ -191,4 +246,8 @@ class Scheduler:
             set_title(title)
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
-        self.stop()
+        if signum in (signal.SIGUSR1, signal.SIGUSR2, signal.SIGHUP):
+            self._signals.append(signum)  # handled by the loop, between rounds
+            self._stop.set()
+        else:
+            self.stop()

@@ -403,3 +403,28 @@ def test_chaos_kill_minus_nine_and_redis_restarts_lose_nothing(tmp_path: Path) -
         assert raw.scard("resque:workers") == 0
         counts = {kind: sum(1 for f in failures if f.exception == kind) for kind in kinds}
         print(f"chaos: {kills} kills, {restarts} restarts, {len(ran)} ran, failures {counts}")
+
+
+def test_the_dashboard_shows_bytes_that_were_not_a_job_and_retries_them_exactly(
+    r: Resque, raw_redis: redis.Redis
+) -> None:
+    from resque_interop.web.app import create_app
+
+    from .test_web import post
+
+    raw_redis.sadd("resque:queues", "q")
+    raw_redis.rpush("resque:queue:q", b"<script>alert(1)</script>{", b"[1,2]")
+    Worker(r, ["q"], fork_per_job=False).work(0)
+    app = create_app(r)
+    app.testing = True
+    web = app.test_client()
+    page = web.get("/failed").get_data(as_text=True)
+    assert page.count("Not a job") == 2 and "not valid JSON" in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;{" in page and "<script>alert" not in page
+    api = web.get("/api/failed").get_json()
+    originals = sorted(entry["original"] for entry in api["failures"])
+    assert originals == ["<script>alert(1)</script>{", "[1,2]"]
+    entry = next(entry for entry in api["failures"] if entry["original"] == "[1,2]")
+    response = post(web, f"/failed/failed/requeue/{entry['index']}", fingerprint=entry["fingerprint"])
+    assert response.status_code in (302, 303)
+    assert raw_redis.lrange("resque:queue:q", 0, -1) == [b"[1,2]"]

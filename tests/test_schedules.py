@@ -9,6 +9,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -271,3 +272,41 @@ def test_every_keeps_its_phase_and_skips_missed_ticks_as_rufus(r: Resque, raw_re
     assert recurring.fire_due(NOW + 2.5) == ["two"] and recurring.next_due() == NOW + 4  # not NOW + 4.5
     assert recurring.fire_due(NOW + 7.1) == ["two"] and recurring.next_due() == NOW + 8  # 4 and 6 missed: once
     assert raw_redis.llen("resque:queue:file_serve") == 2
+
+
+def test_scheduler_prints_on_usr1_reloads_on_usr2_and_hup_and_survives_a_broken_file(
+    r: Resque, raw_redis: redis.Redis, tmp_path: Path
+) -> None:
+    # resque-scheduler prints its schedule on USR1 and reloads it on USR2; an unhandled
+    # signal would kill the process and leave the master lock for LOCK_TIMEOUT (180 s)
+    path = tmp_path / "schedule.yml"
+    path.write_text("tick:\n  every: 1s\n  class: Tick\n  queue: ticks\n")
+    log_path = tmp_path / "scheduler.log"
+    env = {**os.environ, "REDIS_URL": r.redis_id, "PYTHONPATH": str(ROOT)}
+    with open(log_path, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "resque_interop", "scheduler", "-i", "0.2",
+                                 "--schedule", str(path)], env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_for(lambda: raw_redis.llen("resque:queue:ticks") >= 1, timeout=15, what="tick fired")
+        proc.send_signal(signal.SIGUSR1)
+        wait_for(lambda: "tick: next run" in log_path.read_text(), what="the schedule printed")
+        path.write_text("tock:\n  every: 1s\n  class: Tock\n  queue: tocks\n")
+        proc.send_signal(signal.SIGUSR2)
+        wait_for(lambda: raw_redis.llen("resque:queue:tocks") >= 1, timeout=15, what="the reloaded schedule fired")
+        ticks = raw_redis.llen("resque:queue:ticks")
+        time.sleep(1.5)
+        assert raw_redis.llen("resque:queue:ticks") == ticks  # the old entry is gone
+        path.write_text("tock:\n  cron: '* * *'\n")
+        proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: "schedule not reloaded" in log_path.read_text(), what="the broken file refused")
+        tocks = raw_redis.llen("resque:queue:tocks")
+        wait_for(lambda: raw_redis.llen("resque:queue:tocks") > tocks, timeout=15, what="the schedule in force")
+        assert proc.poll() is None and raw_redis.get(LOCK) is not None
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0
+        assert not raw_redis.exists(LOCK)
+        assert "schedule.yml:2" in log_path.read_text()  # the refused line named
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..codec import raw_text
 from ..errors import DecodeError
-from ..payloads import PayloadView
+from ..payloads import PayloadView, original_bytes
 
 if TYPE_CHECKING:
     from ..client import Resque
@@ -149,6 +149,25 @@ class FailureRecord(PayloadView):
         """The raw entry as text (for entries that do not decode)."""
         return raw_text(self.raw)
 
+    @property
+    def original(self) -> bytes | None:
+        """For the failure of bytes that were not a job: those bytes (docs/schema.md)."""
+        return original_bytes(self.payload)
+
+    @property
+    def original_text(self) -> str | None:
+        """:attr:`original` as text (invalid UTF-8 escaped)."""
+        original = self.original
+        return raw_text(original) if original is not None else None
+
+    @property
+    def not_a_job(self) -> str | None:
+        """Why the bytes of this failure were not a job, when they were not."""
+        if self.original is None:
+            return None
+        problem = self.payload.get("problem")
+        return str(problem) if problem else "not a job"
+
     def as_dict(self) -> dict[str, Any]:
         """A JSON-able view for the API and the CLI."""
         return {
@@ -166,6 +185,8 @@ class FailureRecord(PayloadView):
             "failure_id": self.failure_id,
             "problem": self.problem,
             "raw": None if self.data is not None else self.text,
+            "not_a_job": self.not_a_job,
+            "original": self.original_text,
             "fingerprint": self.fingerprint,
         }
 
