@@ -305,7 +305,7 @@ def test_scheduler_prints_on_usr1_reloads_on_usr2_and_hup_and_survives_a_broken_
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(10) == 0
         assert not raw_redis.exists(LOCK)
-        assert "schedule.yml:2" in log_path.read_text()  # the refused line named
+        assert "schedule.yml:1: schedule 'tock': cron" in log_path.read_text()  # the refused entry named
     finally:
         if proc.poll() is None:
             proc.kill()
