@@ -22,6 +22,7 @@ from resque_interop.errors import EncodeError
 from .keyspace import dump, load, step
 from .ruby_peer import needs_ruby, needs_scheduler, ruby_worker, scheduler
 from .test_codec import RUBY_ARGS
+from .test_producer import Archive, recording_registry
 from .workers import wait_for
 
 T = TypeVar("T")
@@ -40,14 +41,7 @@ def run(factory: Callable[[AsyncResque], Awaitable[T]], redis_url: str, **kwargs
 
 @pytest.mark.parametrize("fixture,dialect", [("enqueue_payloads.json", "json"), ("enqueue_payloads_oj.json", "oj")])
 def test_enqueue_payloads_scenario(fixture: str, dialect: str, raw_redis: redis.Redis, redis_url: str) -> None:
-    registry = Registry()
-
-    class Archive:
-        queue = "file_serve"
-
-    registry.register("Archive", Archive)
-    registry.register("Noop", lambda: None, queue="low")
-    registry.register("Foo::Bar", lambda *a: None, queue="high")
+    registry = recording_registry()
     rec = load(fixture)
 
     async def each_arg(r: AsyncResque) -> None:

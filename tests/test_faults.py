@@ -172,14 +172,19 @@ def test_args_that_are_an_object_perform_as_ruby_splats_them(r: Resque, raw_redi
     assert seen == [(["a", 1], ["b", [2]]), (), ("one",), ()]
 
 
+def _quick_beating_worker(redis_url: str, queue: str, log_path: Path, prune_interval: float) -> WorkerProcess:
+    """A worker process beating every 0.5 s and counting others dead after ``prune_interval``."""
+    return WorkerProcess(redis_url, queue, "-i", "0.1", "--heartbeat-interval", "0.5",
+                         "--prune-interval", str(prune_interval), log_path=str(log_path))
+
+
 @pytest.mark.timeout(120)
 def test_a_frozen_worker_that_was_pruned_registers_again_and_never_works_unlisted(
     redis_url: str, raw_redis: redis.Redis, tmp_path: Path
 ) -> None:
     client = Resque(redis_url, registry=Registry())
-    timing = ("--heartbeat-interval", "0.5", "--prune-interval", "1")
-    frozen = WorkerProcess(redis_url, "high", "-i", "0.1", *timing, log_path=str(tmp_path / "frozen.log"))
-    pruner = WorkerProcess(redis_url, "low", "-i", "0.1", *timing, log_path=str(tmp_path / "pruner.log"))
+    frozen = _quick_beating_worker(redis_url, "high", tmp_path / "frozen.log", prune_interval=1)
+    pruner = _quick_beating_worker(redis_url, "low", tmp_path / "pruner.log", prune_interval=1)
     with frozen, pruner:
         frozen_id = frozen.worker_id()
         pruner.worker_id()
@@ -270,9 +275,8 @@ def test_live_workers_prune_a_killed_worker_without_any_start(
     redis_url: str, raw_redis: redis.Redis, tmp_path: Path
 ) -> None:
     client = Resque(redis_url, registry=Registry())
-    timing = ("--heartbeat-interval", "0.5", "--prune-interval", "1.5")
-    live = WorkerProcess(redis_url, "low", "-i", "0.1", *timing, log_path=str(tmp_path / "live.log"))
-    doomed = WorkerProcess(redis_url, "high", "-i", "0.1", *timing, log_path=str(tmp_path / "doomed.log"))
+    live = _quick_beating_worker(redis_url, "low", tmp_path / "live.log", prune_interval=1.5)
+    doomed = _quick_beating_worker(redis_url, "high", tmp_path / "doomed.log", prune_interval=1.5)
     with live, doomed:
         live.worker_id()
         doomed_id = doomed.worker_id()

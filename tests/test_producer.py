@@ -17,16 +17,24 @@ def test_enqueue_ruby_stores_exactly_what_resque_enqueue_stores(r: Resque, raw_r
     assert raw_redis.smembers("resque:queues") == {b"file_serve"}
 
 
-@pytest.mark.parametrize("fixture,dialect", [("enqueue_payloads.json", "json"), ("enqueue_payloads_oj.json", "oj")])
-def test_enqueue_payloads_scenario(fixture: str, dialect: str, raw_redis: redis.Redis, redis_url: str) -> None:
+class Archive:
+    """The recordings' Archive job (queue file_serve)."""
+
+    queue = "file_serve"
+
+
+def recording_registry() -> Registry:
+    """The classes the enqueue recordings use, registered as the Ruby app had them."""
     registry = Registry()
-
-    class Archive:
-        queue = "file_serve"
-
     registry.register("Archive", Archive)
     registry.register("Noop", lambda: None, queue="low")
     registry.register("Foo::Bar", lambda *a: None, queue="high")
+    return registry
+
+
+@pytest.mark.parametrize("fixture,dialect", [("enqueue_payloads.json", "json"), ("enqueue_payloads_oj.json", "oj")])
+def test_enqueue_payloads_scenario(fixture: str, dialect: str, raw_redis: redis.Redis, redis_url: str) -> None:
+    registry = recording_registry()
     r = Resque(redis_url, registry=registry, dialect=dialect)  # type: ignore[arg-type]
     rec = load(fixture)
     actions = {
