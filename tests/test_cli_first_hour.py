@@ -255,8 +255,11 @@ def test_times_are_iso_with_the_epoch_and_log_lines_show_json(cli, redis_url: st
 # 8. stopping the scheduler and the dashboard, as docs/operations.md says
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGQUIT])
 def test_scheduler_stops_on_term_int_quit_and_gives_up_the_lock(sig: int, redis_url: str,
-                                                                 raw_redis: redis.Redis) -> None:
-    proc = subprocess.Popen([sys.executable, "-m", "resque_interop", "scheduler", "-i", "30"],
+                                                                 raw_redis: redis.Redis, tmp_path: Path) -> None:
+    schedule = tmp_path / "schedule.yml"  # with schedules to fire, it takes the master lock
+    schedule.write_text("hourly:\n  every: 1h\n  class: Report\n  queue: low\n")
+    proc = subprocess.Popen([sys.executable, "-m", "resque_interop", "scheduler", "-i", "30",
+                             "--schedule", str(schedule)],
                             env={**_env(redis_url), "PYTHONPATH": str(ROOT)}, cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
