@@ -192,12 +192,12 @@ def test_a_frozen_worker_that_was_pruned_registers_again_and_never_works_unliste
         wait_for(lambda: raw_redis.exists(f"resque:worker:{frozen_id}"), what="the job taken")
         frozen.send(signal.SIGSTOP)
         for child in frozen.children():
-            os.kill(child, signal.SIGSTOP)
+            _kill_quietly(child, signal.SIGSTOP)
         try:
             wait_for(lambda: not raw_redis.sismember("resque:workers", frozen_id), timeout=20, what="pruned")
         finally:
             for child in frozen.children():
-                os.kill(child, signal.SIGCONT)
+                _kill_quietly(child, signal.SIGCONT)
             frozen.send(signal.SIGCONT)
         (pruned,) = _failures(client)
         assert pruned.exception == "Resque::PruneDeadWorkerDirtyExit" and pruned.args == [1.0]
@@ -285,7 +285,7 @@ def test_live_workers_prune_a_killed_worker_without_any_start(
         children = doomed.children()
         doomed.kill()
         for child in children:
-            os.kill(child, signal.SIGKILL)
+            _kill_quietly(child)
         # no worker starts from here on: the live one's timer prunes the dead one
         wait_for(lambda: client.failure.count() == 1, timeout=15, what="the held job failed")
         (failure,) = _failures(client)
@@ -312,6 +312,14 @@ def test_a_worker_record_ruby_cannot_parse_lasts_no_longer_than_its_failure_step
     (record,) = seen
     assert record is not None and nesting_depth(record) == 3  # record, payload, args: the bytes are a string now
     assert client.failure.count() == 1
+
+
+def _kill_quietly(pid: int, sig: int = signal.SIGKILL) -> None:
+    """Signal ``pid`` (kill -9 by default) if it is still there (a job's child may have just ended)."""
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        pass
 
 
 @pytest.mark.timeout(600)
@@ -359,14 +367,11 @@ def test_chaos_kill_minus_nine_and_redis_restarts_lose_nothing(tmp_path: Path) -
                     children = victim.children()
                     if children and rng.random() < 0.5:
                         for child in children:
-                            os.kill(child, signal.SIGKILL)  # the job's process: a DirtyExit
+                            _kill_quietly(child)  # the job's process: a DirtyExit
                     else:
                         victim.kill()  # the worker itself: its job is pruned
                         for child in children:
-                            try:
-                                os.kill(child, signal.SIGKILL)
-                            except ProcessLookupError:
-                                pass
+                            _kill_quietly(child)
                         workers[index] = start()
                     kills += 1
             while restarts < 3:  # a fast drain still gets its three restarts
