@@ -16,7 +16,7 @@ from pathlib import Path
 
 import redis
 
-from resque_interop.redis_server import RedisServer
+from resque_interop.dev.redis_server import RedisServer
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE_DIR = ROOT / "tests" / "node"

@@ -6,7 +6,8 @@ import json
 import sys
 import time
 
-from resque_interop import Registry, Resque, timefmt
+from resque_interop import Registry, Resque
+from resque_interop.schema import timefmt
 from resque_interop.worker import Worker
 
 

@@ -18,7 +18,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from resque_interop.redis_server import free_port
+from resque_interop.dev.redis_server import free_port
 
 from .common import ROOT, PinnedRedis, pinned, ruby_cmd
 

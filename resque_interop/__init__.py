@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from .client import Resque
-from .codec import Codec
 from .errors import (
     DecodeError,
     DirtyExit,
@@ -16,8 +15,9 @@ from .errors import (
 )
 from .hooks import Hooks, register_hooks
 from .job import Job
-from .keys import Keys
 from .registry import JobSpec, Registry, default_registry, job
+from .schema.codec import Codec
+from .schema.keys import Keys
 from .version import __version__
 
 __all__ = [

@@ -261,7 +261,7 @@ def job_data(job_class: str, args: tuple[Any, ...], kwargs: dict[str, Any], queu
              timezone_name: str | None = None, locale: str = "en", priority: int | None = None,
              job_id: str | None = None, rails: str = "6.1") -> dict[str, Any]:
     """What ``ActiveJob::Base#serialize`` returns (field order included)."""
-    from . import timefmt
+    from .schema import timefmt
 
     arguments = [serialize(a, rails) for a in args]
     if kwargs:

@@ -13,19 +13,19 @@ from typing import Any
 
 import redis
 
-from .codec import Codec, Dialect
-from .connection import connect, describe
-from .delayed import DelayedQueue
 from .errors import NoQueueError
 from .failure import FailureBackend, FailureInfo, backend_named
 from .hooks import Hooks, default_hooks
 from .job import Job
-from .keys import Keys, namespace_from_env
 from .producer import Producer, info_summary
 from .registry import Registry, default_registry
-from .schedules import Schedules
+from .scheduler.delayed import DelayedQueue
+from .scheduler.schedules import Schedules
+from .schema.codec import Codec, Dialect
+from .schema.keys import Keys, namespace_from_env
 from .stats import RedisStatStore, StatStore
-from .store import DataStore
+from .store.connection import connect, describe
+from .store.datastore import DataStore
 from .worker_info import WorkerInfo, list_workers
 
 DEFAULT_HEARTBEAT_INTERVAL = 60

@@ -15,11 +15,14 @@ Ruby Resque has two kinds of hooks, and so do we:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 if TYPE_CHECKING:
     from .job import Job
-    from .worker import Worker
+
+#: The :class:`resque_interop.worker.Worker` a worker hook runs in. Hooks belong to the client
+#: layer, below the worker, so they cannot name it; a subclass may annotate ``Worker`` itself.
+AnyWorker: TypeAlias = Any
 
 JOB_HOOK_PREFIXES = (
     "before_enqueue",
@@ -50,13 +53,13 @@ class Hooks:
     def after_dequeue(self, queue: str, class_name: str, args: list[Any]) -> None:
         """After ``dequeue``."""
 
-    def before_first_fork(self, worker: Worker) -> None:
+    def before_first_fork(self, worker: AnyWorker) -> None:
         """Once per worker, in the parent, before the first job."""
 
-    def before_fork(self, worker: Worker, job: Job) -> None:
+    def before_fork(self, worker: AnyWorker, job: Job) -> None:
         """In the parent, before forking the child for ``job``."""
 
-    def after_fork(self, worker: Worker, job: Job) -> None:
+    def after_fork(self, worker: AnyWorker, job: Job) -> None:
         """In the child, after the fork, before the job runs."""
 
     def before_perform(self, job: Job) -> None:
@@ -72,19 +75,19 @@ class Hooks:
     def on_failure(self, job: Job, exc: BaseException) -> None:
         """After a job failed, before the failure is saved."""
 
-    def queue_empty(self, worker: Worker) -> None:
+    def queue_empty(self, worker: AnyWorker) -> None:
         """When a worker goes from working to idle."""
 
-    def worker_exit(self, worker: Worker) -> None:
+    def worker_exit(self, worker: AnyWorker) -> None:
         """When a worker has unregistered."""
 
-    def shutdown(self, worker: Worker) -> None:
+    def shutdown(self, worker: AnyWorker) -> None:
         """When a worker is asked to shut down."""
 
-    def before_pause(self, worker: Worker) -> None:
+    def before_pause(self, worker: AnyWorker) -> None:
         """When a worker receives USR2."""
 
-    def after_pause(self, worker: Worker) -> None:
+    def after_pause(self, worker: AnyWorker) -> None:
         """When a worker receives CONT."""
 
 

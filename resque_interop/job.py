@@ -12,13 +12,11 @@ from typing import TYPE_CHECKING, Any
 from .errors import DontPerform
 from .failure.base import FailureInfo
 from .hooks import job_hooks
-from .logfmt import bounded, format_args
-from .payloads import PayloadView
+from .runtime.logfmt import bounded, format_args
+from .schema.payloads import ACTIVEJOB_WRAPPER, PayloadView
 
 if TYPE_CHECKING:
     from .client import Resque
-
-ACTIVEJOB_WRAPPER = "ActiveJob::QueueAdapters::ResqueAdapter::JobWrapper"
 
 
 class Job(PayloadView):
@@ -36,16 +34,6 @@ class Job(PayloadView):
         self.worker_id = worker_id
         self._failure_hooks_ran = False
         self._resolved: tuple[Any, Callable[..., Any], list[Any], dict[str, Any]] | None = None
-
-    @property
-    def display_name(self) -> str:
-        """The class a person means: ActiveJob's ``job_class`` for wrapped jobs."""
-        name = self.class_name
-        if name == ACTIVEJOB_WRAPPER and self.args and isinstance(self.args[0], dict):
-            inner = self.args[0].get("job_class")
-            if isinstance(inner, str):
-                return inner
-        return name or "No Name"
 
     def resolve(self) -> tuple[Any, Callable[..., Any], list[Any], dict[str, Any]]:
         """(target, perform, args, kwargs) through the registry; raises for unknown names."""

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from .queues import QueueList
+from .worker.queues import QueueList
 from .worker_info import split_worker_id
 
 if TYPE_CHECKING:

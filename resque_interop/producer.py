@@ -11,10 +11,10 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from .codec import Codec
 from .errors import NoClassError, NoQueueError
 from .hooks import Hooks, job_hooks
 from .registry import JobSpec, Registry
+from .schema.codec import Codec
 
 
 class Producer:

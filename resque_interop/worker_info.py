@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .codec import raw_text
 from .errors import DecodeError
-from .readable import not_an_integer, to_int
-from .timefmt import parse_time
+from .schema.codec import raw_text
+from .schema.readable import not_an_integer, to_int
+from .schema.timefmt import parse_time
 
 if TYPE_CHECKING:
     from .client import Resque

@@ -11,7 +11,7 @@ import pytest
 import redis
 
 from resque_interop import Registry, Resque
-from resque_interop.redis_server import RedisServer
+from resque_interop.dev.redis_server import RedisServer
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))

@@ -10,7 +10,7 @@ import time
 
 import redis
 
-from resque_interop.redis_server import find_redis_server, free_port
+from resque_interop.dev.redis_server import find_redis_server, free_port
 
 
 class RestartableRedis:

@@ -142,7 +142,7 @@ def test_concurrent_enqueues_share_a_bounded_set_of_connections(raw_redis: redis
 
 
 def test_enqueues_go_on_after_redis_restarts() -> None:
-    from resque_interop.redis_server import RedisServer
+    from resque_interop.dev.redis_server import RedisServer
 
     servers = [RedisServer().start()]
     try:

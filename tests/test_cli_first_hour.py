@@ -21,11 +21,11 @@ from click.testing import CliRunner
 
 from resque_interop import Registry, Resque
 from resque_interop.cli import main
+from resque_interop.dev.redis_server import find_redis_server, free_port
 from resque_interop.errors import UnknownJobError
 from resque_interop.failure import FailureInfo
-from resque_interop.logfmt import format_args
-from resque_interop.redis_server import find_redis_server, free_port
-from resque_interop.timefmt import parse_time
+from resque_interop.runtime.logfmt import format_args
+from resque_interop.schema.timefmt import parse_time
 
 from .workers import HOST, ROOT, wait_for
 

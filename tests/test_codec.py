@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from resque_interop.codec import Codec, oj_float, ruby_float
 from resque_interop.errors import DecodeError, EncodeError
+from resque_interop.schema.codec import Codec, oj_float, ruby_float
 
 from .keyspace import NODE_FIXTURES, load
 

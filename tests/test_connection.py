@@ -14,7 +14,7 @@ import pytest
 import redis
 
 from resque_interop import Registry, Resque
-from resque_interop.redis_server import free_port
+from resque_interop.dev.redis_server import free_port
 from resque_interop.worker import Worker
 
 from .workers import WorkerProcess, wait_for

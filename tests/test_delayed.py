@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from resque_interop import Registry, Resque
 from resque_interop.cli import main
-from resque_interop.scheduler import MasterLock, Scheduler, lock_hostname
+from resque_interop.scheduler.scheduler import MasterLock, Scheduler, lock_hostname
 
 from .keyspace import dump, load, step
 from .ruby_peer import needs_scheduler, scheduler

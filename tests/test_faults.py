@@ -15,9 +15,9 @@ import pytest
 import redis
 
 from resque_interop import Registry, Resque
-from resque_interop.codec import nesting_depth
 from resque_interop.errors import EncodeError
-from resque_interop.worker import MAX_BACKOFF, Worker
+from resque_interop.schema.codec import nesting_depth
+from resque_interop.worker.worker import MAX_BACKOFF, Worker
 
 from .faults import RestartableRedis
 from .workers import HOST, WorkerProcess, wait_for
@@ -328,7 +328,7 @@ def test_chaos_kill_minus_nine_and_redis_restarts_lose_nothing(tmp_path: Path) -
     children at random, and 3 Redis restarts (append-only file), during the drain."""
     import random
 
-    from resque_interop.prune import prune_dead_workers
+    from resque_interop.worker.prune import prune_dead_workers
 
     jobs, rng = 2000, random.Random(12)
     journal = tmp_path / "journal"

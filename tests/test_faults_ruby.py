@@ -11,7 +11,7 @@ from pathlib import Path
 import redis
 
 from resque_interop import Registry, Resque
-from resque_interop.payloads import job_args
+from resque_interop.schema.payloads import job_args
 
 from .ruby_peer import PEER, needs_ruby, ruby, ruby_args, ruby_env, ruby_worker
 from .test_faults import HOSTILE, _nested

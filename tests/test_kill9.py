@@ -12,7 +12,7 @@ import pytest
 import redis
 
 from resque_interop import Registry, Resque
-from resque_interop.prune import prune_dead_workers
+from resque_interop.worker.prune import prune_dead_workers
 
 from .workers import HOST, WorkerProcess, wait_for
 

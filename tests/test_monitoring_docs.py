@@ -11,7 +11,7 @@ import redis
 
 from resque_interop import Registry, Resque
 from resque_interop.metrics import ResqueCollector
-from resque_interop.worker_metrics import JobMetrics
+from resque_interop.worker.worker_metrics import JobMetrics
 
 from .workers import ROOT
 

@@ -208,7 +208,7 @@ def test_namespace_prefixes_every_key(redis_url: str, raw_redis: redis.Redis, mo
 
 
 def test_connection_strings(redis_url: str) -> None:
-    from resque_interop.connection import normalize_url
+    from resque_interop.store.connection import normalize_url
 
     port = redis_url.rsplit(":", 1)[1].split("/")[0]
     assert normalize_url(f"127.0.0.1:{port}:2") == f"redis://127.0.0.1:{port}/2"

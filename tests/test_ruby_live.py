@@ -13,7 +13,7 @@ import pytest
 import redis
 
 from resque_interop import Registry, Resque
-from resque_interop.codec import Codec
+from resque_interop.schema.codec import Codec
 
 from .ruby_peer import needs_ruby, ruby, ruby_worker
 from .test_codec import RUBY_ARGS

@@ -11,7 +11,7 @@ import urllib.request
 import redis
 
 from resque_interop import Registry, Resque
-from resque_interop.redis_server import free_port
+from resque_interop.dev.redis_server import free_port
 from resque_interop.web.app import create_app
 
 from .ruby_peer import (

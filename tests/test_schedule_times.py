@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from resque_interop.schedule_times import ScheduleSyntaxError, parse_cron, parse_every
+from resque_interop.scheduler.schedule_times import ScheduleSyntaxError, parse_cron, parse_every
 
 FIXTURE = json.loads((Path(__file__).parent / "ruby_fixtures" / "rufus_next_times.json").read_text())
 

@@ -18,10 +18,10 @@ from click.testing import CliRunner
 
 from resque_interop import Registry, Resque
 from resque_interop.cli import main
-from resque_interop.recurring import Recurring
-from resque_interop.schedule_times import ScheduleSyntaxError
-from resque_interop.scheduler import Scheduler
-from resque_interop.schedules import load_schedule_file
+from resque_interop.scheduler.recurring import Recurring
+from resque_interop.scheduler.schedule_times import ScheduleSyntaxError
+from resque_interop.scheduler.scheduler import Scheduler
+from resque_interop.scheduler.schedules import load_schedule_file
 
 from .workers import ROOT, wait_for
 

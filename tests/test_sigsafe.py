@@ -13,7 +13,7 @@ from .workers import ROOT
 
 PROBE = """
 import os, signal, sys, threading
-from resque_interop.sigsafe import SignalSafeEvent
+from resque_interop.runtime.sigsafe import SignalSafeEvent
 
 event = SignalSafeEvent() if sys.argv[1] == "safe" else threading.Event()
 signal.signal(signal.SIGUSR2, lambda *_: event.set())

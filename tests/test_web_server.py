@@ -11,7 +11,7 @@ import threading
 import urllib.request
 
 from resque_interop import Registry, Resque
-from resque_interop.redis_server import free_port
+from resque_interop.dev.redis_server import free_port
 
 from .workers import ROOT, wait_for
 

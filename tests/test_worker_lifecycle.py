@@ -175,7 +175,7 @@ def test_killed_worker_is_pruned_with_a_dirty_exit(redis_url: str, raw_redis: re
         worker.kill()
         for child in children:
             os.kill(child, signal.SIGKILL)
-    from resque_interop import timefmt
+    from resque_interop.schema import timefmt
 
     raw_redis.hset("resque:workers:heartbeat", worker_id, timefmt.heartbeat_at(time.time() - 3600))
     check(raw_redis, rec, "age the heartbeat", ours, ruby)

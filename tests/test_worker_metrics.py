@@ -81,7 +81,7 @@ def test_skipped_jobs_and_the_class_cap(redis_url: str, raw_redis: redis.Redis) 
     from resque_interop.hooks import Hooks
     from resque_interop.job import Job
     from resque_interop.worker import Worker
-    from resque_interop.worker_metrics import instrument
+    from resque_interop.worker.worker_metrics import instrument
 
     registry = Registry()
     registry.register("Noop", lambda *a: None, queue="low")

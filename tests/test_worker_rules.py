@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 import redis
 
-from resque_interop import Registry, Resque, timefmt
+from resque_interop import Registry, Resque
 from resque_interop.errors import InvalidQueueListError
-from resque_interop.queues import QueueList, fnmatch
+from resque_interop.schema import timefmt
 from resque_interop.worker import Worker
+from resque_interop.worker.queues import QueueList, fnmatch
 
 from .keyspace import dump, load, normalize, step
 from .workers import HOST, WorkerProcess, wait_for
@@ -328,7 +329,7 @@ def test_child_exit_without_reporting_is_dirty(r: Resque) -> None:
 
 
 def test_procline_is_what_ruby_greps_for(redis_url: str) -> None:
-    from resque_interop.procline import LIVE_WORKER
+    from resque_interop.runtime.procline import LIVE_WORKER
 
     with WorkerProcess(redis_url, "high", "-i", "60", env={"RESQUE_PROCLINE_PREFIX": "app-"}) as worker:
         worker.worker_id()

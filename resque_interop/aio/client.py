@@ -24,19 +24,19 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from ..activejob import WRAPPER, activejob_request
-from ..codec import Codec, Dialect
-from ..connection import describe, normalize_url, sentinel_address, url_from_env
 from ..errors import ConnectionConfigError
 from ..hooks import Hooks, default_hooks
-from ..keys import Keys, namespace_from_env
 from ..producer import Producer, info_summary
 from ..registry import Registry, default_registry
+from ..schema.codec import Codec, Dialect
+from ..schema.keys import Keys, namespace_from_env
+from ..store.connection import describe, normalize_url, sentinel_address, url_from_env
 from .delayed import AsyncDelayedQueue
 from .store import AsyncDataStore
 
 
 def connect_async(address: str | aioredis.Redis | None = None, **kwargs: Any) -> aioredis.Redis:
-    """A redis.asyncio client for the addresses :func:`resque_interop.connection.connect` takes."""
+    """A redis.asyncio client for the addresses :func:`resque_interop.store.connection.connect` takes."""
     if isinstance(address, aioredis.Redis):
         return address
     if address is not None and not isinstance(address, str):

@@ -1,13 +1,13 @@
 """resque-scheduler's delayed jobs from the asyncio client (``client.delayed``):
-the same items, keys and rules as :mod:`resque_interop.delayed`."""
+the same items, keys and rules as :mod:`resque_interop.scheduler.delayed`."""
 
 from __future__ import annotations
 
 import time
 from typing import TYPE_CHECKING, Any
 
-from ..delayed import When, delay_seconds, delayed_item, epoch_seconds, is_due
 from ..errors import NoQueueError
+from ..scheduler.delayed import When, delay_seconds, delayed_item, epoch_seconds, is_due
 
 if TYPE_CHECKING:
     from .client import AsyncResque

@@ -1,6 +1,6 @@
 """The asyncio client's Redis I/O: the same commands as :mod:`resque_interop.store`,
 on redis.asyncio. The hot-path commands come packed from
-:mod:`resque_interop.packing`, so both clients send the same bytes.
+:mod:`resque_interop.store.packing`, so both clients send the same bytes.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from ..keys import Keys
-from ..packing import delayed_push_command, exec_reply, push_batches, push_command
+from ..schema.keys import Keys
+from ..store.packing import delayed_push_command, exec_reply, push_batches, push_command
 
 
 class AsyncLane:

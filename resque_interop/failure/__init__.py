@@ -10,7 +10,7 @@ from .multiple import LoggingFailureBackend, MultipleFailureBackend
 from .redis import RedisFailureBackend
 
 if TYPE_CHECKING:
-    from ..client import Resque
+    from ..store.protocols import StoreClient
 
 BACKENDS = {
     "redis": RedisFailureBackend,
@@ -18,7 +18,7 @@ BACKENDS = {
 }
 
 
-def backend_named(name: str, client: Resque) -> FailureBackend:
+def backend_named(name: str, client: StoreClient) -> FailureBackend:
     """A backend by the names Ruby's ``FAILURE_BACKEND`` takes; ``redis,sentry`` (names
     joined by commas) saves to each, reading from the first (``Failure::Multiple``)."""
     if "," in name:

@@ -14,12 +14,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..codec import raw_text
 from ..errors import DecodeError
-from ..payloads import PayloadView, original_bytes
+from ..schema.codec import raw_text
+from ..schema.payloads import PayloadView, original_bytes
 
 if TYPE_CHECKING:
-    from ..client import Resque
+    from ..store.protocols import StoreClient
 
 _JOB_FILE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "job.py")
 
@@ -79,7 +79,7 @@ class FailureRecord(PayloadView):
     problem: str | None = None
 
     @classmethod
-    def read(cls, client: Resque, index: int, list_name: str, raw: bytes) -> FailureRecord:
+    def read(cls, client: StoreClient, index: int, list_name: str, raw: bytes) -> FailureRecord:
         """Decode an entry; one that is not a JSON object is kept with a ``problem``."""
         try:
             data = client.codec.decode(raw)
@@ -197,7 +197,7 @@ class FailureBackend:
     #: Whether ``save`` stamps a 3.1.0-style ``failure_id`` (off: 3.0.0 writes none).
     write_failure_ids = False
 
-    def __init__(self, client: Resque) -> None:
+    def __init__(self, client: StoreClient) -> None:
         self.client = client
 
     def new_failure_id(self) -> str | None:

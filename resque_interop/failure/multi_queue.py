@@ -8,7 +8,7 @@ As in Ruby, the index-based calls (``all``, ``requeue``, ``remove``,
 
 from __future__ import annotations
 
-from ..keys import failure_queue_name, job_queue_name
+from ..schema.keys import failure_queue_name, job_queue_name
 from .redis import ListBackend
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from .base import FailureBackend, FailureInfo, FailureRecord
 
 if TYPE_CHECKING:
-    from ..client import Resque
+    from ..store.protocols import StoreClient
 
 log = logging.getLogger("resque_interop.failure")
 
@@ -18,7 +18,7 @@ log = logging.getLogger("resque_interop.failure")
 class MultipleFailureBackend(FailureBackend):
     """Write to all, read from the first."""
 
-    def __init__(self, client: Resque, backends: Sequence[FailureBackend]) -> None:
+    def __init__(self, client: StoreClient, backends: Sequence[FailureBackend]) -> None:
         super().__init__(client)
         if not backends:
             raise ValueError("Multiple needs at least one backend")
@@ -83,7 +83,7 @@ class MultipleFailureBackend(FailureBackend):
 class LoggingFailureBackend(FailureBackend):
     """A write-only backend that logs each failure (a model for Sentry and the like)."""
 
-    def __init__(self, client: Resque, logger: logging.Logger | None = None) -> None:
+    def __init__(self, client: StoreClient, logger: logging.Logger | None = None) -> None:
         super().__init__(client)
         self.logger = logger or log
 

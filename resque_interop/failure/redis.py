@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import timefmt
 from ..errors import ResqueError
-from ..payloads import FailureEntry, original_bytes
+from ..schema import timefmt
+from ..schema.payloads import FailureEntry, original_bytes
 from .base import FailureBackend, FailureInfo, FailureRecord
 
 

@@ -17,7 +17,7 @@ import msgspec
 from .base import FailureRecord
 
 if TYPE_CHECKING:
-    from ..client import Resque
+    from ..store.protocols import StoreClient
 
 CHUNK = 1000
 #: entries examined per call at most; a sparse class continues on the next call
@@ -56,7 +56,7 @@ class FoundPage:
     positions: tuple[int, int] = field(default=(0, 0))  # the first and last position examined
 
 
-def find(client: Resque, list_name: str, class_name: str, start: int | None = None, count: int = 20,
+def find(client: StoreClient, list_name: str, class_name: str, start: int | None = None, count: int = 20,
          order: str = "asc", budget: int = BUDGET, chunk: int = CHUNK) -> FoundPage:
     """Up to ``count`` failures of ``class_name`` in ``list_name`` from position
     ``start`` (oldest first, or newest first with ``order="desc"``; ``start``
@@ -84,7 +84,7 @@ def find(client: Resque, list_name: str, class_name: str, start: int | None = No
     return FoundPage(records, pos if more else None, scanned, total, (first, pos + (1 if desc else -1)))
 
 
-def class_counts(client: Resque, list_name: str, chunk: int = CHUNK) -> dict[str, int]:
+def class_counts(client: StoreClient, list_name: str, chunk: int = CHUNK) -> dict[str, int]:
     """How many failures of each class ``list_name`` holds ("nil" for none, as Ruby),
     read in chunks of ``chunk`` entries."""
     store = client.store

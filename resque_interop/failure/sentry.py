@@ -24,12 +24,11 @@ import reprlib
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ResqueError
-from ..job import Job
-from ..payloads import job_args, job_class
+from ..schema.payloads import display_name, job_args, job_class
 from .base import FailureBackend, FailureInfo
 
 if TYPE_CHECKING:
-    from ..client import Resque
+    from ..store.protocols import StoreClient
 
 log = logging.getLogger("resque_interop.failure")
 
@@ -69,7 +68,7 @@ def _fresh_transport(sentry_sdk: Any) -> None:
 class SentryFailureBackend(FailureBackend):
     """Sends each failure to Sentry; keeps none to read."""
 
-    def __init__(self, client: Resque, dsn: str | None = None, flush_timeout: float | None = None) -> None:
+    def __init__(self, client: StoreClient, dsn: str | None = None, flush_timeout: float | None = None) -> None:
         super().__init__(client)
         try:
             import sentry_sdk
@@ -114,7 +113,7 @@ class SentryFailureBackend(FailureBackend):
             return
         args = job_args(info.payload)
         # the class people mean: an ActiveJob's job_class rather than its wrapper
-        name = Job(self.client, info.queue, info.payload).display_name if job_class(info.payload) else "nil"
+        name = display_name(info.payload) if job_class(info.payload) else "nil"
         with sdk.new_scope() as scope:
             scope.set_tag("resque.queue", info.queue)
             scope.set_tag("resque.class", name)

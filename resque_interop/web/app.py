@@ -15,9 +15,9 @@ from flask import Blueprint, Flask, abort, redirect, render_template, request, u
 from werkzeug.wrappers import Response
 
 from ..client import Resque
-from ..codec import raw_text
-from ..keys import schema_type
-from ..readable import not_an_integer, to_int
+from ..schema.codec import raw_text
+from ..schema.keys import schema_type
+from ..schema.readable import not_an_integer, to_int
 from ..version import __version__
 from .delayed import add_delayed_routes
 from .errors import add_error_pages

@@ -10,7 +10,7 @@ from flask import Blueprint, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from ..client import Resque
-from ..readable import preview, to_int
+from ..schema.readable import preview, to_int
 from .format import back_to, exact_utc, with_note
 from .jsonapi import api_json
 from .params import int_arg

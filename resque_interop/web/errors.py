@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..client import Resque
 from ..errors import ResqueError
-from ..keys import schema_type
+from ..schema.keys import schema_type
 from .jsonapi import api_json
 
 _FIXED = ["queues", "workers", "workers:heartbeat", "failed", "failed_queues", "delayed_queue_schedule",

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from ..client import Resque
 from ..failure.base import FailureRecord
 from ..failure.search import class_counts, find
-from ..keys import job_queue_name
+from ..schema.keys import job_queue_name
 from .format import back_to, with_note
 from .jsonapi import api_json
 from .params import int_arg

@@ -13,8 +13,8 @@ from urllib.parse import urlencode, urlsplit
 from flask import request
 from markupsafe import Markup, escape
 
-from ..readable import preview
-from ..timefmt import parse_time
+from ..schema.readable import preview
+from ..schema.timefmt import parse_time
 from .security import sign
 
 #: arguments longer than this are cut on the pages (the JSON API has them whole)

@@ -13,7 +13,7 @@ from flask import Blueprint, abort, jsonify, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from ..client import Resque
-from ..scheduler import MasterLock
+from ..scheduler.scheduler import MasterLock
 
 
 def _utc(epoch: float | None) -> str | None:

@@ -1,0 +1,357 @@
+"""``resque-interop``: workers, queues, failures and the dashboard from a shell.
+
+Every option falls back to the environment variable Resque uses, so a
+Procfile line ``QUEUE=file_serve rake resque:work`` becomes
+``QUEUE=file_serve resque-interop work -A myapp.jobs``. The commands only
+parse and print; the work is done by the library.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+import click
+
+from ..errors import InvalidQueueListError, ResqueError
+from ..runtime.logfmt import format_args
+from ..version import __version__
+from .common import (
+    F,
+    connection_options,
+    echo_json,
+    fail,
+    failure_backend_name,
+    human_epoch,
+    human_time,
+    json_args,
+    load_app,
+    make_client,
+    table,
+    when_from,
+)
+from .delayed import delayed, scheduler
+from .failed import failed
+from .schedule import schedule
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="resque-interop")
+def main() -> None:
+    """Python workers, producers and a dashboard for Ruby Resque's Redis schema."""
+
+
+def worker_options(func: F) -> F:
+    opts = [
+        click.option("-q", "--queues", envvar=["QUEUES", "QUEUE"], default=None,
+                     help="Queues in priority order: 'high,low', '*', '*,!low' (QUEUES / QUEUE)."),
+        click.option("-A", "--app", envvar="RESQUE_APP", default=None,
+                     help="Module that registers your jobs, imported first: a dotted name found from the current "
+                          "directory (as python -m), or a file path (RESQUE_APP)."),
+        click.option("-i", "--interval", envvar="INTERVAL", type=float, default=5.0, show_default=True,
+                     help="Longest idle wait in seconds; 0 drains the queues and exits (INTERVAL)."),
+        click.option("--min-interval", envvar="MIN_INTERVAL", type=float, default=None, help="MIN_INTERVAL."),
+        click.option("--max-interval", envvar="MAX_INTERVAL", type=float, default=None, help="MAX_INTERVAL."),
+        click.option("--backoff-interval", envvar="BACKOFF_INTERVAL", type=float, default=None,
+                     help="BACKOFF_INTERVAL."),
+        click.option("--fork/--no-fork", "fork_per_job", default=None,
+                     help="Fork a child per job (default; FORK_PER_JOB=false turns it off)."),
+        click.option("--pidfile", envvar="PIDFILE", default=None, help="Write the pid here (PIDFILE)."),
+        click.option("--background", envvar="BACKGROUND", is_flag=True, default=False,
+                     help="Detach from the terminal (BACKGROUND)."),
+        click.option("-v", "--verbose", envvar=["VERBOSE", "LOGGING"], is_flag=True, default=False,
+                     help="Log each job (VERBOSE / LOGGING)."),
+        click.option("-vv", "--very-verbose", envvar="VVERBOSE", is_flag=True, default=False,
+                     help="Log everything (VVERBOSE)."),
+        click.option("--heartbeat-interval", type=float, default=60.0, show_default=True,
+                     help="Seconds between heartbeats."),
+        click.option("--prune-interval", type=float, default=None,
+                     help="Heartbeat age after which a worker counts as dead (default 5x heartbeat)."),
+        click.option("--failure-backend", envvar="FAILURE_BACKEND", default="redis", show_default=True,
+                     callback=failure_backend_name, help="FAILURE_BACKEND: redis, redis_multi_queue, sentry, "
+                     "or several joined by commas (redis,sentry)."),
+        connection_options,
+    ]
+    for opt in reversed(opts):
+        func = opt(func)
+    return func
+
+
+def _run_worker(opts: dict[str, Any]) -> None:
+    from ..runtime.process import configure_logging
+    from ..worker.startup import worker_banner
+    from ..worker.worker import Worker
+
+    configure_logging(opts["verbose"], opts["very_verbose"])
+    client = make_client(
+        opts["redis_url"], opts["namespace"], failure_backend=opts["failure_backend"],
+        heartbeat_interval=opts["heartbeat_interval"], prune_interval=opts["prune_interval"],
+    )
+    worker = Worker(client, opts["queues"] or "", fork_per_job=opts["fork_per_job"])
+    if opts.get("metrics_port") is not None:
+        from ..worker.worker_metrics import serve_worker_metrics
+
+        serve_worker_metrics(worker, opts["metrics_port"], opts["metrics_host"])
+    click.echo(worker_banner(worker, opts["app"]), err=True)
+    worker.work(
+        opts["interval"], min_interval=opts["min_interval"], max_interval=opts["max_interval"],
+        backoff_interval=opts["backoff_interval"],
+    )
+
+
+def _prepare_worker(opts: dict[str, Any]) -> None:
+    from ..runtime.process import daemonize, write_pidfile
+    from ..worker.queues import QueueList
+
+    load_app(opts["app"])
+    if opts["fork_per_job"] is None and os.environ.get("FORK_PER_JOB") == "false":
+        opts["fork_per_job"] = False
+    try:
+        QueueList.parse(opts["queues"] or "")
+    except InvalidQueueListError as exc:
+        fail(f"{exc} (set -q/--queues, QUEUES or QUEUE)")
+    if opts["background"]:
+        daemonize()
+    if opts["pidfile"]:
+        write_pidfile(opts["pidfile"])
+
+
+@main.command()
+@worker_options
+@click.option("--metrics-port", envvar="RESQUE_METRICS_PORT", type=int, default=None,
+              help="Serve this worker's job metrics for Prometheus on this port (RESQUE_METRICS_PORT).")
+@click.option("--metrics-host", envvar="RESQUE_METRICS_HOST", default="127.0.0.1", show_default=True,
+              help="Address the metrics listen on; 0.0.0.0 for a remote Prometheus (RESQUE_METRICS_HOST).")
+def work(**opts: Any) -> None:
+    """Start one worker (as `rake resque:work`)."""
+    _prepare_worker(opts)
+    _run_worker(opts)
+
+
+@main.command()
+@click.argument("class_name")
+@click.argument("args", required=False)
+@click.option("-q", "--queue", default=None, help="Queue (default: the job's registered queue).")
+@click.option("--ruby", is_flag=True, help="CLASS_NAME is a Ruby class not registered here.")
+@click.option("-f", "--file", "jsonl", type=click.File("r"), default=None,
+              help="Bulk: a JSON-lines file of argument arrays (one job per line).")
+@click.option("-A", "--app", envvar="RESQUE_APP", default=None,
+              help="Module that registers your jobs (as for work; RESQUE_APP).")
+@click.option("--in", "delay", type=float, default=None,
+              help="Delay by SECONDS (resque-scheduler's enqueue_in).")
+@click.option("--at", "at", default=None,
+              help="Run at an epoch second or ISO-8601 time (resque-scheduler's enqueue_at).")
+@connection_options
+def enqueue(class_name: str, args: str | None, queue: str | None, ruby: bool, jsonl: Any,
+            app: str | None, delay: float | None, at: str | None, redis_url: str | None, namespace: str) -> None:
+    """Enqueue CLASS_NAME with ARGS (a JSON array), as Resque.enqueue would; with
+    --in/--at, delay it in resque-scheduler's schema."""
+    load_app(app)
+    client = make_client(redis_url, namespace)
+    if not ruby and class_name not in client.registry:
+        fail(f"unknown class {class_name!r} (registered: {', '.join(client.registry.names()) or 'none'}): "
+             "pass -A MODULE to load the Python module that registers it (RESQUE_APP), "
+             "or --ruby to enqueue it for a Ruby class")
+    queue = queue or client.queue_for(class_name)
+    if not queue:
+        raise click.ClickException(f"no queue for {class_name}: pass -q QUEUE")
+    if jsonl is not None:
+        from rich.progress import track
+
+        lines = [line for line in jsonl if line.strip()]
+        jobs = [(queue, class_name, json_args(line)) for line in track(lines, description="reading")]
+        count = client.enqueue_many(jobs)
+        click.echo(f"enqueued {count} {class_name} jobs on {queue}")
+        return
+    when = when_from(delay, at)
+    try:
+        if when is None:
+            client.enqueue_to(queue, class_name, *json_args(args))
+        else:
+            client.delayed.enqueue_at_with_queue(queue, when, class_name, *json_args(args))
+    except ResqueError as exc:
+        fail(str(exc))
+    due = "" if when is None else f" at {human_epoch(when)}"
+    click.echo(f"enqueued {class_name}{format_args(json_args(args))} on {queue}{due}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="As JSON: {queue: size}.")
+@connection_options
+def queues(as_json: bool, redis_url: str | None, namespace: str) -> None:
+    """Queue names and sizes."""
+    client = make_client(redis_url, namespace)
+    sizes = client.queue_sizes()
+    if as_json:
+        echo_json(sizes)
+        return
+    table("queues", ["queue", "size"], [[q, n] for q, n in sizes.items()])
+
+
+@main.command()
+@click.argument("queue")
+@click.option("-s", "--start", type=int, default=0)
+@click.option("-n", "--count", type=int, default=10)
+@click.option("--json", "as_json", is_flag=True,
+              help="As one JSON array (an entry that is not JSON shows as its text).")
+@connection_options
+def peek(queue: str, start: int, count: int, as_json: bool, redis_url: str | None, namespace: str) -> None:
+    """Show jobs waiting on QUEUE (one stored payload a line)."""
+    client = make_client(redis_url, namespace)
+    texts = [raw.decode("utf-8", "backslashreplace") for raw in client.store.queue_range(queue, start, count)]
+    if as_json:
+        echo_json([_json_or_text(text) for text in texts])
+        return
+    for text in texts:
+        click.echo(text)
+
+
+def _json_or_text(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+@main.command()
+@click.argument("queue")
+@click.option("--forget", is_flag=True, help="Also remove QUEUE from the queues set.")
+@connection_options
+def clear(queue: str, forget: bool, redis_url: str | None, namespace: str) -> None:
+    """Delete every job waiting on QUEUE."""
+    client = make_client(redis_url, namespace)
+    size = client.size(queue)
+    if forget:
+        client.remove_queue(queue)
+    else:
+        client.clear_queue(queue)
+    click.echo(f"cleared {size} jobs from {queue}")
+
+
+@main.command()
+@click.option("-c", "--count", envvar="COUNT", type=int, default=None,
+              help="Start this many workers (COUNT), as `rake resque:workers`; without it, list workers.")
+@click.option("--json", "as_json", is_flag=True, help="List as JSON.")
+@worker_options
+def workers(count: int | None, as_json: bool, **opts: Any) -> None:
+    """List registered workers (Ruby, Python, node-resque), or with -c N run a pool of N."""
+    if count is None:
+        client = make_client(opts["redis_url"], opts["namespace"])
+        infos = client.workers()
+        if as_json:
+            echo_json([w.as_dict() for w in infos])
+            return
+        table("workers", ["id", "host", "pid", "queues", "state", "job", "started", "processed", "failed"],
+               [[w.id, w.host, w.pid, ",".join(w.queues), w.state, w.job_class, human_time(w.started),
+                 w.processed, w.failed] for w in infos])
+        return
+    from ..runtime.process import run_pool
+    from ..runtime.procline import set_title
+
+    if count < 1:
+        fail("set -c/--count or COUNT to 1 or more, e.g. COUNT=2 resque-interop workers")
+    _prepare_worker(opts)
+    set_title(f"resque-interop pool: {count} workers")
+    sys.exit(run_pool(count, lambda _i: _run_worker(opts)))
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="As JSON.")
+@connection_options
+def info(as_json: bool, redis_url: str | None, namespace: str) -> None:
+    """Resque.info: pending, processed, queues, workers, working, failed."""
+    client = make_client(redis_url, namespace)
+    facts = client.info()
+    if as_json:
+        echo_json(facts)
+        return
+    for key, value in facts.items():
+        click.echo(f"{key}: {value}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="As JSON: {processed, failed, keys: [{key, type, size}]}.")
+@connection_options
+def stats(as_json: bool, redis_url: str | None, namespace: str) -> None:
+    """Counters and keys (as resque-web's stats page)."""
+    client = make_client(redis_url, namespace)
+    rows = [[k, *client.store.key_info(k)] for k in client.all_keys()]
+    processed, failures = client.stats.get("processed"), client.stats.get("failed")
+    if as_json:
+        echo_json({"processed": processed, "failed": failures,
+                   "keys": [{"key": k, "type": kind, "size": size} for k, kind, size in rows]})
+        return
+    table("keys", ["key", "type", "size"], rows)
+    click.echo(f"processed: {processed}  failed: {failures}")
+
+
+@main.command()
+@click.option("-q", "--queues", default="*", show_default=True, help="Prune as a worker on these queues.")
+@connection_options
+def prune(queues: str, redis_url: str | None, namespace: str) -> None:
+    """Prune dead workers now, with Ruby's rules."""
+    import socket
+
+    from ..worker.prune import prune_dead_workers
+    from ..worker.queues import QueueList
+
+    client = make_client(redis_url, namespace)
+    removed = prune_dead_workers(client, f"{socket.gethostname()}:{os.getpid()}:cli",
+                                 QueueList.parse(queues).patterns, socket.gethostname(), force=True)
+    click.echo("pruned: " + (", ".join(removed) if removed else "none"))
+
+
+@main.command()
+@connection_options
+def pause(redis_url: str | None, namespace: str) -> None:
+    """Pause every worker, Ruby and Python (SET pause-all-workers true)."""
+    make_client(redis_url, namespace).pause_all()
+    click.echo("paused all workers")
+
+
+@main.command()
+@connection_options
+def resume(redis_url: str | None, namespace: str) -> None:
+    """Resume every worker (DEL pause-all-workers)."""
+    make_client(redis_url, namespace).resume_all()
+    click.echo("resumed all workers")
+
+
+@main.command()
+@click.option("-p", "--port", type=int, default=5678, show_default=True)
+@click.option("-o", "--host", default="127.0.0.1", show_default=True,
+              help="Address to bind; 0.0.0.0 exposes it, so set a password.")
+@click.option("--user", envvar="RESQUE_WEB_USER", default=None, help="Basic auth user (RESQUE_WEB_USER).")
+@click.option("--password", envvar="RESQUE_WEB_PASSWORD", default=None,
+              help="Basic auth password (RESQUE_WEB_PASSWORD).")
+@click.option("--failure-backend", envvar="FAILURE_BACKEND", default="redis", show_default=True,
+              callback=failure_backend_name, help="FAILURE_BACKEND (reads go to the first named).")
+@connection_options
+def web(port: int, host: str, user: str | None, password: str | None, failure_backend: str,
+        redis_url: str | None, namespace: str) -> None:
+    """Serve the dashboard (resque-web's options)."""
+    from ..web.app import create_app
+
+    client = make_client(redis_url, namespace, failure_backend=failure_backend)
+    app = create_app(client, auth=(user, password) if user and password else None)
+    click.echo(f"resque-interop dashboard on http://{host}:{port}/ ({client.redis_id}, namespace {namespace})")
+    import waitress  # a production WSGI server: threads, no development-server warning
+
+    waitress.serve(app, host=host, port=port, threads=8, ident="resque_interop")
+
+
+@main.command()
+@click.option("--no-fork", is_flag=True, help="Run the jobs in-process.")
+def demo(no_fork: bool) -> None:
+    """Start a private Redis if needed, enqueue as Rails would, work, show the result."""
+    from ..dev.demo import run_demo
+
+    sys.exit(run_demo(click.echo, fork_per_job=not no_fork))
+
+
+main.add_command(failed)
+main.add_command(scheduler)
+main.add_command(delayed)
+main.add_command(schedule)

@@ -1,0 +1,137 @@
+"""What every ``resque-interop`` command shares: connection options, the client,
+argument parsing and tables. The commands only parse and print."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+import click
+import redis
+
+from ..client import Resque
+from ..errors import AppImportError, ResqueError
+from ..schema.timefmt import parse_time
+from ..store.connection import url_from_env
+from .apploader import import_app
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def fail(message: str) -> None:
+    raise click.ClickException(message)
+
+
+def connection_options(func: F) -> F:
+    """``-r/--redis`` (REDIS_URL) and ``-N/--namespace`` (RESQUE_NAMESPACE)."""
+    func = click.option("-N", "--namespace", envvar="RESQUE_NAMESPACE", default="resque", show_default=True,
+                        help="Key namespace (RESQUE_NAMESPACE).")(func)
+    func = click.option("-r", "--redis", "redis_url", envvar="REDIS_URL", default=None,
+                        help="Redis URL or host:port[:db] (REDIS_URL; default redis://localhost:6379/0).")(func)
+    return func
+
+
+def load_app(module: str | None) -> None:
+    """Import the module that registers the jobs (``-A``/RESQUE_APP), as the Rakefile's require:
+    a dotted name from the current directory or the Python path, or a file path."""
+    if not module:
+        return
+    try:
+        import_app(module)
+    except AppImportError as exc:
+        fail(str(exc))
+
+
+def make_client(redis_url: str | None, namespace: str, **kwargs: Any) -> Resque:
+    """A client whose Redis answers; an unreachable one is named with the reason."""
+    url = redis_url or url_from_env()
+    try:
+        client = Resque(url, namespace=namespace, **kwargs)
+        client.redis.ping()
+    except ResqueError as exc:
+        fail(str(exc))
+    except (redis.RedisError, OSError) as exc:
+        fail(f"cannot reach Redis at {url}: {exc}")
+    return client
+
+
+def json_args(text: str | None) -> list[Any]:
+    if not text:
+        return []
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        fail(f"ARGS must be a JSON array (e.g. '[44, \"masterbrew\"]'): {exc}")
+    return value if isinstance(value, list) else [value]
+
+
+def table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
+    """A table on stdout. Cells are never cut: on a terminal a long one wraps; into a
+    pipe or a log the table is as wide as its widest row (so ids and queue names
+    survive ``grep``); ``--json`` is the form for scripts."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*[str(c) if c is not None else "" for c in row])
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=1_000_000)  # rich would otherwise assume 80 columns
+    console.print(table)
+
+
+def echo_json(value: Any) -> None:
+    """``--json`` output: indented, UTF-8 as stored."""
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def human_time(when: float | str | bytes | None) -> str:
+    """A time for people: ISO 8601 in the local zone, with its offset (``2026-12-01T22:10:05+00:00``);
+    takes epoch seconds or any time Ruby, node-resque or Python wrote (as written when unreadable)."""
+    if when is None or when == "":
+        return ""
+    if isinstance(when, (int, float)):
+        return datetime.fromtimestamp(when).astimezone().isoformat(timespec="seconds")
+    parsed = parse_time(when)
+    if parsed is None:
+        return when.decode("utf-8", "replace") if isinstance(when, bytes) else when
+    return parsed.astimezone().isoformat(timespec="seconds")
+
+
+def human_epoch(epoch: float) -> str:
+    """``2026-12-01T22:10:05+00:00 (epoch 1796162005)``: for people, and for scripts."""
+    return f"{human_time(epoch)} (epoch {int(epoch)})"
+
+
+def when_from(delay: float | None, at: str | None) -> float | None:
+    """Epoch seconds from --in or --at (None: now)."""
+    if delay is not None and at is not None:
+        raise click.UsageError("give --in or --at, not both")
+    if delay is not None:
+        return time.time() + delay
+    if at is None:
+        return None
+    try:
+        return float(at)
+    except ValueError:
+        pass
+    try:
+        return datetime.fromisoformat(at.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        raise click.BadParameter(f"{at!r} is neither epoch seconds nor an ISO-8601 time", param_hint="--at") from None
+
+
+def failure_backend_name(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """Check FAILURE_BACKEND: ``redis``, ``redis_multi_queue``, ``sentry``, or several
+    joined by commas (``redis,sentry``)."""
+    bad = [n for n in value.split(",") if n.strip() not in ("redis", "redis_multi_queue", "sentry")]
+    if bad:
+        raise click.BadParameter(f"{', '.join(map(repr, bad))}: use redis, redis_multi_queue, sentry, "
+                                 "or several joined by commas (redis,sentry)")
+    return value

@@ -1,0 +1,90 @@
+"""``resque-interop scheduler`` and ``delayed``: resque-scheduler's delayed jobs."""
+
+from __future__ import annotations
+
+import click
+
+from .common import (
+    connection_options,
+    echo_json,
+    fail,
+    human_time,
+    load_app,
+    make_client,
+    table,
+)
+
+
+def _truthy(value: str | None) -> bool:
+    # resque-scheduler's to_bool for DYNAMIC_SCHEDULE
+    return (value or "") in {"1", "t", "T", "true", "TRUE", "on", "ON"}
+
+
+@click.command()
+@click.option("-i", "--interval", envvar="RESQUE_SCHEDULER_INTERVAL", type=float, default=5.0, show_default=True,
+              help="Seconds between rounds (RESQUE_SCHEDULER_INTERVAL).")
+@click.option("-s", "--schedule", "schedule_file", envvar="RESQUE_SCHEDULE", default=None,
+              help="resque-scheduler's YAML schedule file (RESQUE_SCHEDULE).")
+@click.option("-D", "--dynamic", is_flag=True, default=None,
+              help="Fire and reload the persistent schedules in Redis (DYNAMIC_SCHEDULE).")
+@click.option("-E", "--env", "env", envvar="RAILS_ENV", default=None,
+              help="Environment name for rails_env/env entries (RAILS_ENV).")
+@click.option("--lock-timeout", envvar="LOCK_TIMEOUT", type=int, default=180, show_default=True,
+              help="Master lock TTL in seconds (LOCK_TIMEOUT).")
+@click.option("-A", "--app", envvar="RESQUE_APP", default=None,
+              help="Module that registers your jobs (their queues and enqueue hooks).")
+@click.option("--once", is_flag=True, help="One round, then exit.")
+@click.option("-v", "--verbose", envvar=["VERBOSE", "LOGGING"], is_flag=True, default=False, help="Log each round.")
+@click.option("-q", "--quiet", envvar="QUIET", is_flag=True, default=False,
+              help="Errors only; without it the start, role changes and each firing are logged (QUIET).")
+@connection_options
+def scheduler(interval: float, schedule_file: str | None, dynamic: bool | None, env: str | None, lock_timeout: int,
+              app: str | None, once: bool, verbose: bool, quiet: bool, redis_url: str | None, namespace: str) -> None:
+    """Move due delayed jobs and fire recurring schedules, as resque-scheduler. Delayed
+    jobs are moved without the master lock; the lock is taken only with schedules to fire
+    (--schedule, or --dynamic with persistent ones), so Ruby's keep firing beside it."""
+    import logging
+    import os
+
+    from ..runtime.process import configure_logging
+    from ..scheduler.recurring import Recurring
+    from ..scheduler.schedule_times import ScheduleSyntaxError
+    from ..scheduler.scheduler import MasterLock, Scheduler
+    from ..scheduler.schedules import load_schedule_file
+
+    configure_logging(verbose, False)
+    if not quiet:  # resque-scheduler logs at info unless QUIET
+        logging.getLogger("resque_interop.scheduler").setLevel(logging.DEBUG if verbose else logging.INFO)
+    load_app(app)
+    client = make_client(redis_url, namespace)
+    dynamic = _truthy(os.environ.get("DYNAMIC_SCHEDULE")) if dynamic is None else dynamic
+    recurring, source = None, "none"
+    if schedule_file or dynamic:
+        try:
+            client.schedules.load(load_schedule_file(schedule_file) if schedule_file else {})
+        except (OSError, ScheduleSyntaxError) as exc:
+            fail(f"schedule refused: {exc}")
+        recurring = Recurring(client, env=env, dynamic=bool(dynamic))
+        source = " + ".join(([f"file {schedule_file}"] if schedule_file else []) +
+                            (["persistent_schedules in Redis"] if dynamic else []))
+    sched = Scheduler(client, interval=interval, lock=MasterLock(client, timeout=lock_timeout), recurring=recurring,
+                      source=source, schedule_file=schedule_file)
+    moved = sched.run(once=once)
+    if once:
+        click.echo(f"moved {moved} due jobs; {sched.role()}; schedules: {sched.describe()}")
+
+
+@click.command()
+@click.option("-n", "--count", type=int, default=20, show_default=True, help="Timestamps to show.")
+@click.option("--json", "as_json", is_flag=True, help="As JSON: [{time, timestamp, jobs}].")
+@connection_options
+def delayed(count: int, as_json: bool, redis_url: str | None, namespace: str) -> None:
+    """Delayed jobs (resque-scheduler's schema): when they are due and how many jobs each time holds."""
+    client = make_client(redis_url, namespace)
+    stamps = client.delayed.peek(0, count)
+    rows = [[human_time(ts), ts, n] for ts, n in zip(stamps, client.store.delayed.sizes(stamps))]
+    if as_json:
+        echo_json([{"time": when, "timestamp": ts, "jobs": n} for when, ts, n in rows])
+        return
+    table(f"delayed: {client.delayed.count_all()} jobs at {client.delayed.schedule_size()} timestamps",
+           ["due", "epoch", "jobs"], rows)

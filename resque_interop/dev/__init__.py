@@ -1,0 +1,1 @@
+"""Development helpers: a private redis-server for tests and benchmarks, and the demo."""

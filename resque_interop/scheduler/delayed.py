@@ -1,0 +1,187 @@
+"""Delayed jobs in resque-scheduler's schema (``Resque.enqueue_at`` and friends).
+
+A Python producer can delay a job that Ruby's resque-scheduler later moves to
+its queue, and :meth:`DelayedQueue.enqueue_due` moves due jobs as the
+scheduler's ``handle_delayed_items`` does (``resque-interop scheduler`` runs it
+without the master lock: each batch leaves its list atomically). The keys, as resque-scheduler 5.0 writes them:
+
+* ``delayed_queue_schedule``: sorted set of epoch seconds (score = member);
+* ``delayed:<ts>``: list of items ``{"class":..,"args":[..],"queue":..}``;
+* ``timestamps:<item>``: set of the ``delayed:<ts>`` names holding that item.
+
+Recurring schedules are :mod:`resque_interop.scheduler.schedules` (``client.schedules``);
+resque-scheduler's schedule hooks are not run.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from ..errors import DecodeError, NoQueueError
+from ..failure.base import FailureInfo
+
+if TYPE_CHECKING:
+    from ..store.datastore import Pipe
+    from .protocols import SchedulerClient
+
+When = datetime | float | int
+
+
+def epoch_seconds(when: When) -> int:
+    """Whole epoch seconds, as Ruby's ``Time#to_i`` (naive datetimes are local time)."""
+    value = when.timestamp() if isinstance(when, datetime) else float(when)
+    return math.floor(value)
+
+
+class DelayedQueue:
+    """resque-scheduler's delayed queue over one client (``client.delayed``)."""
+
+    def __init__(self, client: SchedulerClient) -> None:
+        self.client = client
+
+    # -- delaying -----------------------------------------------------------
+    def enqueue_at(self, when: When, job: Any, *args: Any) -> bool | None:
+        """Run ``job`` at ``when`` on its registered queue (``Resque.enqueue_at``); a time
+        not in the future enqueues now, as Ruby does."""
+        queue = self.client.queue_for(job)
+        if queue is None:
+            name = self.client.job_name(job)
+            raise NoQueueError(f"No queue could be inferred for class {name}; use enqueue_at_with_queue")
+        return self.enqueue_at_with_queue(queue, when, job, *args)
+
+    def enqueue_at_with_queue(self, queue: str, when: When, job: Any, *args: Any) -> bool | None:
+        """``Resque.enqueue_at_with_queue``; ``job`` is a registered job or a class name."""
+        timestamp = epoch_seconds(when)
+        if self.client.inline or is_due(timestamp):
+            return self.client.enqueue_to(queue, job, *args)
+        self.delayed_push(timestamp, self._item(queue, job, args))
+        return True
+
+    def enqueue_in(self, seconds: float, job: Any, *args: Any) -> bool | None:
+        """``Resque.enqueue_in``: ``seconds`` from now."""
+        return self.enqueue_at(time.time() + delay_seconds(seconds), job, *args)
+
+    def enqueue_in_with_queue(self, queue: str, seconds: float, job: Any, *args: Any) -> bool | None:
+        """``Resque.enqueue_in_with_queue``."""
+        return self.enqueue_at_with_queue(queue, time.time() + delay_seconds(seconds), job, *args)
+
+    def delayed_push(self, when: When, item: dict[str, Any]) -> None:
+        """Store ``item`` (``{"class", "args", "queue"}``) under ``when`` as is."""
+        self.client.store.delayed.push(epoch_seconds(when), self.client.codec.encode(item, wrapped=True))
+
+    # -- finding and removing -----------------------------------------------
+    def remove_delayed(self, job: Any, *args: Any, queue: str | None = None) -> int:
+        """Remove every delayed copy of ``job`` with exactly these args; the count.
+        The queue is part of the match (Ruby: ``queue_from_class``, or null)."""
+        return self.client.store.delayed.remove(self._encoded(job, args, queue))
+
+    def scheduled_at(self, job: Any, *args: Any, queue: str | None = None) -> list[int]:
+        """The timestamps at which this job with these args is delayed."""
+        names = self.client.store.delayed.item_timestamps(self._encoded(job, args, queue))
+        return sorted(int(n.rpartition(":")[2]) for n in names)
+
+    def is_delayed(self, job: Any, *args: Any, queue: str | None = None) -> bool:
+        """``Resque.delayed?``."""
+        return bool(self.scheduled_at(job, *args, queue=queue))
+
+    def schedule_size(self) -> int:
+        """How many timestamps hold jobs (``delayed_queue_schedule_size``)."""
+        return self.client.store.delayed.schedule_size()
+
+    def count_all(self) -> int:
+        """How many delayed jobs there are (``count_all_scheduled_jobs``)."""
+        store = self.client.store
+        return sum(store.delayed.sizes(store.delayed.timestamps()))
+
+    def peek(self, start: int = 0, count: int = 1) -> list[int]:
+        """Timestamps in order (``delayed_queue_peek``)."""
+        return self.client.store.delayed.timestamps(start, start + count - 1)
+
+    def timestamp_size(self, when: When) -> int:
+        """``delayed_timestamp_size``."""
+        return self.client.store.delayed.size(epoch_seconds(when))
+
+    def timestamp_peek(self, when: When, start: int = 0, count: int = 1) -> list[Any]:
+        """The decoded items due at ``when`` (``delayed_timestamp_peek``)."""
+        raw = self.client.store.delayed.range(epoch_seconds(when), start, count)
+        return [self.client.codec.decode(item) for item in raw]
+
+    # -- moving due jobs ------------------------------------------------------
+    def enqueue_due(self, at: When | None = None, batch: int = 100) -> int:
+        """Move every job due at ``at`` (now) to its queue, as the scheduler's
+        ``handle_delayed_items``; returns how many were taken. An item that cannot
+        be queued (not JSON, no queue) becomes a failure holding it, not a loss."""
+        now = epoch_seconds(time.time() if at is None else at)
+        moved = 0
+        while (timestamp := self.client.store.delayed.next_timestamp(now)) is not None:
+            moved += self.enqueue_timestamp(timestamp, batch)
+        return moved
+
+    def enqueue_timestamp(self, when: When, batch: int = 100) -> int:
+        """Queue every job of one timestamp now, due or not (resque-web's "Queue now")."""
+        timestamp, moved = epoch_seconds(when), 0
+        while True:
+            taken = self.client.store.delayed.move_batch(timestamp, batch, self._route)
+            moved += max(taken, 0)
+            if 0 <= taken < batch:
+                return moved
+
+    def remove_at(self, when: When, item: bytes) -> int:
+        """Remove one encoded item from one timestamp (resque-web's "Cancel")."""
+        return self.client.store.delayed.remove_at(epoch_seconds(when), item)
+
+    def clear(self) -> None:
+        """Delete every delayed job (``reset_delayed_queue``)."""
+        self.client.store.delayed.reset()
+
+    def _route(self, item: bytes, pipe: Pipe) -> None:
+        """Queue one delayed item in ``pipe`` as resque-scheduler's ``enqueue_from_config``
+        (``Job.create``: class and args only, no enqueue hooks)."""
+        client = self.client
+        config: Any = None
+        try:
+            config = client.codec.decode(item)
+            if not isinstance(config, dict) or not isinstance(config.get("class"), str) or not config["class"]:
+                raise DecodeError("a delayed item must be an object with a class name", item)
+            name = config["class"]
+            queue = config.get("queue") or client.queue_for(name)
+            if not queue:
+                raise NoQueueError(f"No queue could be inferred for class {name}")
+            args = config.get("args")
+            params = [args] if isinstance(args, dict) else [] if args is None else args
+            params = params if isinstance(params, list) else [params]
+            data = client.codec.encode_job(name, params)
+        except Exception as exc:  # noqa: BLE001 - whatever it is, the item is kept as a failure
+            payload = config if isinstance(config, dict) else item.decode("utf-8", "backslashreplace")
+            client.save_failure(FailureInfo.from_exception(exc, payload, "", ""), pipe)
+            return
+        pipe.sadd(client.keys.queues, str(queue))
+        pipe.rpush(client.keys.queue(str(queue)), data)
+
+    # -- helpers ----------------------------------------------------------------
+    def _item(self, queue: str | None, job: Any, args: tuple[Any, ...]) -> dict[str, Any]:
+        return delayed_item(self.client.job_name(job), args, queue)
+
+    def _encoded(self, job: Any, args: tuple[Any, ...], queue: str | None) -> bytes:
+        return self.client.codec.encode(self._item(queue or self.client.queue_for(job), job, args), wrapped=True)
+
+
+def is_due(timestamp: int) -> bool:
+    """A time not in the future: resque-scheduler enqueues such a job at once."""
+    return timestamp <= int(time.time())
+
+
+def delayed_item(class_name: str, args: Sequence[Any], queue: str | None) -> dict[str, Any]:
+    """resque-scheduler's ``job_to_hash_with_queue``: class, args, queue, in that order."""
+    return {"class": class_name, "args": list(args), "queue": queue}
+
+
+def delay_seconds(value: float) -> float:
+    """``enqueue_in``'s delay, checked as resque-scheduler checks it."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError("Please supply a numeric number of seconds")
+    return float(value)

@@ -1,0 +1,135 @@
+"""resque-scheduler's delayed queue: every Redis command it issues, behind the
+same thin layer as the rest (``DataStore.delayed``). Key names come from
+:class:`~resque_interop.schema.keys.Keys`; items are bytes already encoded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import redis
+
+from ..schema.keys import delayed_name
+from ..schema.readable import to_int
+from . import scripts
+from .packing import delayed_push_command, exec_reply
+
+if TYPE_CHECKING:
+    from .datastore import DataStore, Pipe
+
+
+class DelayedStore:
+    """``delayed_queue_schedule``, ``delayed:<ts>``, ``timestamps:<item>`` and the master lock."""
+
+    def __init__(self, store: DataStore) -> None:
+        self.store = store
+        self.redis = store.redis
+        self.keys = store.keys
+
+    def push(self, timestamp: int, data: bytes) -> None:
+        """RPUSH delayed:<ts>, SADD timestamps:<item>, ZADD the schedule (one MULTI)."""
+        exec_reply(self.store.lane.call(delayed_push_command(self.keys, timestamp, data), 5))
+
+    def timestamps(self, start: int = 0, stop: int = -1) -> list[int]:
+        """The schedule's timestamps in a window; members that are not integers are skipped."""
+        return [t for t in (to_int(m) for m in self.members(start, stop)) if t is not None]
+
+    def members(self, start: int = 0, stop: int = -1) -> list[bytes]:
+        """The schedule's members as stored (a plugin may have left non-integers)."""
+        return list(self.redis.zrange(self.keys.delayed_schedule, start, stop))
+
+    def schedule_size(self) -> int:
+        return int(self.redis.zcard(self.keys.delayed_schedule))
+
+    def size(self, timestamp: int) -> int:
+        return int(self.redis.llen(self.keys.delayed(timestamp)))
+
+    def range(self, timestamp: int, start: int, count: int) -> list[bytes]:
+        return self.store.list_range(self.keys.delayed(timestamp), start, count)
+
+    def sizes(self, timestamps: Sequence[int]) -> list[int]:
+        """LLEN of each ``delayed:<ts>`` (0 for a key of another type)."""
+        return [n or 0 for n in self.store.list_lengths([self.keys.delayed(ts) for ts in timestamps])]
+
+    def item_timestamps(self, data: bytes) -> list[str]:
+        """The ``delayed:<ts>`` names that hold this encoded item."""
+        return sorted(bytes(m).decode("utf-8", "replace") for m in self.redis.smembers(self.keys.timestamps(data)))
+
+    def remove(self, data: bytes) -> int:
+        """LREM the item from every list its ``timestamps:*`` set names; the count removed."""
+        names = self.item_timestamps(data)
+        if not names:
+            return 0
+        pipe = self.redis.pipeline(transaction=False)
+        for name in names:
+            pipe.lrem(self.keys.raw(name), 0, data)
+            pipe.srem(self.keys.timestamps(data), name)
+        return sum(int(n) for n in pipe.execute()[::2])
+
+    def next_timestamp(self, at: int) -> int | None:
+        """The earliest timestamp due at ``at`` (epoch seconds), if any."""
+        found = self.redis.zrangebyscore(self.keys.delayed_schedule, "-inf", at, start=0, num=1)
+        return int(found[0]) if found else None
+
+    def move_batch(
+        self, timestamp: int, batch: int, route: Callable[[bytes, Pipe], None]
+    ) -> int:
+        """Take up to ``batch`` items from ``delayed:<ts>`` as resque-scheduler does:
+        under WATCH, one MULTI that SREMs each item's timestamps entry, has ``route``
+        queue it (or record why it cannot), and LTRIMs them off. The number taken,
+        or -1 when another client changed the list first."""
+        key, name = self.keys.delayed(timestamp), delayed_name(timestamp)
+        with self.redis.pipeline(transaction=True) as pipe:
+            try:
+                pipe.watch(key)
+                found: Any = pipe.lrange(key, 0, batch - 1)  # runs at once while watching
+                items = [bytes(i) for i in found]
+                pipe.multi()
+                for item in items:
+                    pipe.srem(self.keys.timestamps(item), name)
+                    route(item, pipe)
+                pipe.ltrim(key, batch, -1)
+                pipe.execute()
+            except redis.WatchError:
+                return -1
+        if len(items) < batch:
+            self.clean_up(timestamp)
+        return len(items)
+
+    def clean_up(self, timestamp: int) -> None:
+        """DEL an emptied ``delayed:<ts>`` and ZREM it from the schedule, atomically."""
+        key = self.keys.delayed(timestamp)
+        with self.redis.pipeline(transaction=True) as pipe:
+            try:
+                pipe.watch(key)
+                if pipe.llen(key):
+                    pipe.unwatch()
+                    return
+                pipe.multi()
+                pipe.delete(key)
+                pipe.zrem(self.keys.delayed_schedule, str(int(timestamp)))
+                pipe.execute()
+            except redis.WatchError:
+                pass  # an item arrived meanwhile: the timestamp stays
+
+    def remove_at(self, timestamp: int, data: bytes) -> int:
+        """Remove one item from one timestamp (``remove_delayed_job_from_timestamp``)."""
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.srem(self.keys.timestamps(data), delayed_name(timestamp))
+        pipe.lrem(self.keys.delayed(timestamp), 0, data)
+        count = int(pipe.execute()[1])
+        self.clean_up(timestamp)
+        return count
+
+    def reset(self) -> None:
+        """Delete every delayed job, its ``timestamps:*`` sets and the schedule (``reset_delayed_queue``)."""
+        for timestamp in self.timestamps():
+            key = self.keys.delayed(timestamp)
+            items = self.redis.lrange(key, 0, -1)
+            self.redis.delete(key, *{self.keys.timestamps(bytes(i)) for i in items})
+        self.redis.delete(self.keys.delayed_schedule)
+
+    def master_lock(self, script: scripts.LuaScript, key: str, value: str, ttl: int) -> bool:
+        """Run one of resque-scheduler's master-lock scripts; True when it holds."""
+        return bool(self.store.eval_script(script, [key], [value, str(int(ttl))]))

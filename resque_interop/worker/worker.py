@@ -1,0 +1,541 @@
+"""The worker: registers as Ruby does, reserves atomically, runs each job in a
+forked child (or in-process), reports as Ruby does, and answers Resque's signals.
+
+Life cycle (Ruby's ``Worker#work``): title ``resque: Starting``; signal
+handlers; heartbeat thread; prune dead workers; ``before_first_fork``;
+register. Then loop: finish the previous job and reserve the next in one
+script (see :mod:`resque_interop.store.scripts`), perform it, repeat; when idle,
+block on the queues (see :mod:`resque_interop.worker.waiting`). At the end,
+unregister and run ``worker_exit``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import signal
+import socket
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import msgspec
+import redis
+
+from ..client import Resque
+from ..errors import DecodeError, NoClassError, TermException
+from ..job import Job
+from ..runtime.logfmt import bounded, format_error
+from ..runtime.procline import procline, set_title
+from ..runtime.sigsafe import SignalSafeEvent
+from ..schema import timefmt
+from ..schema.payloads import HeldJob, is_job, unrunnable_payload
+from ..stats import RedisStatStore
+from ..store.datastore import CommandLog, Reserver
+from .execution import ForkExecutor, InlineExecutor
+from .prune import prune_dead_workers, unregister_worker
+from .queues import QueueList
+from .waiting import QueueWaiter
+
+log = logging.getLogger("resque_interop.worker")
+
+# Bytes that another encoder may write differently from Ruby (fractions and
+# exponents, escapes, spacing, -0). Payloads without them are Ruby's already.
+_MAYBE_FOREIGN = re.compile(rb'[0-9][.eE]|\\[u/]|-0[^.0-9]|[:,] |[{\[] ')
+
+#: The longest pause between two tries while Redis does not answer: an idle worker
+#: takes new work within about this long of Redis answering again.
+MAX_BACKOFF = 2.0
+_LOST = (redis.ConnectionError, redis.TimeoutError)
+_STOPPED = object()  # what a reserve returns when a shutdown cut its retries short
+
+
+def _env_flag(name: str) -> bool:
+    value = os.environ.get(name) or ""
+    return bool(value) and value.lower() not in ("0", "false", "no")
+
+
+def _env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value not in (None, "") else default
+
+
+class Worker:
+    """One Resque worker process."""
+
+    def __init__(
+        self,
+        client: Resque,
+        queues: Sequence[str] | str | None = None,
+        *,
+        fork_per_job: bool | None = None,
+        term_child: bool | None = None,
+        term_timeout: float | None = None,
+        pre_shutdown_timeout: float | None = None,
+        graceful_term: bool | None = None,
+        run_at_exit_hooks: bool | None = None,
+        hostname: str | None = None,
+    ) -> None:
+        if queues is None or queues == [] or queues == "":
+            queues = os.environ.get("QUEUES") or os.environ.get("QUEUE") or ""
+        self.queue_list = QueueList.parse(queues) if isinstance(queues, str) else QueueList(queues)
+        self.client = client
+        self.hostname = hostname or socket.gethostname()
+        self.pid = os.getpid()
+        self.id = f"{self.hostname}:{self.pid}:{self.queue_list.id_part}"
+        if fork_per_job is None:
+            fork_per_job = os.environ.get("FORK_PER_JOB") != "false" and hasattr(os, "fork")
+        self.fork_per_job = fork_per_job
+        self.term_child = _env_flag("TERM_CHILD") if term_child is None else term_child
+        self.term_timeout = _env_float("RESQUE_TERM_TIMEOUT", 4.0) if term_timeout is None else term_timeout
+        self.pre_shutdown_timeout = (
+            _env_float("RESQUE_PRE_SHUTDOWN_TIMEOUT", 0.0) if pre_shutdown_timeout is None else pre_shutdown_timeout
+        )
+        self.graceful_term = _env_flag("GRACEFUL_TERM") if graceful_term is None else graceful_term
+        self.run_at_exit_hooks = _env_flag("RUN_AT_EXIT_HOOKS") if run_at_exit_hooks is None else run_at_exit_hooks
+        self.executor = ForkExecutor(self) if self.fork_per_job else InlineExecutor(self)
+        self.wake = SignalSafeEvent()  # set by signal handlers: see sigsafe.py
+        self._shutdown = False
+        self._paused = False
+        self._in_job = False
+        self._last_state = "idle"
+        self._heartbeat_stop = threading.Event()
+        self._heartbeat_thread: threading.Thread | None = None
+        self._waiter = QueueWaiter(client.redis, client.keys)
+        self._queue_json: dict[str, bytes] = {}
+        self._first_fork_done = False
+        self._reserver: Reserver | None = None
+        self._held: bytes | None = None  # the worker:<id> value this worker left, byte for byte
+        self._resolved: list[str] = []
+        self._resolved_at = -1.0
+        self.procline_prefix = os.environ.get("RESQUE_PROCLINE_PREFIX", "")
+        self.jobs_done = 0
+        self._registered = False
+        self._register_lock = threading.Lock()
+        #: prune dead workers after every heartbeat, not only at start-up (Ruby prunes at start only)
+        self.prune_on_timer = True
+        self._bad_queue_logged: dict[str, float] = {}
+
+    # -- identity and registration -----------------------------------------
+    def __str__(self) -> str:
+        return self.id
+
+    def register(self) -> None:
+        """SADD workers + SET worker:<id>:started, as Ruby."""
+        self.client.store.register_worker(self.id, timefmt.started_at())
+        self._registered = True
+
+    def unregister(self, exc: BaseException | None = None) -> None:
+        """Remove every per-worker key; a job still held becomes a failure."""
+        self.stop_heartbeat()
+        self._registered = False
+        unregister_worker(self.client, self.id, exc)
+
+    def heartbeat(self) -> None:
+        """HSET workers:heartbeat <id> <server time, ISO 8601>. Once registered, a worker
+        that finds itself gone from ``workers`` (pruned while frozen) registers again."""
+        beat = timefmt.heartbeat_at(self.client.store.server_time())
+        if not self._registered:
+            self.client.store.heartbeat(self.id, beat)
+        elif not self.client.store.heartbeat_if_registered(self.id, beat):
+            self.reregister("at its heartbeat")
+
+    def reregister(self, when: str) -> None:
+        """Back into ``workers`` (with ``:started`` and a heartbeat) after being pruned alive."""
+        with self._register_lock:
+            if self.client.store.worker_exists(self.id):
+                return
+            log.warning(
+                "%s was pruned while alive (no heartbeat for over %ss: frozen or stopped?); "
+                "registering again (noticed %s)", self.id, self.client.prune_interval, when,
+            )
+            self.register()
+            self.client.store.heartbeat(self.id, timefmt.heartbeat_at(self.client.store.server_time()))
+
+    def start_heartbeat(self) -> None:
+        """Remove any old heartbeat, then beat every heartbeat interval from a thread;
+        after each beat, prune dead workers (under Ruby's lock), so that a dead worker's
+        job becomes a failure without waiting for some worker to start."""
+        self.client.store.remove_heartbeat(self.id)
+        self._heartbeat_stop.clear()
+
+        def beat() -> None:
+            first = True
+            while True:
+                try:
+                    self.heartbeat()
+                    if not first and self.prune_on_timer:
+                        self.prune_dead_workers()
+                except redis.RedisError as exc:
+                    log.warning("heartbeat failed: %s", format_error(exc))
+                except Exception as exc:  # noqa: BLE001 - the heartbeat thread must live on
+                    log.error("heartbeat or pruning failed: %s", format_error(exc))
+                first = False
+                if self._heartbeat_stop.wait(self.client.heartbeat_interval):
+                    return
+
+        self._heartbeat_thread = threading.Thread(target=beat, name="resque-heartbeat", daemon=True)
+        self._heartbeat_thread.start()
+
+    def stop_heartbeat(self) -> None:
+        self._heartbeat_stop.set()
+        if self._heartbeat_thread is not None and self._heartbeat_thread is not threading.current_thread():
+            self._heartbeat_thread.join(timeout=5)
+        self._heartbeat_thread = None
+
+    def prune_dead_workers(self) -> list[str]:
+        """Ruby's pruning, as this worker (see :mod:`resque_interop.worker.prune`)."""
+        return prune_dead_workers(self.client, self.id, self.queue_list.patterns, self.hostname)
+
+    # -- hooks --------------------------------------------------------------
+    def run_hook(self, name: str, *args: Any) -> None:
+        for hook in self.client.hooks:
+            getattr(hook, name)(self, *args)
+
+    def state_change(self, state: str) -> None:
+        if state != self._last_state:
+            if state == "idle":
+                self.run_hook("queue_empty")
+            self._last_state = state
+
+    # -- signals ------------------------------------------------------------
+    def register_signal_handlers(self) -> None:
+        """TERM/INT: stop now (kill the child); QUIT: finish the job, then stop;
+        USR1: kill the child, go on; USR2: pause; CONT: resume."""
+        if threading.current_thread() is not threading.main_thread():
+            return
+        signal.signal(signal.SIGTERM, lambda *_: self.shutdown() if self.graceful_term else self.shutdown_now())
+        signal.signal(signal.SIGINT, lambda *_: self.shutdown_now())
+        signal.signal(signal.SIGQUIT, lambda *_: self.shutdown())
+        signal.signal(signal.SIGUSR1, lambda *_: self.executor.kill_child())
+        signal.signal(signal.SIGUSR2, lambda *_: self.pause())
+        signal.signal(signal.SIGCONT, lambda *_: self.unpause())
+
+    def shutdown(self) -> None:
+        """Stop after the current job."""
+        log.info("Exiting...")
+        self._shutdown = True
+        self.wake.set()
+        self.run_hook("shutdown")
+
+    def shutdown_now(self) -> None:
+        """Stop now: kill the child (TERM then KILL with TERM_CHILD, else KILL)."""
+        self.shutdown()
+        if self.fork_per_job:
+            self.executor.kill_child()
+        elif self.term_child and self._in_job:
+            raise TermException("SIGTERM")
+
+    @property
+    def paused(self) -> bool:
+        """True while USR2 (or ``pause()``) holds job processing."""
+        return self._paused
+
+    def pause(self) -> None:
+        log.info("USR2 received; pausing job processing")
+        self.run_hook("before_pause")
+        self._paused = True
+
+    def unpause(self) -> None:
+        log.info("CONT received; resuming job processing")
+        self._paused = False
+        self.wake.set()
+        self.run_hook("after_pause")
+
+    # -- the loop -----------------------------------------------------------
+    def queues(self, fresh: bool = False) -> list[str]:
+        """The queues to check now, in priority order. Globs are matched against the
+        known queues at most once a second while busy (Ruby asks on every reserve)."""
+        if not self.queue_list.dynamic:
+            return self.queue_list.patterns
+        now = time.monotonic()
+        if fresh or self._resolved_at + 1.0 < now:
+            try:
+                names = self.client.store.queue_names()
+            except redis.ConnectionError as exc:  # keep the last list; the reserve retries
+                log.error("lost Redis while listing queues (%r)", exc)
+                return self._resolved
+            self._resolved = self.queue_list.resolve(names)
+            self._resolved_at = now
+        return self._resolved
+
+    def _qjson(self, queue: str) -> bytes:
+        data = self._queue_json.get(queue)
+        if data is None:
+            data = self._queue_json[queue] = self.client.codec.encode(queue)
+        return data
+
+    def startup(self) -> None:
+        set_title("resque: Starting")
+        self.register_signal_handlers()
+        self.start_heartbeat()
+        self.prune_dead_workers()
+        if not self._first_fork_done:
+            self.run_hook("before_first_fork")
+            self._first_fork_done = True
+        self.register()
+
+    def work(
+        self,
+        interval: float | None = None,
+        *,
+        min_interval: float | None = None,
+        max_interval: float | None = None,
+        backoff_interval: float | None = None,
+    ) -> None:
+        """Work until shut down. ``interval=0`` drains the queues and returns, as Ruby.
+        The interval bounds how long one idle wait lasts; with BLMOVE a job is
+        picked up as soon as it arrives, whatever the interval."""
+        interval = float(_env_float("INTERVAL", 5.0) if interval is None else interval)
+        max_i = float(max_interval if max_interval is not None else _env_float("MAX_INTERVAL", interval))
+        min_i = min(float(min_interval if min_interval is not None else _env_float("MIN_INTERVAL", interval)), max_i)
+        backoff = min(float(backoff_interval if backoff_interval is not None else _env_float("BACKOFF_INTERVAL", 0.1)), max_i)
+        current = max(min(interval, max_i), min_i)
+        self.startup()
+        error: BaseException | None = None
+        finish = "0"
+        try:
+            idle = True
+            while True:
+                # clear before looking at the flags: a signal handler sets its flag, then
+                # wakes us, so a signal arriving at any point cuts the next wait short
+                self.wake.clear()
+                if self._shutdown:
+                    break
+                if self._paused:
+                    try:
+                        finish = self._finish(finish)
+                    except _LOST as exc:  # kept: the next reserve finishes it
+                        log.error("lost Redis while pausing (%s); will retry", format_error(exc))
+                    procline("Paused")
+                    self.wake.wait(max(current, 0.05))
+                    continue
+                queues = self.queues(fresh=idle)
+                reply = self._reserve(queues, finish)
+                if reply is _STOPPED:  # a shutdown came while Redis was away: take nothing
+                    break
+                finish = "0"
+                if reply == -2:  # pruned while alive: back into workers before any job
+                    self.reregister("at a reserve")
+                    continue
+                if isinstance(reply, list) and int(reply[0]) == -3:
+                    self._log_bad_queue(queues[int(reply[1]) - 1])
+                    reply = False
+                idle = reply == -1 or not reply
+                if idle:
+                    self.state_change("idle")
+                    if interval == 0:
+                        break
+                    paused = reply == -1
+                    procline("Paused" if paused else f"Waiting for {','.join(queues)}", self.procline_prefix)
+                    current = min(current + backoff, max_i)
+                    if paused or not self._waiter.supported:
+                        self.wake.wait(current)
+                    else:
+                        wait_for = min(current, 1.0) if self.queue_list.dynamic else max(current, 0.05)
+                        self._waiter.wait(queues, wait_for, self.wake)
+                    continue
+                current = min_i
+                index, raw = reply
+                queue, raw = self._adopt(raw) if int(index) == 0 else (queues[int(index) - 1], raw)
+                self.perform_reserved(queue, raw)
+                finish = "1" if isinstance(self.client.stats, RedisStatStore) else "2"
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            self._waiter.close()
+            self._leave(finish, error if isinstance(error, Exception) else None)
+            self.run_hook("worker_exit")
+
+    def _leave(self, finish: str, error: Exception | None) -> None:
+        """Finish the last job and unregister, retried while Redis is away, up to the
+        term timeout; past it the worker is left for pruning (its job stays held)."""
+        deadline = time.monotonic() + max(self.term_timeout, 1.0)
+        delay = 0.1
+        while True:
+            try:
+                finish = self._finish(finish)
+                self.unregister(error)
+                return
+            except _LOST as exc:
+                if time.monotonic() >= deadline:
+                    log.error(
+                        "could not unregister %s: Redis did not answer for %.0fs (%s); "
+                        "pruning will remove it and fail any job it held",
+                        self.id, max(self.term_timeout, 1.0), format_error(exc),
+                    )
+                    return
+                time.sleep(delay)
+                delay = min(delay * 2, MAX_BACKOFF)
+            except redis.RedisError as exc:
+                log.error("could not unregister %s: %s", self.id, format_error(exc))
+                return
+
+    def _log_bad_queue(self, queue: str) -> None:
+        now = time.monotonic()
+        if self._bad_queue_logged.get(queue, -1e9) + 60 < now:
+            self._bad_queue_logged[queue] = now
+            log.error("%s is not a list (wrong type): skipped; its jobs cannot be reserved", self.client.keys.queue(queue))
+
+    def _reserve(self, queues: list[str], finish: str) -> Any:
+        """FINISH_AND_RESERVE, retried while Redis is away (back-off capped at
+        MAX_BACKOFF); remembers the ``worker:<id>`` value it left. Retrying is safe even
+        when a lost reply hid a reservation (see scripts.py). None when a shutdown was
+        asked for while Redis was away (``_STOPPED``): the pending finish is then left to ``_leave``."""
+        reserver = self._reserver
+        if reserver is None or reserver.queues != queues:
+            reserver = self._reserver = self.client.store.reserver(
+                self.id, queues, [self._qjson(q) for q in queues]
+            )
+        delay = 0.1
+        lost_since: float | None = None
+        while True:
+            if lost_since is not None and self._shutdown:
+                return _STOPPED
+            run_at = timefmt.run_at()
+            try:
+                reply = reserver.call(finish, run_at, self._held)
+            except _LOST as exc:
+                if lost_since is None:
+                    lost_since = time.monotonic()
+                    log.error("lost Redis (%s); retrying every %.1fs at most", format_error(exc), MAX_BACKOFF)
+                self.wake.wait(delay)
+                delay = min(delay * 2, MAX_BACKOFF)
+                continue
+            self._held = reserver.held_after(reply, run_at)
+            if lost_since is not None:
+                log.warning("Redis is back after %.1fs", time.monotonic() - lost_since)
+            return reply
+
+    def _finish(self, finish: str) -> str:
+        """Finish a job whose completion was not yet sent with a reserve: the same script
+        over no queues, so a lost reply is as safe here as there."""
+        if finish != "0":
+            finisher = self.client.store.reserver(self.id, [], [])
+            run_at = timefmt.run_at()
+            self._held = finisher.held_after(finisher.call(finish, run_at, self._held), run_at)
+        return "0"
+
+    def _adopt(self, held: bytes) -> tuple[str, bytes]:
+        """(queue, payload) of a job an earlier reserve took while its reply was lost."""
+        log.warning("a reserve's reply was lost; carrying on with the job it took")
+        try:
+            job = msgspec.json.decode(held, type=HeldJob)
+        except msgspec.DecodeError:
+            return "", held  # not Resque's shape: becomes a failure holding the raw text
+        return job.queue, bytes(job.payload)
+
+    def perform_reserved(self, queue: str, raw: bytes) -> None:
+        """Run a job the reserve script handed over (already in ``worker:<id>``). Bytes
+        that are not a job Ruby could run (not JSON, nested past Ruby's limit, not an
+        object with a class) never run and never kill the worker: they become a failure
+        that keeps them (see :func:`~resque_interop.schema.payloads.unrunnable_payload`)."""
+        self.state_change("working")
+        problem: Exception | None = None
+        try:
+            payload = self.client.codec.decode_job(raw)
+            if not is_job(payload):
+                problem = NoClassError(f"payload is not a JSON object with a string class: {bounded(raw_preview(raw), 200)}")
+        except DecodeError as exc:
+            problem = exc
+        if problem is not None:
+            # worker:<id> becomes something every peer's parser reads, until the
+            # failure step below removes it
+            payload = unrunnable_payload(raw, bounded(str(problem), 200))
+            self._record_working(queue, payload)
+            job = Job(self.client, queue, payload, raw, self.id)
+            log.error("cannot run a job from %s: %s", queue, format_error(problem))
+            self.report_failure(job, problem)
+            self.jobs_done += 1
+            return
+        try:
+            foreign = _MAYBE_FOREIGN.search(raw) is not None and self.client.codec.encode(payload) != raw
+        except Exception:  # noqa: BLE001 - not ours to rewrite; it still runs
+            foreign = False
+        if foreign:
+            self._record_working(queue, payload)  # another peer's dialect: write Ruby's
+        job = Job(self.client, queue, payload, raw, self.id)
+        procline(f"Processing {queue} since {int(time.time())} [{bounded(job.display_name, 200)}]", self.procline_prefix)
+        log.info("got: %r", job)
+        self.executor.run(job)
+        self.jobs_done += 1
+        if not isinstance(self.client.stats, RedisStatStore):  # Redis counts in the next reserve
+            self.client.stats.incr("processed")
+            self.client.stats.incr(f"processed:{self.id}")
+
+    def _record_working(self, queue: str, payload: Any) -> None:
+        """Rewrite ``worker:<id>`` in Ruby's dialect; a lost connection only costs the rewrite
+        (the held value stays the one Redis has, so the next reserve finishes the job)."""
+        data = self.client.codec.encode({"queue": queue, "run_at": timefmt.run_at(), "payload": payload})
+        try:
+            self.client.store.set_worker_payload(self.id, data)
+        except redis.RedisError as exc:
+            log.error("could not rewrite %s (%s)", self.client.keys.worker(self.id), format_error(exc))
+            return
+        self._held = data
+
+    def perform(self, job: Job) -> None:
+        """Perform ``job`` here and report a failure (what the child does)."""
+        self._in_job = True
+        try:
+            job.perform()
+        except (Exception, TermException) as exc:
+            self.report_failure(job, exc)
+        else:
+            log.info("done: %r", job)
+        finally:
+            self._in_job = False
+
+    def report_failure(self, job: Job, exc: BaseException, count_failed: bool = True) -> None:
+        """Record a failure (entry, counters) and finish the job (DEL ``worker:<id>``, count it
+        processed) as one atomic step; while Redis is away, keep it and try again until
+        Redis answers. ``count_failed`` False: a dirty exit (Ruby saves it uncounted)."""
+        log.info("%r failed: %s", job, format_error(exc))
+        writes = CommandLog()
+        try:
+            job.fail(exc, writes)
+        except Exception as err:  # noqa: BLE001 - as Ruby: log, then still count it
+            log.error("Received exception when reporting failure: %s", format_error(err))
+        if count_failed:
+            self.client.stats.incr("failed", pipe=writes)
+            self.client.stats.incr(f"failed:{self.id}", pipe=writes)
+        self.write_outcome(writes, f"the failure of {job!r}")
+
+    def write_outcome(self, writes: CommandLog, what: str) -> bool:
+        """Send ``writes`` with the finish of the held job, retrying while Redis is away
+        (after a shutdown request, up to the term timeout: past it the job stays in
+        ``worker:<id>`` and pruning fails it). True when written now."""
+        count = isinstance(self.client.stats, RedisStatStore)
+        delay = 0.1
+        lost_since: float | None = None
+        deadline: float | None = None
+        while True:
+            try:
+                done = self.client.store.finish_with(self.id, self._held, writes, count)
+            except _LOST as exc:
+                now = time.monotonic()
+                if lost_since is None:
+                    lost_since = now
+                    log.error("lost Redis while recording %s (%s); kept until Redis answers", what, format_error(exc))
+                if self._shutdown:
+                    deadline = deadline if deadline is not None else now + max(self.term_timeout, 1.0)
+                    if now >= deadline:
+                        log.error("shutting down before Redis answered: %s is left to pruning", what)
+                        return False
+                time.sleep(delay)
+                delay = min(delay * 2, MAX_BACKOFF)
+                continue
+            if lost_since is not None:
+                log.warning("Redis is back after %.1fs: recorded %s", time.monotonic() - lost_since, what)
+            if not done:
+                log.warning("%s not recorded: the job was finished or pruned meanwhile (see its failure)", what)
+            self._held = None
+            return done
+
+
+def raw_preview(raw: bytes) -> str:
+    """The start of some bytes as text, for messages."""
+    return raw[:300].decode("utf-8", "backslashreplace")

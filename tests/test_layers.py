@@ -1,0 +1,162 @@
+"""The package's layers, read from its imports (every one: TYPE_CHECKING and function-level too).
+
+A module imports only its own layer's part or the parts below it, so a reader can tell where a
+module sits and no two sub-packages import each other in a circle. Paths users import (the README's
+and the docs' ``from resque_interop... import ...`` lines) keep working after any move.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import re
+from pathlib import Path
+
+import pytest
+
+import resque_interop
+
+PACKAGE = Path(resque_interop.__file__).parent
+ROOT = PACKAGE.parent
+
+#: part -> layer, bottom first; parts on one layer may not import each other
+LAYERS = {
+    "base": 0,
+    "schema": 1, "runtime": 1,
+    "store": 2,
+    "failure": 3,
+    "scheduler": 4,
+    "client": 5,
+    "worker": 6,
+    "metrics": 7, "aio": 7, "dev": 7,
+    "web": 8,
+    "cli": 9,
+}
+#: the top-level modules' parts (a sub-package is its own part)
+TOP_LEVEL = {
+    "errors": "base", "version": "base",
+    "": "client",  # the package's __init__ re-exports the client's API
+    "client": "client", "producer": "client", "registry": "client", "hooks": "client", "job": "client",
+    "activejob": "client", "stats": "client", "worker_info": "client",
+    "metrics": "metrics",
+    "__main__": "cli",
+}
+
+
+def module_name(path: Path) -> str:
+    """``store.datastore`` for resque_interop/store/datastore.py, ``""`` for the package itself."""
+    parts = list(path.relative_to(PACKAGE).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def part_of(module: str) -> str:
+    """The part a module belongs to: its sub-package, or its top-level module's part."""
+    head, _, rest = module.partition(".")
+    part = head if head and (rest or (PACKAGE / head).is_dir()) else TOP_LEVEL.get(module)
+    if part is None or part not in LAYERS:
+        raise AssertionError(f"resque_interop.{module} has no layer: give it one in LAYERS/TOP_LEVEL ({__file__})")
+    return part
+
+
+def is_module(name: str) -> bool:
+    path = PACKAGE.joinpath(*name.split(".")) if name else PACKAGE
+    return path.is_dir() or path.with_suffix(".py").is_file()
+
+
+def imports(source: str, module: str, is_package: bool) -> set[str]:
+    """Every resque_interop module ``module`` imports (names relative to the package)."""
+    package = module if is_package else module.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found |= {a.name.removeprefix("resque_interop").lstrip(".") for a in node.names
+                      if a.name.split(".")[0] == "resque_interop"}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".") if package else []
+                base = base[: len(base) - (node.level - 1)]
+                target = ".".join([*base, *([node.module] if node.module else [])])
+            elif (node.module or "").split(".")[0] == "resque_interop":
+                target = (node.module or "").removeprefix("resque_interop").lstrip(".")
+            else:
+                continue
+            for alias in node.names:  # ``from . import scripts`` imports the module ``scripts``
+                sub = f"{target}.{alias.name}".lstrip(".")
+                found.add(sub if is_module(sub) else target)
+    return found
+
+
+def edges(package: Path = PACKAGE) -> list[tuple[str, str]]:
+    """(importer, imported) module pairs across the package."""
+    out = []
+    for path in sorted(package.rglob("*.py")):
+        name = module_name(path)
+        out += [(name, target) for target in imports(path.read_text(), name, path.name == "__init__.py")]
+    return out
+
+
+def test_every_import_points_down_or_within_its_part() -> None:
+    upward = []
+    for source, target in edges():
+        a, b = part_of(source), part_of(target)
+        if a != b and LAYERS[b] >= LAYERS[a]:
+            upward.append(f"resque_interop.{source} ({a}, layer {LAYERS[a]}) imports "
+                          f"resque_interop.{target} ({b}, layer {LAYERS[b]})")
+    assert not upward, "imports against the layers:\n" + "\n".join(upward)
+
+
+def test_no_cycle_between_parts() -> None:
+    graph: dict[str, set[str]] = {}
+    for source, target in edges():
+        a, b = part_of(source), part_of(target)
+        if a != b:
+            graph.setdefault(a, set()).add(b)
+
+    def cycle_from(node: str, path: list[str]) -> list[str] | None:
+        if node in path:
+            return [*path[path.index(node):], node]
+        for nxt in sorted(graph.get(node, ())):
+            found = cycle_from(nxt, [*path, node])
+            if found:
+                return found
+        return None
+
+    cycles = [c for c in (cycle_from(part, []) for part in sorted(graph)) if c]
+    assert not cycles, f"sub-packages import each other in a circle: {' -> '.join(cycles[0])}"
+
+
+def test_the_check_sees_an_upward_import() -> None:
+    """A type-only import of the client from the schema is refused (the check is not vacuous)."""
+    source = "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from ..client import Resque\n"
+    found = imports(source, "schema.keys", is_package=False)
+    assert found == {"client"}
+    assert LAYERS[part_of("client")] > LAYERS[part_of("schema.keys")]
+
+
+DOC_IMPORT = re.compile(r"^\s*from (resque_interop[\w.]*) import ([\w, ]+)$", re.M)
+
+
+def documented_imports() -> list[tuple[str, str]]:
+    found = set()
+    for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for module, names in DOC_IMPORT.findall(doc.read_text()):
+            found |= {(module, n.strip()) for n in names.split(",") if n.strip()}
+    return sorted(found)
+
+
+@pytest.mark.parametrize(("module", "name"), [
+    *documented_imports(),
+    ("resque_interop", "Resque"), ("resque_interop.worker", "Worker"), ("resque_interop.aio", "AsyncResque"),
+    ("resque_interop.web.app", "create_app"), ("resque_interop.web.app", "mount"), ("resque_interop.cli", "main"),
+    ("resque_interop.metrics", "ResqueCollector"), ("resque_interop.failure", "FailureBackend"),
+])
+def test_public_paths_still_import(module: str, name: str) -> None:
+    assert hasattr(importlib.import_module(module), name), f"from {module} import {name} no longer works"
+
+
+def test_public_api_names_resolve() -> None:
+    assert resque_interop.__all__
+    for name in resque_interop.__all__:
+        assert hasattr(resque_interop, name), name
