@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from .store.snapshot import read_lengths, read_totals
 from .worker.queues import QueueList
 from .worker_info import split_worker_id
 
@@ -87,15 +88,8 @@ class _Reader:
 
 def read_snapshot(client: Resque) -> Snapshot:
     """Read every figure the collector exposes, in two pipelined round trips."""
-    keys, read = client.keys, _Reader()
-    pipe = client.store.pipeline()
-    pipe.smembers(keys.queues)
-    pipe.smembers(keys.workers)
-    pipe.get(keys.stat("processed"))
-    pipe.get(keys.stat("failed"))
-    pipe.smembers(keys.failed_queues)
-    pipe.zrange(keys.delayed_schedule, 0, -1)
-    queue_set, worker_set, processed, failed, failed_set, stamps = pipe.execute(raise_on_error=False)
+    read = _Reader()
+    queue_set, worker_set, processed, failed, failed_set, stamps = read_totals(client.store)
     snap = Snapshot(processed=read.counter(processed), failed=read.counter(failed))
     queues = read.members(queue_set)
     snap.workers = read.members(worker_set)
@@ -106,16 +100,7 @@ def read_snapshot(client: Resque) -> Snapshot:
             timestamps.append(int(stamp))
         except ValueError:
             read.malformed += 1
-    pipe = client.store.pipeline()
-    for name in queues:
-        pipe.llen(keys.queue(name))
-    for name in lists:
-        pipe.llen(keys.failed_list(name))
-    for timestamp in timestamps:
-        pipe.llen(keys.delayed(timestamp))
-    if snap.workers:
-        pipe.mget([keys.worker(w) for w in snap.workers])
-    replies = pipe.execute(raise_on_error=False)
+    replies = read_lengths(client.store, queues, lists, timestamps, snap.workers)
     sizes = iter(replies)
     snap.queues = {name: read.length(next(sizes)) for name in queues}
     snap.failure_lists = {name: read.length(next(sizes)) for name in lists}

@@ -104,8 +104,9 @@ def nesting_depth(data: bytes) -> int:
     """How deep the arrays and objects of JSON text nest (brackets in strings ignored);
     for text with at most 64 brackets, an upper bound (their count): cheap for
     ordinary payloads, the full scan runs only when there are many brackets."""
-    if data.count(b"[") + data.count(b"{") <= 64:
-        return min(data.count(b"[") + data.count(b"{"), 64)
+    brackets = data.count(b"[") + data.count(b"{")
+    if brackets <= 64:
+        return brackets
     depth = deepest = 0
     for match in _BRACKETS.finditer(_STRING.sub(b"", data)):
         if match.group() in (b"[", b"{"):
@@ -179,8 +180,14 @@ class Codec:
     def encode(self, value: Any, *, wrapped: bool = False) -> bytes:
         """The bytes Ruby's ``Resque.encode(value)`` writes in this dialect. ``wrapped``:
         a job payload, which Ruby wraps one level deeper (so one level less is allowed)."""
+        data = self._encode(value, wrapped)
+        self.check_nesting(data, wrapped)
+        return data
+
+    def _encode(self, value: Any, wrapped: bool) -> bytes:
+        """:meth:`encode` without the nesting check (callers check the whole text once)."""
         try:
-            data = self._encoder.encode(self.prepare(value))
+            return self._encoder.encode(self.prepare(value))
         except RecursionError:
             raise EncodeError(self._too_deep(None, wrapped)) from None
         except EncodeError as exc:
@@ -188,18 +195,19 @@ class Codec:
             raise EncodeError(f"{exc} (at {path})" if path else str(exc)) from None
         except (TypeError, ValueError, UnicodeEncodeError) as exc:
             raise EncodeError(f"cannot encode value as JSON: {exc}") from None
-        self.check_nesting(data, wrapped)
-        return data
+
+    def nesting_limit(self, wrapped: bool = True) -> int:
+        """The deepest JSON Ruby reads in this dialect; one less for a job payload (``wrapped``)."""
+        return self.max_nesting - 1 if wrapped else self.max_nesting
 
     def check_nesting(self, data: bytes, wrapped: bool = True) -> None:
         """Raise :class:`EncodeError` for JSON nested deeper than Ruby reads."""
-        limit = self.max_nesting - 1 if wrapped else self.max_nesting
         depth = nesting_depth(data)
-        if depth > limit:
+        if depth > self.nesting_limit(wrapped):
             raise EncodeError(self._too_deep(depth, wrapped))
 
     def _too_deep(self, depth: int | None, wrapped: bool) -> str:
-        limit = self.max_nesting - 1 if wrapped else self.max_nesting
+        limit = self.nesting_limit(wrapped)
         what = "a job payload" if wrapped else "a value"
         found = f"nests {depth} deep" if depth is not None else "nests past Python's recursion limit"
         gem = "the json gem's max_nesting of 100" if self.dialect == "json" else "Oj's write limit of 999"
@@ -215,7 +223,7 @@ class Codec:
             prefix = b'{"class":' + self._encoder.encode(class_name) + b',"args":'
             if len(self._prefixes) < 4096:
                 self._prefixes[class_name] = prefix
-        data = prefix + self.encode(args if type(args) is list else list(args)) + b"}"
+        data = prefix + self._encode(args if type(args) is list else list(args), True) + b"}"
         self.check_nesting(data)
         return data
 
@@ -235,7 +243,7 @@ class Codec:
     def decode_job(self, data: bytes) -> Any:
         """Decode a job payload a worker is about to run: also refuses nesting deeper than
         this dialect's Ruby would read once the payload is wrapped (``worker:<id>``)."""
-        limit = self.max_nesting - 1
+        limit = self.nesting_limit()
         depth = nesting_depth(data) if isinstance(data, bytes) else 0
         if depth > limit:
             raise DecodeError(

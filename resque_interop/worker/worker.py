@@ -35,6 +35,7 @@ from ..schema.payloads import HeldJob, is_job, unrunnable_payload
 from ..stats import RedisStatStore
 from ..store.datastore import CommandLog, Reserver
 from .execution import ForkExecutor, InlineExecutor
+from .outage import MAX_BACKOFF, Outage
 from .prune import prune_dead_workers, unregister_worker
 from .queues import QueueList
 from .waiting import QueueWaiter
@@ -45,9 +46,6 @@ log = logging.getLogger("resque_interop.worker")
 # exponents, escapes, spacing, -0). Payloads without them are Ruby's already.
 _MAYBE_FOREIGN = re.compile(rb'[0-9][.eE]|\\[u/]|-0[^.0-9]|[:,] |[{\[] ')
 
-#: The longest pause between two tries while Redis does not answer: an idle worker
-#: takes new work within about this long of Redis answering again.
-MAX_BACKOFF = 2.0
 _LOST = (redis.ConnectionError, redis.TimeoutError)
 _STOPPED = object()  # what a reserve returns when a shutdown cut its retries short
 
@@ -353,23 +351,22 @@ class Worker:
     def _leave(self, finish: str, error: Exception | None) -> None:
         """Finish the last job and unregister, retried while Redis is away, up to the
         term timeout; past it the worker is left for pruning (its job stays held)."""
-        deadline = time.monotonic() + max(self.term_timeout, 1.0)
-        delay = 0.1
+        patience = max(self.term_timeout, 1.0)
+        outage = Outage()
         while True:
             try:
                 finish = self._finish(finish)
                 self.unregister(error)
                 return
             except _LOST as exc:
-                if time.monotonic() >= deadline:
+                outage.begin()
+                if outage.lasted() >= patience:
                     log.error(
                         "could not unregister %s: Redis did not answer for %.0fs (%s); "
-                        "pruning will remove it and fail any job it held",
-                        self.id, max(self.term_timeout, 1.0), format_error(exc),
+                        "pruning will remove it and fail any job it held", self.id, patience, format_error(exc),
                     )
                     return
-                time.sleep(delay)
-                delay = min(delay * 2, MAX_BACKOFF)
+                time.sleep(outage.next_delay())
             except redis.RedisError as exc:
                 log.error("could not unregister %s: %s", self.id, format_error(exc))
                 return
@@ -383,31 +380,28 @@ class Worker:
     def _reserve(self, queues: list[str], finish: str) -> Any:
         """FINISH_AND_RESERVE, retried while Redis is away (back-off capped at
         MAX_BACKOFF); remembers the ``worker:<id>`` value it left. Retrying is safe even
-        when a lost reply hid a reservation (see scripts.py). None when a shutdown was
-        asked for while Redis was away (``_STOPPED``): the pending finish is then left to ``_leave``."""
+        when a lost reply hid a reservation (see scripts.py). ``_STOPPED`` when a shutdown
+        was asked for while Redis was away: the pending finish is then left to ``_leave``."""
         reserver = self._reserver
         if reserver is None or reserver.queues != queues:
             reserver = self._reserver = self.client.store.reserver(
                 self.id, queues, [self._qjson(q) for q in queues]
             )
-        delay = 0.1
-        lost_since: float | None = None
+        outage = Outage()
         while True:
-            if lost_since is not None and self._shutdown:
+            if outage.ongoing and self._shutdown:
                 return _STOPPED
             run_at = timefmt.run_at()
             try:
                 reply = reserver.call(finish, run_at, self._held)
             except _LOST as exc:
-                if lost_since is None:
-                    lost_since = time.monotonic()
+                if outage.begin():
                     log.error("lost Redis (%s); retrying every %.1fs at most", format_error(exc), MAX_BACKOFF)
-                self.wake.wait(delay)
-                delay = min(delay * 2, MAX_BACKOFF)
+                self.wake.wait(outage.next_delay())
                 continue
             self._held = reserver.held_after(reply, run_at)
-            if lost_since is not None:
-                log.warning("Redis is back after %.1fs", time.monotonic() - lost_since)
+            if outage.ongoing:
+                log.warning("Redis is back after %.1fs", outage.lasted())
             return reply
 
     def _finish(self, finish: str) -> str:
@@ -509,27 +503,24 @@ class Worker:
         (after a shutdown request, up to the term timeout: past it the job stays in
         ``worker:<id>`` and pruning fails it). True when written now."""
         count = isinstance(self.client.stats, RedisStatStore)
-        delay = 0.1
-        lost_since: float | None = None
-        deadline: float | None = None
+        patience = max(self.term_timeout, 1.0)
+        outage = Outage()
+        shutdown_seen: float | None = None  # the outage's age when a shutdown was first seen
         while True:
             try:
                 done = self.client.store.finish_with(self.id, self._held, writes, count)
             except _LOST as exc:
-                now = time.monotonic()
-                if lost_since is None:
-                    lost_since = now
+                if outage.begin():
                     log.error("lost Redis while recording %s (%s); kept until Redis answers", what, format_error(exc))
                 if self._shutdown:
-                    deadline = deadline if deadline is not None else now + max(self.term_timeout, 1.0)
-                    if now >= deadline:
+                    shutdown_seen = outage.lasted() if shutdown_seen is None else shutdown_seen
+                    if outage.lasted() - shutdown_seen >= patience:
                         log.error("shutting down before Redis answered: %s is left to pruning", what)
                         return False
-                time.sleep(delay)
-                delay = min(delay * 2, MAX_BACKOFF)
+                time.sleep(outage.next_delay())
                 continue
-            if lost_since is not None:
-                log.warning("Redis is back after %.1fs: recorded %s", time.monotonic() - lost_since, what)
+            if outage.ongoing:
+                log.warning("Redis is back after %.1fs: recorded %s", outage.lasted(), what)
             if not done:
                 log.warning("%s not recorded: the job was finished or pruned meanwhile (see its failure)", what)
             self._held = None
