@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from .schema.readable import text
 from .store.snapshot import read_lengths, read_totals
 from .worker.queues import QueueList
 from .worker_info import split_worker_id
@@ -51,10 +52,6 @@ class Snapshot:
     malformed: int = 0
 
 
-def _text(value: Any) -> str:
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-
-
 class _Reader:
     """Turns pipeline replies into values, counting what is not what it should be."""
 
@@ -65,7 +62,7 @@ class _Reader:
         if isinstance(reply, Exception):
             self.malformed += 1
             return []
-        return sorted(_text(m) for m in reply)
+        return sorted(text(m) for m in reply)
 
     def length(self, reply: Any) -> int:
         if isinstance(reply, Exception):

@@ -15,6 +15,7 @@ from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from ..schema.keys import Keys
+from ..schema.readable import text
 from ..store.packing import delayed_push_command, exec_reply, push_batches, push_command
 
 
@@ -119,7 +120,7 @@ class AsyncDataStore:
         return list(await self.redis.lrange(self.keys.queue(queue), start, start + count - 1))
 
     async def queue_names(self) -> list[str]:
-        return sorted(_text(n) for n in await self.redis.smembers(self.keys.queues))
+        return sorted(text(n) for n in await self.redis.smembers(self.keys.queues))
 
     async def summary(self, failure_lists: str) -> tuple[dict[str, int], int, int, int, int]:
         """(queue sizes, processed, workers, working, failed) in two round trips.
@@ -132,9 +133,9 @@ class AsyncDataStore:
         pipe.get(keys.stat("processed"))
         pipe.smembers(keys.failed_queues)
         queue_set, worker_set, processed, failed_set = await pipe.execute()
-        names = sorted(_text(n) for n in queue_set)
-        workers = sorted(_text(n) for n in worker_set)
-        lists = sorted(_text(n) for n in failed_set) if failure_lists == "failed_queues" else ["failed"]
+        names = sorted(text(n) for n in queue_set)
+        workers = sorted(text(n) for n in worker_set)
+        lists = sorted(text(n) for n in failed_set) if failure_lists == "failed_queues" else ["failed"]
         pipe = self.redis.pipeline(transaction=False)
         for name in names:
             pipe.llen(keys.queue(name))
@@ -147,7 +148,3 @@ class AsyncDataStore:
         failed = sum(int(n) for n in replies[len(names): len(names) + len(lists)])
         working = sum(1 for v in replies[-1] if v) if workers else 0
         return sizes, int(processed) if processed is not None else 0, len(workers), working, failed
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value

@@ -8,6 +8,11 @@ from __future__ import annotations
 PREVIEW = 200
 
 
+def text(value: bytes | str) -> str:
+    """A name or value read from Redis as text (invalid UTF-8 replaced)."""
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+
+
 def to_int(raw: bytes | str | int | None) -> int | None:
     """An integer counter's value; ``None`` when absent or not an integer (``1.5``,
     ``abc``, invalid UTF-8, thousands of digits)."""

@@ -15,7 +15,7 @@ from typing import Any
 import redis
 
 from ..schema.keys import Keys
-from ..schema.readable import to_int
+from ..schema.readable import text, to_int
 from . import scripts
 from .delayed_store import DelayedStore
 from .lane import Lane, pack
@@ -28,7 +28,7 @@ Pipe = Any  # a redis.client.Pipeline or the client itself
 def _s(value: bytes | str | None) -> str | None:
     if value is None:
         return None
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+    return text(value)
 
 
 class CommandLog:

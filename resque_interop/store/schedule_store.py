@@ -7,12 +7,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..schema.readable import text
+
 if TYPE_CHECKING:
     from .datastore import DataStore
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
 
 
 class ScheduleStore:
@@ -24,7 +22,7 @@ class ScheduleStore:
 
     def persistent(self) -> dict[str, bytes]:
         """Every persisted schedule: name -> encoded config (HGETALL)."""
-        return {_text(k): bytes(v) for k, v in self.redis.hgetall(self.keys.persistent_schedules).items()}
+        return {text(k): bytes(v) for k, v in self.redis.hgetall(self.keys.persistent_schedules).items()}
 
     def persistent_one(self, name: str) -> bytes | None:
         found = self.redis.hget(self.keys.persistent_schedules, name)
@@ -52,7 +50,7 @@ class ScheduleStore:
     def pop_changed(self) -> str | None:
         """SPOP one changed name (the master's ``update_schedule`` takes them one at a time)."""
         found: Any = self.redis.spop(self.keys.schedules_changed)
-        return None if found is None else _text(found)
+        return None if found is None else text(found)
 
     def clear_changed(self) -> None:
         """DEL schedules_changed (a master that has just loaded everything)."""
@@ -63,12 +61,12 @@ class ScheduleStore:
 
     def last_enqueued_at(self, name: str) -> str | None:
         found = self.redis.hget(self.keys.last_enqueued_at, name)
-        return None if found is None else _text(found)
+        return None if found is None else text(found)
 
     def all_last_enqueued_at(self) -> dict[str, str]:
-        return {_text(k): _text(v) for k, v in self.redis.hgetall(self.keys.last_enqueued_at).items()}
+        return {text(k): text(v) for k, v in self.redis.hgetall(self.keys.last_enqueued_at).items()}
 
     def lock_holder(self, key: str) -> str | None:
         """Who holds resque-scheduler's master lock (``host:pid``), if anyone."""
         found = self.redis.get(key)
-        return None if found is None else _text(bytes(found))
+        return None if found is None else text(bytes(found))
