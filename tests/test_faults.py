@@ -437,3 +437,31 @@ def test_the_dashboard_shows_bytes_that_were_not_a_job_and_retries_them_exactly(
     response = post(web, f"/failed/failed/requeue/{entry['index']}", fingerprint=entry["fingerprint"])
     assert response.status_code in (302, 303)
     assert raw_redis.lrange("resque:queue:q", 0, -1) == [b"[1,2]"]
+
+
+def test_a_wake_up_that_reaches_redis_before_a_blocking_wait_does_not_leave_it_blocked(r: Resque) -> None:
+    # a wait thread slow to start sends its BLMOVE after the UNBLOCK meant for it: the
+    # waiter unblocks again until the wait returns, instead of leaving it blocked (a
+    # shutdown would then hang on it for up to 30 s)
+    import threading
+
+    from resque_interop.worker.waiting import QueueWaiter
+
+    class SlowStart(QueueWaiter):
+        def _block(self, queue: str, timeout: float, ready: threading.Event) -> bool:
+            self._conn(queue)  # connected, as after an earlier wait
+            time.sleep(6)  # the wake-up, its UNBLOCK and the waiter's 5 s of patience pass meanwhile
+            return super()._block(queue, timeout, ready)
+
+    waiter, wake = SlowStart(r.redis, r.keys), threading.Event()
+    done = threading.Event()
+
+    def wait() -> None:
+        waiter.wait(["q"], 25.0, wake)
+        waiter.close()
+        done.set()
+
+    threading.Thread(target=wait, daemon=True).start()
+    time.sleep(0.1)
+    wake.set()
+    assert done.wait(15), "the wait stayed blocked after its wake-up (BLMOVE of 25 s)"

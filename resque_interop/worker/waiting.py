@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_futures
 
 import redis
 
@@ -40,6 +42,7 @@ class QueueWaiter:
         self._pool: ThreadPoolExecutor | None = None
         self._conns: dict[str, tuple[redis.Redis, int]] = {}
         self._lock = threading.Lock()
+        self._futures: dict[str, Future[bool]] = {}  # the last wait's, released again at close
         self.supported = True
 
     def _conn(self, queue: str) -> tuple[redis.Redis, int]:
@@ -93,30 +96,40 @@ class QueueWaiter:
             return False
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=64, thread_name_prefix="resque-wait")
-        futures: list[Future[bool]] = [
-            self._pool.submit(self._block, q, timeout, wake) for q in queues
-        ]
+        futures = {q: self._pool.submit(self._block, q, timeout, wake) for q in queues}
+        self._futures = futures
         wake.wait(timeout + 1.0)
-        pending = [q for q, f in zip(queues, futures) if not f.done()]
-        for q in pending:
-            with self._lock:
-                found = self._conns.get(q)
-            if found is None:
-                continue  # its wait already failed and dropped its connection
-            try:
-                self._client.client_unblock(found[1], error=False)
-            except redis.RedisError:
-                pass
+        self._release(futures)
         got = False
-        for f in futures:
+        for f in futures.values():
             try:
-                got = f.result(timeout=5.0) or got
+                got = f.result(timeout=0.5) or got
             except BlockingUnsupported as exc:
                 log.warning("no BLMOVE on this server (%s): polling instead", exc)
                 self.supported = False
             except Exception as exc:  # noqa: BLE001 - a lost connection is retried by the caller
                 log.debug("wait on a queue failed: %r", exc)
         return got
+
+    def _release(self, futures: dict[str, Future[bool]], patience: float = 5.0) -> None:
+        """Unblock the waits still blocked, again and again until each has returned: an
+        UNBLOCK that reaches Redis before its BLMOVE does is lost, and would leave that wait
+        blocked for up to WAIT_CAP (a shutdown then hangs on it)."""
+        deadline = time.monotonic() + patience
+        while time.monotonic() < deadline:
+            pending = [q for q, f in futures.items() if not f.done()]
+            if not pending:
+                return
+            for q in pending:
+                with self._lock:
+                    found = self._conns.get(q)
+                if found is None:
+                    continue  # not connected yet, or its wait failed and dropped the connection
+                try:
+                    self._client.client_unblock(found[1], error=False)
+                except redis.RedisError:
+                    pass
+            wait_futures([futures[q] for q in pending], timeout=0.05)
 
     def forget(self, keep: Sequence[str]) -> None:
         """Close the connections of queues no longer resolved."""
@@ -128,11 +141,7 @@ class QueueWaiter:
     def close(self) -> None:
         """Stop waiting for good."""
         if self._pool is not None:
-            for _, client_id in list(self._conns.values()):
-                try:
-                    self._client.client_unblock(client_id, error=False)
-                except redis.RedisError:
-                    pass
+            self._release(self._futures, patience=WAIT_CAP + 5.0)
             self._pool.shutdown(wait=True)
             self._pool = None
         self.forget([])
