@@ -47,11 +47,21 @@ def have_node() -> bool:
     return shutil.which("node") is not None and (NODE_DIR / "node_modules" / "node-resque").exists()
 
 
+SHARED_PEERS = ROOT.parent / "shared" / "peers"
+
+
+def peer_src(variable: str, folder: str) -> Path | None:
+    """A peer's source: the environment variable, else ../shared/peers/<folder>, else None (a gem)."""
+    if os.environ.get(variable):
+        return Path(os.environ[variable])
+    return SHARED_PEERS / folder if (SHARED_PEERS / folder / "lib").is_dir() else None
+
+
 def ruby_cmd() -> list[str] | None:
-    src = os.environ.get("RESQUE_SRC")
+    src = peer_src("RESQUE_SRC", "resque-3.0.0")
     if shutil.which("ruby") is None:
         return None
-    args = ["ruby", "-I", str(Path(src) / "lib")] if src else ["ruby"]
+    args = ["ruby", "-I", str(src / "lib")] if src else ["ruby"]
     ok = subprocess.run([*args, "-e", 'require "resque"'], capture_output=True)
     return args if ok.returncode == 0 else None
 

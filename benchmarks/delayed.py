@@ -18,7 +18,7 @@ from pathlib import Path
 
 import redis
 
-from .common import NODE_DIR, PinnedRedis, alternate, have_node, report, ruby_cmd, run_json
+from .common import NODE_DIR, PinnedRedis, alternate, have_node, peer_src, report, ruby_cmd, run_json
 
 HERE = Path(__file__).resolve().parent
 
@@ -41,10 +41,10 @@ print(json.dumps({"seconds": time.perf_counter() - start, "n": n}))
 def scheduler_cmd() -> list[str] | None:
     """ruby with Resque and resque-scheduler on the load path, or None."""
     ruby = ruby_cmd()
-    src = os.environ.get("RESQUE_SCHEDULER_SRC")
+    src = peer_src("RESQUE_SCHEDULER_SRC", "resque-scheduler-5.0.0")
     if ruby is None:
         return None
-    args = [*ruby, "-I", str(Path(src) / "lib")] if src else ruby
+    args = [*ruby, "-I", str(src / "lib")] if src else ruby
     ok = subprocess.run([*args, "-e", 'require "resque-scheduler"'], capture_output=True)
     return args if ok.returncode == 0 else None
 

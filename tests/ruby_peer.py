@@ -1,4 +1,5 @@
-"""Finding and driving a live Ruby Resque (RESQUE_SRC, or an installed gem)."""
+"""Finding and driving a live Ruby Resque: RESQUE_SRC (RESQUE_SCHEDULER_SRC, RESQUE_RETRY_SRC) when set,
+else the unmodified sources in ../shared/peers beside the checkout, else an installed gem."""
 
 from __future__ import annotations
 
@@ -13,6 +14,22 @@ from typing import Any
 import pytest
 
 PEER = Path(__file__).parent / "ruby" / "peer.rb"
+# The peers' sources at the tags we check against (resque 3.0.0, resque-scheduler 5.0.0,
+# resque-retry 1.8.1), laid beside the checkout; CI has the same folder.
+SHARED_PEERS = Path(__file__).resolve().parents[2] / "shared" / "peers"
+PEER_FOLDERS = {
+    "RESQUE_SRC": "resque-3.0.0",
+    "RESQUE_SCHEDULER_SRC": "resque-scheduler-5.0.0",
+    "RESQUE_RETRY_SRC": "resque-retry-1.8.1",
+}
+
+
+def peer_src(variable: str) -> Path | None:
+    """Where a peer's source is: the environment variable, else ../shared/peers, else None (a gem)."""
+    if os.environ.get(variable):
+        return Path(os.environ[variable])
+    folder = SHARED_PEERS / PEER_FOLDERS[variable]
+    return folder if (folder / "lib").is_dir() else None
 
 
 @functools.cache
@@ -20,8 +37,8 @@ def ruby_args() -> list[str] | None:
     """The ruby command line that loads Resque, or None."""
     if shutil.which("ruby") is None:
         return None
-    src = os.environ.get("RESQUE_SRC")
-    args = ["ruby", "-I", str(Path(src) / "lib")] if src else ["ruby"]
+    src = peer_src("RESQUE_SRC")
+    args = ["ruby", "-I", str(src / "lib")] if src else ["ruby"]
     ok = subprocess.run([*args, "-e", 'require "resque"'], capture_output=True, timeout=60)
     return args if ok.returncode == 0 else None
 
@@ -31,7 +48,10 @@ def skip_reason() -> str:
         return "no ruby on PATH"
     if os.environ.get("RESQUE_SRC"):
         return f"RESQUE_SRC={os.environ['RESQUE_SRC']} does not load (require 'resque' failed)"
-    return "Ruby Resque not found: set RESQUE_SRC to a checkout of resque/resque v3.0.0"
+    if peer_src("RESQUE_SRC"):
+        return f"{peer_src('RESQUE_SRC')} does not load: install Debian's ruby-redis, ruby-redis-namespace, " \
+            "ruby-mono-logger, ruby-multi-json, ruby-sinatra (./scripts/test does)"
+    return "Ruby Resque not found: set RESQUE_SRC to a checkout of resque/resque v3.0.0 (or lay out ../shared/peers)"
 
 
 needs_ruby = pytest.mark.skipif(ruby_args() is None, reason=skip_reason())
@@ -83,8 +103,8 @@ def scheduler_args() -> list[str] | None:
     base = ruby_args()
     if base is None:
         return None
-    src = os.environ.get("RESQUE_SCHEDULER_SRC")
-    args = [*base, "-I", str(Path(src) / "lib")] if src else base
+    src = peer_src("RESQUE_SCHEDULER_SRC")
+    args = [*base, "-I", str(src / "lib")] if src else base
     ok = subprocess.run([*args, "-e", 'require "resque-scheduler"'], capture_output=True, timeout=60)
     return args if ok.returncode == 0 else None
 
@@ -92,8 +112,8 @@ def scheduler_args() -> list[str] | None:
 def scheduler_skip_reason() -> str:
     if ruby_args() is None:
         return skip_reason()
-    if os.environ.get("RESQUE_SCHEDULER_SRC"):
-        return f"RESQUE_SCHEDULER_SRC={os.environ['RESQUE_SCHEDULER_SRC']} does not load (needs rufus-scheduler)"
+    if peer_src("RESQUE_SCHEDULER_SRC"):
+        return f"{peer_src('RESQUE_SCHEDULER_SRC')} does not load (needs Debian's ruby-rufus-scheduler)"
     return "resque-scheduler not found: set RESQUE_SCHEDULER_SRC to a checkout of resque/resque-scheduler v5.0.0"
 
 
