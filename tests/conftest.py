@@ -39,6 +39,14 @@ def pytest_unconfigure() -> None:
         sys.modules["tests.ruby_peer"].stop_container()
 
 
+@pytest.fixture(autouse=True)
+def _ruby_processes_reaped() -> Iterator[None]:
+    """A Ruby process a test leaves running (say after a failed assertion) is killed at its end."""
+    yield
+    if "tests.ruby_peer" in sys.modules:
+        sys.modules["tests.ruby_peer"].reap()
+
+
 @pytest.fixture(scope="session")
 def ruby_resque() -> Any:
     """The live Ruby peers (tests/ruby_peer.py): ``ruby_resque.ruby(url, ...)``, ``.ruby_worker``,

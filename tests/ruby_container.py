@@ -26,6 +26,11 @@ PASSED_ENV = ("REDIS_URL", "RESQUE_NAMESPACE", "FAILURE_BACKEND", "JSON_ADAPTER"
               "PRUNE_INTERVAL", "WITH_SCHEDULER", "WITH_ACTIVEJOB", "WEB_HOST", "LOCK_TIMEOUT",
               "RESQUE_SCHEDULER_INTERVAL", "DYNAMIC_SCHEDULE", "RAILS_ENV", "RESQUE_PEER_TOKEN")
 
+# The container shares the host's pid namespace, so the launcher's $$, which exec keeps, is the
+# pid a test signals; it is written only for the processes a test may signal (PeerProcess).
+PID_DIR = "/run/resque-interop-pids"
+LAUNCHER = f'[ -z "$RESQUE_PEER_TOKEN" ] || echo $$ > {PID_DIR}/"$RESQUE_PEER_TOKEN"; exec "$@"'
+
 
 class RubyContainer:
     """A running container with the Ruby peers; ``prefix`` runs ruby in it."""
@@ -35,17 +40,20 @@ class RubyContainer:
 
         self.image = IMAGE or self._build_gems_image()
         temp = tempfile.gettempdir()
+        self.pid_dir = tempfile.mkdtemp(prefix="resque-interop-pids-")
         self.container = (
             DockerContainer(self.image, network_mode="host", pid_mode="host", uts_mode="host")
             .with_command("sleep infinity")
             .with_volume_mapping(str(RUBY_DIR), str(RUBY_DIR), "ro")
             .with_volume_mapping(temp, temp, "ro")
+            .with_volume_mapping(self.pid_dir, PID_DIR, "rw")
         )
         self.container.start()
         wrapped = self.container.get_wrapped_container()
         self.id: str = wrapped.id
         self.cli = exec_cli()
-        self.prefix = [self.cli, "exec", "-i", *[f"--env={name}" for name in PASSED_ENV], self.id, "ruby"]
+        self.prefix = [self.cli, "exec", "-i", *[f"--env={name}" for name in PASSED_ENV], self.id,
+                       "sh", "-c", LAUNCHER, "sh", "ruby"]
 
     @staticmethod
     def _build_gems_image() -> str:
@@ -58,6 +66,7 @@ class RubyContainer:
 
     def stop(self) -> None:
         self.container.stop()
+        shutil.rmtree(self.pid_dir, ignore_errors=True)
 
 
 def exec_cli() -> str:
@@ -100,23 +109,12 @@ def engine_answers() -> str | None:
     return None
 
 
-def inner_pid(token: str, client_pid: int) -> int | None:
-    """The pid of the Ruby process an exec started: the topmost ruby whose environment holds
-    ``RESQUE_PEER_TOKEN=token`` (its forked children inherit it; the exec client is not ruby)."""
-    marker = f"RESQUE_PEER_TOKEN={token}".encode() + b"\0"
-    found: dict[int, int] = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit() or int(entry.name) == client_pid:
-            continue
-        try:
-            with open(f"/proc/{entry.name}/environ", "rb") as fh:
-                if marker not in fh.read() + b"\0":
-                    continue
-            if "ruby" not in os.path.basename(os.readlink(f"/proc/{entry.name}/exe")):
-                continue
-            with open(f"/proc/{entry.name}/stat") as fh:
-                found[int(entry.name)] = int(fh.read().rsplit(")", 1)[1].split()[1])
-        except OSError:
-            continue
-    tops = [pid for pid, parent in found.items() if parent not in found]
-    return tops[0] if tops else None
+def inner_pid(pid_dir: str, token: str) -> int | None:
+    """The pid of the Ruby process an exec started with ``RESQUE_PEER_TOKEN=token``, which the
+    launcher wrote before exec'ing ruby (Ruby's ``$0 =`` overwrites /proc/<pid>/environ, so the
+    process cannot be found by its environment)."""
+    try:
+        text = (Path(pid_dir) / token).read_text()
+    except OSError:
+        return None
+    return int(text) if text.strip() else None

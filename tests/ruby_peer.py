@@ -201,6 +201,22 @@ def ruby_env(redis_url: str, **extra: str) -> dict[str, str]:
     return {**os.environ, "REDIS_URL": redis_url, "RESQUE_NAMESPACE": "resque", "WEB_HOST": "127.0.0.1", **extra}
 
 
+STARTED: list[PeerProcess] = []
+
+
+def reap() -> None:
+    """Kill what a test left running: a Ruby worker left behind would take the next test's jobs."""
+    while STARTED:
+        proc = STARTED.pop()
+        if proc.poll() is None:
+            proc.kill()
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.client.kill()
+                proc.client.wait(10)
+
+
 def _resolved(argv: list[str], env: dict[str, str]) -> list[str]:
     if backend() != "container":
         return argv
@@ -219,6 +235,7 @@ class PeerProcess:
         self.client = subprocess.Popen(_resolved(args, env), text=True, env=env,
                                        stdin=subprocess.DEVNULL, stdout=stdout, stderr=subprocess.STDOUT)
         self._pid = None if backend() == "container" else self.client.pid
+        STARTED.append(self)
 
     @property
     def pid(self) -> int:
@@ -226,7 +243,7 @@ class PeerProcess:
             from .ruby_container import inner_pid
             from .workers import wait_for
 
-            self._pid = wait_for(lambda: inner_pid(self.token, self.client.pid), timeout=30,
+            self._pid = wait_for(lambda: inner_pid(container().pid_dir, self.token), timeout=30,
                                  what="the Ruby process in the container")
         return self._pid
 
