@@ -64,8 +64,9 @@ def pump_healthchecks(stop: threading.Event) -> None:
 
 
 def linked_workers(html: str) -> set[str]:
-    """The worker ids a dashboard page links to."""
-    return {urllib.parse.unquote(m) for m in re.findall(r'href=["\'][^"\']*/workers/([^"\'?]+)["\']', html)}
+    """The worker ids (host:pid:queues) a dashboard page links to (not its host tabs or poll link)."""
+    links = {urllib.parse.unquote(m) for m in re.findall(r'href=["\'][^"\']*/workers/([^"\'?]+)["\']', html)}
+    return {link for link in links if link.count(":") >= 2}
 
 
 def get(url: str) -> str:
@@ -95,7 +96,11 @@ def test_stack_shows_both_workers_on_both_dashboards() -> None:
             except OSError:
                 pass
             time.sleep(2)
-        assert len(ids) == 2, ids  # Ruby's worker and ours, each in its own container
+        # Ruby's worker and ours, each in its own container (the host part of a worker id)
+        hosts = {service: subprocess.run([*compose, "exec", "-T", service, "cat", "/etc/hostname"], cwd=ROOT,
+                                         capture_output=True, text=True, check=True).stdout.strip()
+                 for service in ("ruby-worker", "python")}
+        assert {i.split(":")[0] for i in ids} == set(hosts.values()) and len(ids) == 2, (ids, hosts)
         # Ruby's resque-web (all hosts: each worker is on its own container's host) and ours
         assert linked_workers(get("http://127.0.0.1:5678/workers/all")) == ids
         assert linked_workers(get("http://127.0.0.1:5679/workers")) == ids
