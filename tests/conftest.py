@@ -31,6 +31,13 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ["RESQUE_RUBY"] = config.getoption("--ruby")
         if "tests.ruby_peer" in sys.modules:
             raise pytest.UsageError("tests/ruby_peer.py was imported before --ruby was read (by a conftest?)")
+    if os.environ.get("RESQUE_RUBY", "auto") != "auto":
+        # a back end asked for by name runs every Ruby-live test or the run stops here
+        from tests import ruby_peer
+
+        missing = ruby_peer.missing_peers()
+        if missing:
+            raise pytest.UsageError(f"RESQUE_RUBY={os.environ['RESQUE_RUBY']}: " + "; ".join(missing))
 
 
 def pytest_unconfigure() -> None:

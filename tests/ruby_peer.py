@@ -179,6 +179,18 @@ needs_retry = pytest.mark.skipif(retry_args() is None, reason=_peer_reason(
     "RESQUE_RETRY_SRC", "resque-retry", "lantins/resque-retry v1.8.1", "needs resque-scheduler too"))
 
 
+def missing_peers() -> list[str]:
+    """What the chosen back end cannot load, each with why (Ruby-live tests that would skip)."""
+    if ruby_args() is None:
+        return [skip_reason()]
+    missing = [] if has_activejob() else ["activejob does not load (Debian's ruby-activejob)"]
+    if scheduler_args() is None:
+        missing.append(needs_scheduler.kwargs["reason"])
+    elif retry_args() is None:
+        missing.append(needs_retry.kwargs["reason"])
+    return missing
+
+
 def describe() -> str:
     """Which Ruby and which peers' versions this session runs, and where from."""
     args = retry_args() or scheduler_args() or ruby_args()
