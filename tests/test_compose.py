@@ -1,4 +1,5 @@
-"""compose.yaml: validated wherever a compose tool exists; run when a Docker engine answers."""
+"""compose.yaml: validated wherever a compose tool exists; run when a Docker engine answers (under podman:
+scripts/test-containers, with RESQUE_COMPOSE_OVERRIDE=compose.local.yaml for the local images)."""
 
 from __future__ import annotations
 
