@@ -9,7 +9,6 @@ alternated run by run on a Redis pinned to one vCPU.
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import time
@@ -18,7 +17,16 @@ from pathlib import Path
 
 import redis
 
-from .common import NODE_DIR, PinnedRedis, alternate, have_node, peer_src, report, ruby_cmd, run_json
+from .common import (
+    NODE_DIR,
+    PinnedRedis,
+    alternate,
+    have_node,
+    peer_src,
+    report,
+    ruby_cmd,
+    run_json,
+)
 
 HERE = Path(__file__).resolve().parent
 
