@@ -8,6 +8,7 @@ import sys
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import pytest
@@ -16,7 +17,7 @@ import redis
 from resque_interop import JobArgumentError, Registry, Resque
 from resque_interop.worker import Worker
 
-from .ruby_peer import needs_ruby, ruby
+from .ruby_peer import has_activejob, needs_ruby, ruby
 from .typed_jobs import Brand, Meta
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -238,3 +239,27 @@ def test_ruby_enqueued_jobs_are_performed_with_converted_types(redis_url: str, t
     assert [g["types"] for g in got] == [["int", "str", "Meta", "datetime"], ["Brand", "date", "Decimal", "int"]]
     [failure] = failures(typed)
     assert "meta.tags[0]: expected str, got int" in failure.error
+
+
+@needs_ruby
+def test_rails_activejob_with_keyword_arguments_performs_typed(redis_url: str, raw_redis: redis.Redis) -> None:
+    """Rails' ``ArchiveJob.perform_later(44, 'masterbrew', {...}, Time, TimeWithZone, Date,
+    BigDecimal, 2**70, :a_symbol, flag: true)`` run by a typed Python registration."""
+    if not has_activejob():
+        pytest.skip("Debian's ruby-activejob is not installed")
+    registry = Registry(typed=True)
+    seen: list[Any] = []
+
+    @registry.job("ArchiveJob", queue="file_serve")
+    def archive_job(episode_id: int, brand: str, options: dict[str, Any], at: datetime, local: datetime,
+                    day: date, price: Decimal, big: int, symbol: str, *, flag: bool = False) -> None:
+        seen.append((episode_id, brand, options, at, local, day, price, big, symbol, flag))
+
+    ruby(redis_url, "aj_enqueue", json.dumps("rich"), WITH_ACTIVEJOB="1")
+    client = Resque(redis_url, registry=registry, hooks=[])
+    Worker(client, ["file_serve"], fork_per_job=False).work(0)
+    assert [f.error for f in failures(client)] == []
+    [(episode_id, brand, options, at, local, day, price, big, symbol, flag)] = seen
+    assert (episode_id, brand, big, symbol, flag) == (44, "masterbrew", 2**70, "a_symbol", True)
+    assert isinstance(at, datetime) and at.utcoffset() is not None and isinstance(local, datetime)
+    assert day == date(2026, 11, 28) and price == Decimal("1.10") and options["sym"] == 1
