@@ -177,6 +177,8 @@ def resolve_wrapper(registry: Registry, args: list[Any]) -> tuple[Any, Any, list
     if not isinstance(arguments, list):
         raise TypeError(f"ActiveJob arguments must be a list, got {type(arguments).__name__}")
     pos, kw = deserialize_arguments(arguments, getattr(registry, "globalid_resolver", None))
+    if spec.typed:
+        pos, kw = spec.argument_types.convert(pos, kw)
     return spec.target, spec.perform, pos, kw
 
 
@@ -290,6 +292,9 @@ def activejob_request(client: Producer, job_class: str, args: tuple[Any, ...], *
                       ) -> tuple[str, dict[str, Any]]:
     """(queue, job_data) for :func:`enqueue_activejob`, checked; both clients share it."""
     queue = queue or client.queue_for(job_class) or "default"
+    spec = client.registry.find(job_class)
+    if spec is not None and spec.typed:
+        spec.argument_types.validate(args, kwargs)
     data = job_data(job_class, args, kwargs or {}, queue, timezone_name=timezone_name, locale=locale,
                     priority=priority, rails=rails)
     if wait is not None and wait_until is not None:

@@ -100,7 +100,7 @@ class Resque(Producer):
         Returns True, or None when a ``before_enqueue`` hook returned False."""
         name = self.job_name(job)
         target = self._target(job)
-        argv = list(args)
+        argv = self.job_args(job, args)
         if self._hooked(target) and any(
             r is False for r in self._run_enqueue_hooks("before_enqueue", target, queue, name, argv)
         ):

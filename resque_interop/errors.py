@@ -41,6 +41,11 @@ class UnknownJobError(ResqueError, LookupError):
         self.known = known
 
 
+class JobArgumentError(ResqueError, TypeError):
+    """Arguments that do not fit a typed job's annotations; names the parameter, the path
+    inside it and the expected type (``meta.tags[1]: expected str, got int``)."""
+
+
 class AppImportError(ResqueError, ImportError):
     """The module named by ``-A``/``RESQUE_APP`` could not be imported; says where it looked."""
 

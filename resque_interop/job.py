@@ -47,7 +47,10 @@ class Job(PayloadView):
                 self._resolved = resolve_wrapper(self.client.registry, self.args)
             else:
                 spec = self.client.registry.get(name)
-                self._resolved = (spec.target, spec.perform, self.args, {})
+                args, kwargs = self.args, dict[str, Any]()
+                if spec.typed:  # the one test untyped jobs pay
+                    args, kwargs = spec.argument_types.convert(args, kwargs)
+                self._resolved = (spec.target, spec.perform, args, kwargs)
         return self._resolved
 
     def perform(self) -> bool:

@@ -42,6 +42,15 @@ class Producer:
             )
         return spec.name
 
+    def job_args(self, job: Any, args: Sequence[Any]) -> list[Any]:
+        """The arguments as they are sent: checked against a typed job's annotations
+        (dataclasses and Structs become objects; JobArgumentError before anything reaches
+        Redis), else as given."""
+        spec = self._spec(job)
+        if spec is not None and spec.typed:
+            return spec.argument_types.check(list(args))[0]
+        return list(args)
+
     def queue_for(self, job: Any) -> str | None:
         """The queue a job is registered to, if any (Ruby's ``queue_from_class``)."""
         spec = self._spec(job)
@@ -103,7 +112,7 @@ class Producer:
             name = self.job_name(job)
             if not name:
                 raise NoClassError("Jobs must be given a class.")
-            yield str(queue), encode_job(name, args)
+            yield str(queue), encode_job(name, self.job_args(job, args))
 
 
 def info_summary(sizes: dict[str, int], processed: int, workers: int, working: int, failed: int,

@@ -35,6 +35,7 @@ LAYERS = {
 #: the top-level modules' parts (a sub-package is its own part)
 TOP_LEVEL = {
     "errors": "base", "version": "base",
+    "typed": "client",
     "": "client",  # the package's __init__ re-exports the client's API
     "client": "client", "producer": "client", "registry": "client", "hooks": "client", "job": "client",
     "activejob": "client", "stats": "client", "worker_info": "client",

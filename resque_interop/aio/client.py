@@ -111,7 +111,7 @@ class AsyncResque(Producer):
         Returns True, or None when a ``before_enqueue`` hook returned False."""
         name = self.job_name(job)
         target = self._target(job)
-        argv = list(args)
+        argv = self.job_args(job, args)
         if self._hooked(target) and any(
             r is False for r in await self._run_enqueue_hooks("before_enqueue", target, queue, name, argv)
         ):

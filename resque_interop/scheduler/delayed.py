@@ -164,7 +164,7 @@ class DelayedQueue:
 
     # -- helpers ----------------------------------------------------------------
     def _item(self, queue: str | None, job: Any, args: tuple[Any, ...]) -> dict[str, Any]:
-        return delayed_item(self.client.job_name(job), args, queue)
+        return delayed_item(self.client.job_name(job), self.client.job_args(job, args), queue)
 
     def _encoded(self, job: Any, args: tuple[Any, ...], queue: str | None) -> bytes:
         return self.client.codec.encode(self._item(queue or self.client.queue_for(job), job, args), wrapped=True)
