@@ -12,17 +12,21 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from .errors import UnknownJobError
+from .retry.policy import Retry
 
 T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class JobSpec:
-    """One registered job: the Ruby class name, what runs it, its default queue."""
+    """One registered job: the Ruby class name, what runs it, its default queue, how it is
+    retried (resque-retry's policy, mirrored) and how long one run may last (seconds)."""
 
     name: str
     target: Any
     queue: str | None = None
+    retry: Retry | None = None
+    timeout: float | None = None
 
     @property
     def perform(self) -> Callable[..., Any]:
@@ -41,27 +45,39 @@ class Registry:
         self._by_target: dict[int, JobSpec] = {}
         self._lock = threading.Lock()
 
-    def register(self, name: str, target: Any, queue: str | None = None) -> JobSpec:
+    def register(
+        self, name: str, target: Any, queue: str | None = None, *, retry: Retry | None = None,
+        timeout: float | None = None,
+    ) -> JobSpec:
         """Map ``name`` (``Archive``, ``Foo::Bar``) to ``target`` (a function or a class
-        with ``perform``); ``queue`` defaults to ``target.queue`` when it has one."""
+        with ``perform``); ``queue`` defaults to ``target.queue`` when it has one.
+        ``retry``: a :class:`~resque_interop.Retry` (resque-retry's policy); ``timeout``:
+        seconds one run may last (enforced by a forking worker)."""
         if not name:
             raise ValueError("a job needs a class name")
         if not callable(target):
             raise TypeError(f"job {name!r}: {target!r} is not callable")
+        if retry is not None and not isinstance(retry, Retry):
+            raise TypeError(f"job {name!r}: retry must be a Retry, not {type(retry).__name__}")
+        if timeout is not None and not timeout > 0:
+            raise ValueError(f"job {name!r}: timeout must be a positive number of seconds")
         if queue is None:
             queue = getattr(target, "queue", None) if isinstance(target, type) else None
-        spec = JobSpec(name, target, None if queue is None else str(queue))
+        spec = JobSpec(name, target, None if queue is None else str(queue), retry, timeout)
         with self._lock:
             self._by_name[name] = spec
             self._by_target[id(target)] = spec
         return spec
 
-    def job(self, name: str | None = None, queue: str | None = None) -> Callable[[T], T]:
-        """Decorator: ``@job("Archive", queue="file_serve")``; the name defaults to the
-        Python name."""
+    def job(
+        self, name: str | None = None, queue: str | None = None, *, retry: Retry | None = None,
+        timeout: float | None = None,
+    ) -> Callable[[T], T]:
+        """Decorator: ``@job("Archive", queue="file_serve", retry=Retry(limit=3))``; the name
+        defaults to the Python name."""
 
         def decorate(target: T) -> T:
-            self.register(name or str(getattr(target, "__name__", "")), target, queue)
+            self.register(name or str(getattr(target, "__name__", "")), target, queue, retry=retry, timeout=timeout)
             return target
 
         return decorate
@@ -96,6 +112,8 @@ class Registry:
 default_registry = Registry()
 
 
-def job(name: str | None = None, queue: str | None = None) -> Callable[[T], T]:
+def job(
+    name: str | None = None, queue: str | None = None, *, retry: Retry | None = None, timeout: float | None = None,
+) -> Callable[[T], T]:
     """Register in the default registry: ``@job("Archive", queue="file_serve")``."""
-    return default_registry.job(name, queue)
+    return default_registry.job(name, queue, retry=retry, timeout=timeout)
