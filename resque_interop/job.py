@@ -149,6 +149,10 @@ class Job(PayloadView):
             self.client, policy, self, exc, self.retry_attempt, info, writes,
             spec.queue if spec is not None else None, enqueue_hooks,
         )
+        for hook in self.client.hooks:
+            decided = getattr(hook, "retry_decided", None)
+            if decided is not None:
+                decided(self, exc, self.retry_decision)
         if writes is not pipe:
             if pipe is None:
                 with self.client.redis.pipeline(transaction=True) as multi:

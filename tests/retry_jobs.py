@@ -44,3 +44,9 @@ def sleepy(seconds: float) -> None:
 def sleepy_no_retry(seconds: float) -> None:
     """No timeout of its own: the worker's --job-timeout applies."""
     time.sleep(seconds)
+
+
+@job("FailTwice", queue="retry_q", retry=Retry(limit=1))
+def fail_twice(n: int) -> None:
+    """Always fails: retried once, then given up."""
+    raise RuntimeError(f"fail {n}")

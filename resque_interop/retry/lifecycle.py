@@ -30,7 +30,7 @@ from ..schema import timefmt
 from ..schema.codec import Codec
 from ..schema.keys import Keys
 from ..schema.ruby_join import retry_key_name
-from ..store.datastore import CommandLog
+from ..store.datastore import CommandLog, DataStore
 from ..store.retry_store import RetryStore
 from .policy import Retry
 
@@ -52,6 +52,9 @@ class RetryClient(Protocol):
 
     @property
     def redis(self) -> Any: ...
+
+    @property
+    def store(self) -> DataStore: ...
 
 
 class RetriedJob(Protocol):
