@@ -34,6 +34,7 @@ from .common import (
 )
 from .delayed import delayed, scheduler
 from .failed import failed
+from .retries import retries
 from .schedule import schedule
 
 
@@ -357,4 +358,5 @@ def demo(no_fork: bool) -> None:
 main.add_command(failed)
 main.add_command(scheduler)
 main.add_command(delayed)
+main.add_command(retries)
 main.add_command(schedule)

@@ -76,11 +76,12 @@ def pending_retries(client: RetryClient, start: int = 0, count: int = 20) -> tup
                 continue
             if not isinstance(data, dict) or not isinstance(data.get("class"), str):
                 continue
-            args = data.get("args") if isinstance(data.get("args"), list) else []
-            key = _key_for(client, data["class"], args)
+            raw_args, raw_queue = data.get("args"), data.get("queue")
+            args: list[Any] = raw_args if isinstance(raw_args, list) else []
+            key = _key_for(client, str(data["class"]), args)
             if key is not None:
-                queue = data.get("queue") if isinstance(data.get("queue"), str) else None
-                found.append((ts, bytes(item), data["class"], args, queue, key))
+                queue = raw_queue if isinstance(raw_queue, str) else None
+                found.append((ts, bytes(item), str(data["class"]), args, queue, key))
     store = store_of(client)
     attempts = store.attempts([f[5] for f in found])
     details = store.failure_details([f[5] for f in found])
