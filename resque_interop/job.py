@@ -119,9 +119,14 @@ class Job(PayloadView):
         try:
             self.run_failure_hooks(exc)
         finally:
-            info = FailureInfo.from_exception(exc, self.payload, self.worker_id, self.queue)
-            if not self._retry_failure(exc, info, pipe):
-                self.client.save_failure(info, pipe)
+            self.save_failure(exc, pipe)
+
+    def save_failure(self, exc: BaseException, pipe: Any = None) -> None:
+        """Record ``exc`` without running hooks: through the job's Retry when it has one
+        (which may retry it and keep it out of the failure backend), else the backend."""
+        info = FailureInfo.from_exception(exc, self.payload, self.worker_id, self.queue)
+        if not self._retry_failure(exc, info, pipe):
+            self.client.save_failure(info, pipe)
 
     @property
     def retry_policy(self) -> Retry | None:
