@@ -6,6 +6,7 @@ Rails ActiveJob wrapper payload is unwrapped by :mod:`resque_interop.activejob`.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,8 @@ from .store.datastore import CommandLog
 
 if TYPE_CHECKING:
     from .client import Resque
+
+log = logging.getLogger("resque_interop.worker")
 
 
 class Job(PayloadView):
@@ -142,7 +145,7 @@ class Job(PayloadView):
         policy = self.retry_policy
         if policy is None:
             return False
-        writes = pipe if isinstance(pipe, CommandLog) else CommandLog()
+        own = CommandLog()  # joins ``pipe`` only when the whole decision was made
         delegate = self.client.registry.find(policy.delegate) if policy.delegate else None
         spec = delegate or self.client.registry.find(self.class_name or "")
         target = spec.target if spec is not None else None
@@ -150,21 +153,27 @@ class Job(PayloadView):
         def enqueue_hooks(kind: str, queue: str, name: str, args: list[Any]) -> bool:
             return all(r is not False for r in self.client._run_enqueue_hooks(kind, target, queue, name, args))
 
-        self.retry_decision, suppressed = retry_steps.on_failure(
-            self.client, policy, self, exc, self.retry_attempt, info, writes,
-            spec.queue if spec is not None else None, enqueue_hooks,
-        )
+        try:
+            self.retry_decision, suppressed = retry_steps.on_failure(
+                self.client, policy, self, exc, self.retry_attempt, info, own,
+                spec.queue if spec is not None else None, enqueue_hooks,
+            )
+        except Exception as err:  # noqa: BLE001 - a raising callback or hook, Redis gone: keep the failure
+            log.error("the Retry of %r could not decide (%s): recorded as an ordinary failure", self, err)
+            self.retry_decision = None
+            return False
         for hook in self.client.hooks:
             decided = getattr(hook, "retry_decided", None)
             if decided is not None:
                 decided(self, exc, self.retry_decision)
-        if writes is not pipe:
-            if pipe is None:
-                with self.client.redis.pipeline(transaction=True) as multi:
-                    writes.replay(multi)
-                    multi.execute()
-            else:
-                writes.replay(pipe)
+        if isinstance(pipe, CommandLog):
+            pipe.commands.extend(own.commands)
+        elif pipe is None:
+            with self.client.redis.pipeline(transaction=True) as multi:
+                own.replay(multi)
+                multi.execute()
+        else:
+            own.replay(pipe)
         return suppressed
 
     def __repr__(self) -> str:

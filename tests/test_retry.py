@@ -171,3 +171,14 @@ def test_the_registry_checks_retry_and_timeout(registry: Registry) -> None:
         registry.register("X", lambda: None, retry={"limit": 3})  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         registry.register("X", lambda: None, timeout=0)
+
+
+def test_a_raising_callback_never_loses_the_failure(r: Resque, registry: Registry, raw_redis: redis.Redis) -> None:
+    def broken(exc: BaseException, *args: Any) -> None:
+        raise ValueError("callback bug")
+
+    registry.register("Flaky", scripted(raw_redis, [Busy("x")]), "retry_q", retry=Retry(limit=3, on_retry=[broken]))
+    r.enqueue_ruby("Flaky", 1, queue="retry_q")
+    assert drain(r) == 1
+    assert raw_redis.llen("resque:failed") == 1  # recorded as an ordinary failure
+    assert raw_redis.llen("resque:queue:retry_q") == 0

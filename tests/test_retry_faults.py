@@ -166,3 +166,22 @@ def test_a_pruned_worker_s_job_counts_as_an_attempt_and_is_retried(
     assert raw_redis.get(key("BlockRetry", ["go-2"])) == b"0"
     assert raw_redis.llen("resque:failed") == 0
     assert not raw_redis.sismember("resque:workers", worker_id)
+
+
+def test_a_timeout_while_redis_is_away_waits_to_read_the_attempt_then_retries_once(tmp_path: Path) -> None:
+    with RestartableRedis() as server:
+        client = Resque(server.url, registry=Registry())
+        raw = redis.Redis.from_url(server.url)
+        client.enqueue_ruby("Sleepy", 5, queue="retry_q")
+        with WorkerProcess(server.url, "retry_q", "-i", "0.1", "-A", "tests.retry_jobs",
+                           log_path=str(tmp_path / "w.log")) as worker:
+            wait_for(lambda: raw.llen("retry-test:runs") == 1, what="attempt 0 running")
+            server.stop()  # the parent kills the child at 1 s, while Redis is away
+            time.sleep(2.5)
+            server.start()
+            wait_for(lambda: raw.llen("resque:failed") == 1, timeout=30, what="the give-up after attempt 1")
+            time.sleep(0.3)
+            assert raw.lrange("retry-test:runs", 0, -1) == [b"5", b"5"]  # retried once, not lost
+            assert raw.get("resque:stat:failed") == b"2"
+            assert not raw.exists(key("Sleepy", [5])) and raw.llen("resque:queue:retry_q") == 0
+            assert worker.stop() == 0

@@ -23,6 +23,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
+import redis
+
 from ..errors import DirtyExit
 from ..failure.base import FailureInfo
 from ..scheduler.delayed import delayed_item
@@ -129,7 +131,7 @@ def on_failure(
     store = store_of(client)
     key = retry_key(client, policy, class_name, args)
     if attempt is None or isinstance(exc, DirtyExit):
-        attempt = store.attempt(key)
+        attempt = _read_attempt(store, key)
     if policy.ignores(exc):
         attempt -= 1
         store.log_decrement(writes, key)
@@ -168,6 +170,25 @@ def on_failure(
         return decision, True
     store.log_clear_failure_details(writes, key)
     return decision, False
+
+
+#: How long a failure waits for Redis to read an attempt the process that ran it took along
+#: (a dirty exit, a timeout); past it the failure is recorded as an ordinary one.
+ATTEMPT_READ_PATIENCE = 60.0
+
+
+def _read_attempt(store: RetryStore, key: str) -> int:
+    """GET the counter, retried with back-off while Redis is away (the outcome waits anyway)."""
+    deadline = time.monotonic() + ATTEMPT_READ_PATIENCE
+    delay = 0.1
+    while True:
+        try:
+            return store.attempt(key)
+        except (redis.ConnectionError, redis.TimeoutError):
+            if time.monotonic() + delay > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
 
 
 def failure_details(client: RetryClient, info: FailureInfo) -> bytes:
