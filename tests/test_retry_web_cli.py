@@ -94,3 +94,16 @@ def test_the_cli_lists_and_cancels(waiting: dict[str, Any], redis_url: str, raw_
     assert not raw_redis.exists(key) and not raw_redis.exists("resque:failure-" + retry_key_name("Later", [1, "a"]))
     gone = runner.invoke(main, ["retries", "cancel", str(later["timestamp"]), later["item"]])
     assert gone.exit_code != 0 and "no such retry" in gone.output
+
+
+def test_the_tab_survives_a_malformed_keyspace(r: Resque, raw_redis: redis.Redis, web: FlaskClient) -> None:
+    from .malformed_keyspace import load_space, wrong_values
+
+    load_space(raw_redis, wrong_values())
+    raw_redis.zadd("resque:delayed_queue_schedule", {"not-a-number": 1, "5": 5})
+    raw_redis.rpush("resque:delayed:5", b"not json{", b'{"class":"X","args":{"a":1}}', b'[1]')
+    raw_redis.set("resque:" + retry_key_name("X", []), "garbage")
+    raw_redis.set("resque:failure-" + retry_key_name("X", []), "not json{")
+    response = web.get("/retries")
+    assert response.status_code < 500, response.get_data(as_text=True)[:2000]
+    assert web.get("/api/retries").status_code < 500

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from redis.exceptions import ResponseError
+
 from ..errors import DecodeError
 from ..schema.readable import text
 from ..schema.ruby_join import RubyJoinError, retry_key_name
@@ -66,10 +68,17 @@ def pending_retries(client: RetryClient, start: int = 0, count: int = 20) -> tup
     first), and how many timestamps there are in all."""
     redis = client.redis
     keys = client.keys
-    stamps = [int(m) for m in redis.zrange(keys.delayed_schedule, start, start + count - 1) if text(m).isdigit()]
+    try:
+        stamps = client.store.delayed.timestamps(start, start + count - 1)  # non-integers skipped
+    except ResponseError:  # the schedule is not a sorted set: nothing there is a retry
+        return [], 0
     found: list[tuple[int, bytes, str, list[Any], str | None, str]] = []
     for ts in stamps:
-        for item in redis.lrange(keys.delayed(ts), 0, MAX_ITEMS_PER_TIMESTAMP - 1):
+        try:
+            items = redis.lrange(keys.delayed(ts), 0, MAX_ITEMS_PER_TIMESTAMP - 1)
+        except ResponseError:
+            continue  # not a list: resque-web shows it as such; no retry in it
+        for item in items:
             try:
                 data = client.codec.decode(item)
             except DecodeError:
@@ -97,7 +106,7 @@ def pending_retries(client: RetryClient, start: int = 0, count: int = 20) -> tup
             except DecodeError:
                 failure = None
         out.append(PendingRetry(ts, item, name, args, queue, key, attempt, failure))
-    return out, int(redis.zcard(keys.delayed_schedule))
+    return out, client.store.delayed.schedule_size()
 
 
 def cancel_retry(client: RetryClient, timestamp: int, item: bytes) -> bool:
