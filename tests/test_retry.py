@@ -182,3 +182,14 @@ def test_a_raising_callback_never_loses_the_failure(r: Resque, registry: Registr
     assert drain(r) == 1
     assert raw_redis.llen("resque:failed") == 1  # recorded as an ordinary failure
     assert raw_redis.llen("resque:queue:retry_q") == 0
+
+
+def test_the_fleet_hash_style_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    args = [{"a": 1}]
+    assert Retry().key_hash_style == "3.3"
+    monkeypatch.setenv("RESQUE_RETRY_HASH_STYLE", "3.4")
+    assert Retry().key_hash_style == "3.4" and Retry(hash_style="3.3").key_hash_style == "3.3"
+    assert retry_key_name("A", args, Retry().key_hash_style) == "resque-retry:A:" + hashlib.sha1(b'{"a" => 1}').hexdigest()
+    monkeypatch.setenv("RESQUE_RETRY_HASH_STYLE", "3.5")
+    with pytest.raises(ValueError):
+        Retry().key_hash_style  # noqa: B018

@@ -86,7 +86,7 @@ def retry_key(client: RetryClient, policy: Retry, class_name: str, args: Sequenc
         ident = policy.identifier(*args)
         name = ":".join(p for p in ("resque-retry", class_name, ident) if p)
         return client.keys.raw("".join(name.split()))
-    return client.keys.raw(retry_key_name(class_name, args, policy.hash_style))
+    return client.keys.raw(retry_key_name(class_name, args, policy.key_hash_style))
 
 
 def store_of(client: RetryClient) -> RetryStore:

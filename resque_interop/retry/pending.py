@@ -16,7 +16,7 @@ from redis.exceptions import ResponseError
 
 from ..errors import DecodeError
 from ..schema.readable import text
-from ..schema.ruby_join import RubyJoinError, retry_key_name
+from ..schema.ruby_join import RubyJoinError, fleet_hash_style, retry_key_name
 from .lifecycle import RetryClient, retry_key, store_of
 
 #: Items looked at per timestamp (a timestamp may hold very many jobs).
@@ -58,7 +58,7 @@ def _key_for(client: RetryClient, class_name: str, args: list[Any]) -> str | Non
     try:
         if spec is not None and spec.retry is not None:
             return retry_key(client, spec.retry, class_name, args)
-        return client.keys.raw(retry_key_name(class_name, args))
+        return client.keys.raw(retry_key_name(class_name, args, fleet_hash_style()))
     except RubyJoinError:
         return None
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..schema.ruby_join import DEFAULT_HASH_STYLE, HashStyle
+from ..schema.ruby_join import HashStyle, fleet_hash_style
 
 #: An exception named by its class, or by a name (``"Timeout::Error"``, ``"ValueError"``,
 #: ``"myapp.errors.Busy"``): a name matches a class or any of its bases.
@@ -58,7 +58,8 @@ class Retry:
     give_up_callback]. ``identifier`` [retry_identifier]: ``f(*args) -> str | None``.
     ``suppress_failures``: MultipleWithRetrySuppression (on by default): a failure that is
     retried stays out of the failed list. ``hash_style``: Ruby's Hash#inspect in the key's
-    digest, ``"3.3"`` (``{"a"=>1}``, Ruby up to 3.3) or ``"3.4"``.
+    digest, ``"3.3"`` (``{"a"=>1}``, Ruby up to 3.3) or ``"3.4"``; by default the fleet's
+    (``RESQUE_RETRY_HASH_STYLE``, else 3.3).
     """
 
     limit: int | None = None
@@ -76,7 +77,7 @@ class Retry:
     on_give_up: Sequence[Callable[..., Any]] = ()
     identifier: Callable[..., str | None] | None = None
     suppress_failures: bool = True
-    hash_style: HashStyle = DEFAULT_HASH_STYLE
+    hash_style: HashStyle | None = None
     _random: random.Random = field(default_factory=random.Random, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -85,10 +86,15 @@ class Retry:
         low, high = self.backoff
         if low > high:
             raise ValueError("backoff: the minimum factor must not exceed the maximum")
-        if self.hash_style not in ("3.3", "3.4"):
+        if self.hash_style not in (None, "3.3", "3.4"):
             raise ValueError(f"hash_style must be '3.3' or '3.4', not {self.hash_style!r}")
         if isinstance(self.delay, (str, bytes)):
             raise TypeError("delay is seconds or a list of seconds")
+
+    @property
+    def key_hash_style(self) -> HashStyle:
+        """The Hash#inspect form this policy's keys use."""
+        return self.hash_style or fleet_hash_style()
 
     @classmethod
     def exponential(cls, **options: Any) -> Retry:

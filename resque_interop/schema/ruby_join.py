@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -24,6 +25,15 @@ from typing import Any, Literal
 #: ``"3.4"``: ``{"a" => 1}`` (Ruby 3.4 and later).
 HashStyle = Literal["3.3", "3.4"]
 DEFAULT_HASH_STYLE: HashStyle = "3.3"
+HASH_STYLE_VARIABLE = "RESQUE_RETRY_HASH_STYLE"
+
+
+def fleet_hash_style() -> HashStyle:
+    """The fleet's Hash#inspect form: ``RESQUE_RETRY_HASH_STYLE`` (``3.3`` or ``3.4``), else 3.3."""
+    value = os.environ.get(HASH_STYLE_VARIABLE) or DEFAULT_HASH_STYLE
+    if value not in ("3.3", "3.4"):
+        raise ValueError(f"{HASH_STYLE_VARIABLE} must be 3.3 or 3.4, not {value!r}")
+    return "3.4" if value == "3.4" else "3.3"
 
 _SPECIAL = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\f": "\\f", "\v": "\\v", "\b": "\\b", "\a": "\\a", "\x1b": "\\e"}
 _UNPRINTABLE = frozenset(("Cc", "Cn", "Cs", "Zl", "Zp"))
