@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 import pytest
 import redis
@@ -45,6 +46,7 @@ def delayed_items(raw: redis.Redis) -> list[tuple[int, bytes]]:
     [],
     [None],
     [[]],
+    [1, [], 2, [[], [3]]],
     ["", ""],
     [{"k": "tab\there", "u": "é\u2028\x01#{x}#$y", "n": [1, {"m": {}}]}],
     [-0.0, 0.0001, 1e16, 123456789012345.6, 2**70, -7],
@@ -169,3 +171,36 @@ def test_a_ruby_dirty_exit_counts_as_an_attempt_python_then_gives_up(
     assert python_run_one(rr)  # attempt 1 fails: the limit is reached
     assert raw_redis.llen("resque:failed") == 1
     assert counter(raw_redis, "RetryOnce", [3]) is None
+
+
+def test_the_digest_is_rubys_for_random_arguments(redis_url: str) -> None:
+    """600 random argument lists (floats of every magnitude, nesting, hashes, odd strings) in one Ruby call."""
+    import random
+    import struct
+
+    rng = random.Random(24)
+    strings = ["", " ", "a b", "é", "\u2028", "\x00", "\x7f", "#{x}", "#$y", "#@z", '"', "\\", "\t\n", "\U0001F600", "\u200b"]
+
+    def value(depth: int) -> Any:
+        kind = rng.randrange(9 if depth < 3 else 6)
+        if kind == 0:
+            return struct.unpack("<d", struct.pack("<Q", rng.getrandbits(64)))[0] if rng.random() < 0.5 \
+                else rng.choice([1.0, 0.1, 1e15, 1e16, 1e-4, 1e-5, 123456789012345.6, -2.5e-7, 5e-324])
+        if kind == 1:
+            return rng.choice([0, -1, 2**63, 2**70, 7])
+        if kind == 2:
+            return rng.choice(strings) + rng.choice(strings)
+        if kind == 3:
+            return rng.choice([None, True, False])
+        if kind in (4, 5):
+            return round(rng.uniform(-1e6, 1e6), rng.randrange(8))
+        if kind in (6, 7):
+            return [value(depth + 1) for _ in range(rng.randrange(4))]
+        return {rng.choice(strings) + str(i): value(depth + 1) for i in range(rng.randrange(3))}
+
+    cases = [[value(0) for _ in range(rng.randrange(1, 4))] for _ in range(600)]
+    cases = [c for c in cases if "NaN" not in json.dumps(c) and "Infinity" not in json.dumps(c)]  # not JSON
+    ruby_keys = ruby_retry(redis_url, "keys", "RetryNow", json.dumps(cases))
+    mismatches = [(c, k) for c, k in zip(cases, ruby_keys) if retry_key_name("RetryNow", c) != k]
+    assert len(ruby_keys) == len(cases) > 500
+    assert mismatches == []

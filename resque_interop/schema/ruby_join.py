@@ -1,7 +1,8 @@
 """Ruby's ``Array#join`` of decoded JSON values, and resque-retry's key built from it.
 
 resque-retry names its counter ``resque-retry:<Class>:<sha1hex(args.join('-'))>``. The
-join is Ruby's: nested arrays are flattened, ``nil`` becomes ``""``, ``true``/``false``
+join is Ruby's: a nested array joins in place (an empty one still takes a place:
+``[1, [], 2]`` gives ``1--2``), ``nil`` becomes ``""``, ``true``/``false``
 their words, a Float ``Float#to_s`` (``100.0``, ``1.0e+15``, ``1.0e-05``) and a Hash
 ``Hash#inspect``, whose form changed in Ruby 3.4 (``{"a"=>1}`` before, ``{"a" => 1}``
 from 3.4). The strings inside an inspected Hash use ``String#inspect``: characters Ruby's
@@ -126,21 +127,18 @@ def _to_s(value: Any, style: HashStyle) -> str:
     return inspect(value, style)
 
 
-def _flatten(values: Sequence[Any], out: list[str], style: HashStyle, depth: int) -> None:
+def _join(values: Sequence[Any], separator: str, style: HashStyle, depth: int) -> str:
+    # a nested array is one element, its own join: [1, [], 2] -> "1--2" (not a plain flatten)
     if depth > 1000:
         raise RubyJoinError("arguments nested too deep to join")
-    for value in values:
-        if isinstance(value, (list, tuple)):
-            _flatten(value, out, style, depth + 1)
-        else:
-            out.append(_to_s(value, style))
+    return separator.join(
+        _join(v, separator, style, depth + 1) if isinstance(v, (list, tuple)) else _to_s(v, style) for v in values
+    )
 
 
 def ruby_join(values: Sequence[Any], separator: str = "-", style: HashStyle = DEFAULT_HASH_STYLE) -> str:
-    """``values.join(separator)`` as Ruby writes it (nested arrays flattened)."""
-    parts: list[str] = []
-    _flatten(values, parts, style, 0)
-    return separator.join(parts)
+    """``values.join(separator)`` as Ruby writes it (nested arrays joined in place)."""
+    return _join(values, separator, style, 0)
 
 
 def retry_identifier(args: Sequence[Any], style: HashStyle = DEFAULT_HASH_STYLE) -> str | None:
