@@ -162,10 +162,6 @@ class Job(PayloadView):
             log.error("the Retry of %r could not decide (%s): recorded as an ordinary failure", self, err)
             self.retry_decision = None
             return False
-        for hook in self.client.hooks:
-            decided = getattr(hook, "retry_decided", None)
-            if decided is not None:
-                decided(self, exc, self.retry_decision)
         if isinstance(pipe, CommandLog):
             pipe.commands.extend(own.commands)
         elif pipe is None:
@@ -174,6 +170,13 @@ class Job(PayloadView):
                 multi.execute()
         else:
             own.replay(pipe)
+        for hook in self.client.hooks:
+            decided = getattr(hook, "retry_decided", None)
+            try:
+                if decided is not None:
+                    decided(self, exc, self.retry_decision)
+            except Exception as err:  # noqa: BLE001 - a hook's bug must not undo the decision
+                log.error("retry_decided hook %r raised: %s", hook, err)
         return suppressed
 
     def __repr__(self) -> str:

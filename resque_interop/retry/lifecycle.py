@@ -84,7 +84,7 @@ def retry_key(client: RetryClient, policy: Retry, class_name: str, args: Sequenc
     """The namespaced ``resque-retry:<Class>:<digest>`` of a job."""
     if policy.identifier is not None:
         ident = policy.identifier(*args)
-        name = ":".join(p for p in ("resque-retry", class_name, ident) if p)
+        name = ":".join(p for p in ("resque-retry", class_name, ident) if p is not None)  # Ruby: compact
         return client.keys.raw("".join(name.split()))
     return client.keys.raw(retry_key_name(class_name, args, policy.key_hash_style))
 
