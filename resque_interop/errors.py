@@ -74,6 +74,11 @@ class PruneDeadWorkerDirtyExit(DirtyExit):
         super().__init__(f"Worker {worker_id} did not gracefully exit while processing {job}")
 
 
+class JobTimeout(ResqueError):
+    """A job ran past its timeout (``@job(..., timeout=...)`` or the worker's ``--job-timeout``).
+    Not a DirtyExit: it counts in ``stat:failed``, and a job with a Retry is retried."""
+
+
 class TermException(BaseException):
     """Raised inside an in-process job when TERM arrives with TERM_CHILD set.
 

@@ -75,6 +75,10 @@ class Hooks:
     def on_failure(self, job: Job, exc: BaseException) -> None:
         """After a job failed, before the failure is saved."""
 
+    def retry_decided(self, job: Job, exc: BaseException, decision: str) -> None:
+        """After a job's :class:`~resque_interop.Retry` decided on a failure: ``"retried"`` or
+        ``"gave_up"`` (in the process that recorded the failure)."""
+
     def queue_empty(self, worker: AnyWorker) -> None:
         """When a worker goes from working to idle."""
 

@@ -6,23 +6,32 @@ Rails ActiveJob wrapper payload is unwrapped by :mod:`resque_interop.activejob`.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .errors import DontPerform
 from .failure.base import FailureInfo
 from .hooks import job_hooks
+from .retry import lifecycle as retry_steps
+from .retry.policy import Retry
 from .runtime.logfmt import bounded, format_args
 from .schema.payloads import ACTIVEJOB_WRAPPER, PayloadView
+from .store.datastore import CommandLog
 
 if TYPE_CHECKING:
     from .client import Resque
+
+log = logging.getLogger("resque_interop.worker")
 
 
 class Job(PayloadView):
     """One job taken from (or bound for) a queue."""
 
-    __slots__ = ("client", "queue", "payload", "raw", "worker_id", "_failure_hooks_ran", "_resolved")
+    __slots__ = (
+        "client", "queue", "payload", "raw", "worker_id", "_failure_hooks_ran", "_resolved",
+        "retry_attempt", "retry_decision",
+    )
 
     def __init__(
         self, client: Resque, queue: str, payload: Any, raw: bytes | None = None, worker_id: str = ""
@@ -34,6 +43,10 @@ class Job(PayloadView):
         self.worker_id = worker_id
         self._failure_hooks_ran = False
         self._resolved: tuple[Any, Callable[..., Any], list[Any], dict[str, Any]] | None = None
+        #: the attempt number this process's run started (resque-retry's counter), if any
+        self.retry_attempt: int | None = None
+        #: what a failure decided: "retried", "gave_up", or None (no Retry)
+        self.retry_decision: str | None = None
 
     def resolve(self) -> tuple[Any, Callable[..., Any], list[Any], dict[str, Any]]:
         """(target, perform, args, kwargs) through the registry; raises for unknown names."""
@@ -58,12 +71,15 @@ class Job(PayloadView):
         Exceptions propagate (after the failure hooks ran), as in Ruby."""
         target, perform, args, kwargs = self.resolve()
         hooks = self.client.hooks
+        policy = self.retry_policy
         try:
             try:
                 for hook in hooks:
                     hook.before_perform(self)
                 for fn in job_hooks(target, "before_perform"):
                     fn(*args, **kwargs)
+                if policy is not None:
+                    self.retry_attempt = retry_steps.begin_attempt(self.client, policy, self.class_name or "", self.args)
             except DontPerform:
                 return False
 
@@ -79,6 +95,8 @@ class Job(PayloadView):
                 runner = _wrap_global_hook(hook, self, runner)
             runner()
 
+            if policy is not None:
+                retry_steps.succeeded(self.client, policy, self.class_name or "", self.args)
             for fn in job_hooks(target, "after_perform"):
                 fn(*args, **kwargs)
             for hook in hooks:
@@ -107,8 +125,62 @@ class Job(PayloadView):
         try:
             self.run_failure_hooks(exc)
         finally:
-            info = FailureInfo.from_exception(exc, self.payload, self.worker_id, self.queue)
+            self.save_failure(exc, pipe)
+
+    def save_failure(self, exc: BaseException, pipe: Any = None) -> None:
+        """Record ``exc`` without running hooks: through the job's Retry when it has one
+        (which may retry it and keep it out of the failure backend), else the backend."""
+        info = FailureInfo.from_exception(exc, self.payload, self.worker_id, self.queue)
+        if not self._retry_failure(exc, info, pipe):
             self.client.save_failure(info, pipe)
+
+    @property
+    def retry_policy(self) -> Retry | None:
+        """The registered job's :class:`~resque_interop.Retry` (None inline, as Ruby)."""
+        if self.client.inline or self.class_name in (None, ACTIVEJOB_WRAPPER):
+            return None
+        spec = self.client.registry.find(self.class_name)
+        return spec.retry if spec is not None else None
+
+    def _retry_failure(self, exc: BaseException, info: FailureInfo, pipe: Any) -> bool:
+        """resque-retry's failure step; True when the failure stays out of the backend.
+        Its writes join ``pipe`` (the worker's outcome) or are sent at once in a MULTI."""
+        policy = self.retry_policy
+        if policy is None:
+            return False
+        own = CommandLog()  # joins ``pipe`` only when the whole decision was made
+        delegate = self.client.registry.find(policy.delegate) if policy.delegate else None
+        spec = delegate or self.client.registry.find(self.class_name or "")
+        target = spec.target if spec is not None else None
+
+        def enqueue_hooks(kind: str, queue: str, name: str, args: list[Any]) -> bool:
+            return all(r is not False for r in self.client._run_enqueue_hooks(kind, target, queue, name, args))
+
+        try:
+            self.retry_decision, suppressed = retry_steps.on_failure(
+                self.client, policy, self, exc, self.retry_attempt, info, own,
+                spec.queue if spec is not None else None, enqueue_hooks,
+            )
+        except Exception as err:  # noqa: BLE001 - a raising callback or hook, Redis gone: keep the failure
+            log.error("the Retry of %r could not decide (%s): recorded as an ordinary failure", self, err)
+            self.retry_decision = None
+            return False
+        if isinstance(pipe, CommandLog):
+            pipe.commands.extend(own.commands)
+        elif pipe is None:
+            with self.client.redis.pipeline(transaction=True) as multi:
+                own.replay(multi)
+                multi.execute()
+        else:
+            own.replay(pipe)
+        for hook in self.client.hooks:
+            decided = getattr(hook, "retry_decided", None)
+            try:
+                if decided is not None:
+                    decided(self, exc, self.retry_decision)
+            except Exception as err:  # noqa: BLE001 - a hook's bug must not undo the decision
+                log.error("retry_decided hook %r raised: %s", hook, err)
+        return suppressed
 
     def __repr__(self) -> str:
         return f"(Job{{{bounded(self.queue)}}} | {bounded(str(self.class_name))} | {format_args(self.args)})"

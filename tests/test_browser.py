@@ -127,7 +127,7 @@ def test_delayed_tab_queue_now_and_cancel(r: Resque, raw_redis: redis.Redis, ser
 
 PAGES = ["/", "/working", "/queues", "/queues/good", "/failed", "/failed?class=Archive", "/failed?order=desc",
          "/workers", "/workers/host:100:good", "/stats", "/stats/redis", "/stats/keys", "/stats/keys/queue:good",
-         "/delayed", "/delayed/2000000000", "/failed/nope", "/queues/"]
+         "/delayed", "/delayed/2000000000", "/retries", "/failed/nope", "/queues/"]
 
 
 def test_every_page_renders_over_a_malformed_keyspace(raw_redis: redis.Redis, r: Resque, server: str,

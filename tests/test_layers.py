@@ -20,12 +20,13 @@ PACKAGE = Path(resque_interop.__file__).parent
 ROOT = PACKAGE.parent
 
 #: part -> layer, bottom first; parts on one layer may not import each other
-LAYERS = {
+LAYERS: dict[str, float] = {
     "base": 0,
     "schema": 1, "runtime": 1,
     "store": 2,
     "failure": 3,
     "scheduler": 4,
+    "retry": 4.5,  # resque-retry: below the client, whose registry and jobs hold a Retry
     "client": 5,
     "worker": 6,
     "metrics": 7, "aio": 7, "dev": 7,

@@ -34,6 +34,7 @@ def test_every_metric_the_doc_names_is_exposed(redis_url: str, raw_redis: redis.
     worker = JobMetrics()
     worker.outcomes.labels("Archive", "performed").inc()
     worker.duration.labels("Archive").observe(0.1)
+    worker.retries.labels("Archive", "retried").inc()
     worker_names = set(re.findall(r"^(resque_[a-z_]+)", generate_latest(worker.registry).decode(), re.MULTILINE))
     exprs = "\n".join(line for block in code_blocks("yaml") for line in block.splitlines() if "expr:" in line)
     named = set(re.findall(r"\b(resque_[a-z_]+)\b", exprs)) | set(re.findall(r"^\| `(resque_[a-z_]+)", DOC, re.M))

@@ -34,6 +34,7 @@ from .common import (
 )
 from .delayed import delayed, scheduler
 from .failed import failed
+from .retries import retries
 from .schedule import schedule
 
 
@@ -58,6 +59,9 @@ def worker_options(func: F) -> F:
                      help="BACKOFF_INTERVAL."),
         click.option("--fork/--no-fork", "fork_per_job", default=None,
                      help="Fork a child per job (default; FORK_PER_JOB=false turns it off)."),
+        click.option("--job-timeout", envvar="RESQUE_JOB_TIMEOUT", type=float, default=None,
+                     help="Seconds a job may run unless registered with its own timeout; with fork the child "
+                          "is killed past it (RESQUE_JOB_TIMEOUT)."),
         click.option("--pidfile", envvar="PIDFILE", default=None, help="Write the pid here (PIDFILE)."),
         click.option("--background", envvar="BACKGROUND", is_flag=True, default=False,
                      help="Detach from the terminal (BACKGROUND)."),
@@ -89,7 +93,7 @@ def _run_worker(opts: dict[str, Any]) -> None:
         opts["redis_url"], opts["namespace"], failure_backend=opts["failure_backend"],
         heartbeat_interval=opts["heartbeat_interval"], prune_interval=opts["prune_interval"],
     )
-    worker = Worker(client, opts["queues"] or "", fork_per_job=opts["fork_per_job"])
+    worker = Worker(client, opts["queues"] or "", fork_per_job=opts["fork_per_job"], job_timeout=opts.get("job_timeout"))
     if opts.get("metrics_port") is not None:
         from ..worker.worker_metrics import serve_worker_metrics
 
@@ -354,4 +358,5 @@ def demo(no_fork: bool) -> None:
 main.add_command(failed)
 main.add_command(scheduler)
 main.add_command(delayed)
+main.add_command(retries)
 main.add_command(schedule)

@@ -59,6 +59,11 @@ class CommandLog:
         self.commands.append(("delete", keys))
         return self
 
+    def command(self, *args: Any) -> CommandLog:
+        """Any other command, as ``execute_command`` takes it (``"SETNX", key, -1``)."""
+        self.commands.append(("execute_command", args))
+        return self
+
     def replay(self, pipe: Pipe) -> None:
         """Queue every recorded command on ``pipe``."""
         for name, args in self.commands:

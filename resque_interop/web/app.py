@@ -26,6 +26,7 @@ from .format import args_text, back_to, current_note, here, or_unknown, when, wi
 from .jsonapi import api_json
 from .metrics import add_metrics_route
 from .params import int_arg
+from .retries import add_retry_routes
 from .schedule import add_schedule_routes
 from .security import CSRF_FIELD, basic_auth, check_csrf, csrf_token, finish_response
 
@@ -178,6 +179,7 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0) -
         return rows
 
     add_delayed_routes(bp, client, page, PAGE)
+    add_retry_routes(bp, client, page, PAGE)
     add_metrics_route(bp, client)
     add_schedule_routes(bp, client, page)
 

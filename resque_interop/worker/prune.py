@@ -17,7 +17,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from ..errors import DecodeError, DirtyExit, PruneDeadWorkerDirtyExit
-from ..failure.base import FailureInfo
+from ..job import Job
 from ..runtime.logfmt import format_error
 from ..runtime.procline import live_worker_pids
 from ..schema.payloads import is_job, job_class, original_bytes, unrunnable_payload
@@ -63,9 +63,9 @@ def unregister_worker(client: Resque, worker_id: str, exc: BaseException | None 
         if raw:
             queue, payload = held_job(client, raw)
             failure = exc or DirtyExit("Job still being processed")
-            info = FailureInfo.from_exception(failure, payload, worker_id, queue)
             try:
-                client.save_failure(info, writes)
+                # a job with a Retry counts it as an attempt (Ruby's job.fail runs resque-retry's hook)
+                Job(client, queue, payload, raw, worker_id).save_failure(failure, writes)
             except Exception as err:  # noqa: BLE001 - unregistering must go on
                 log.error("could not record the failure of %s: %s", worker_id, format_error(err))
         if client.store.unregister_worker_with(worker_id, raw, writes):

@@ -38,6 +38,7 @@ from .execution import ForkExecutor, InlineExecutor
 from .outage import MAX_BACKOFF, Outage
 from .prune import prune_dead_workers, unregister_worker
 from .queues import QueueList
+from .timeouts import inline_deadline, timeout_for
 from .waiting import QueueWaiter
 
 log = logging.getLogger("resque_interop.worker")
@@ -75,6 +76,7 @@ class Worker:
         graceful_term: bool | None = None,
         run_at_exit_hooks: bool | None = None,
         hostname: str | None = None,
+        job_timeout: float | None = None,
     ) -> None:
         if queues is None or queues == [] or queues == "":
             queues = os.environ.get("QUEUES") or os.environ.get("QUEUE") or ""
@@ -94,6 +96,8 @@ class Worker:
         self.graceful_term = _env_flag("GRACEFUL_TERM") if graceful_term is None else graceful_term
         self.run_at_exit_hooks = _env_flag("RUN_AT_EXIT_HOOKS") if run_at_exit_hooks is None else run_at_exit_hooks
         self.executor = ForkExecutor(self) if self.fork_per_job else InlineExecutor(self)
+        #: seconds a job may run unless registered with its own timeout (see worker/timeouts.py)
+        self.job_timeout = job_timeout
         self.wake = SignalSafeEvent()  # set by signal handlers: see sigsafe.py
         self._shutdown = False
         self._paused = False
@@ -475,7 +479,9 @@ class Worker:
         """Perform ``job`` here and report a failure (what the child does)."""
         self._in_job = True
         try:
-            job.perform()
+            # with fork the parent enforces the timeout; in-process, a soft one
+            with inline_deadline(None if self.fork_per_job else timeout_for(job, self.job_timeout)):
+                job.perform()
         except (Exception, TermException) as exc:
             self.report_failure(job, exc)
         else:
