@@ -355,3 +355,70 @@ main.add_command(failed)
 main.add_command(scheduler)
 main.add_command(delayed)
 main.add_command(schedule)
+
+
+@main.command()
+@click.option("-c", "--config", "config_path", envvar="RESQUE_POOL_CONFIG", default=None,
+              help="resque-pool's YAML: queue lists to worker counts (RESQUE_POOL_CONFIG; default "
+                   "resque-pool.yml, else config/resque-pool.yml).")
+@click.option("-a", "--appname", default=None, help="Name shown in the master's title and log lines "
+              "(default: the current directory's name).")
+@click.option("-E", "--environment", default=None,
+              help="Set RACK_ENV, RAILS_ENV and RESQUE_ENV: the config section merged over the root.")
+@click.option("--term-graceful-wait", "term_behavior", flag_value="graceful_wait",
+              help="On TERM, stop workers gracefully and wait for them (the default with TERM_CHILD).")
+@click.option("--term-graceful", "term_behavior", flag_value="graceful",
+              help="On TERM, stop workers gracefully and exit without waiting.")
+@click.option("--term-immediate", "term_behavior", flag_value="immediate",
+              help="On TERM, stop workers at once (TERM; the default).")
+@click.option("--spawn-delay", type=int, default=0, metavar="MS", help="Milliseconds between spawning workers.")
+@click.option("--single-process-group", is_flag=True, default=False,
+              help="Workers stay in the master's process group (a Ctrl-C reaches them too).")
+@worker_options
+def pool(config_path: str | None, appname: str | None, environment: str | None, term_behavior: str | None,
+         spawn_delay: int, single_process_group: bool, **opts: Any) -> None:
+    """Run workers as resque-pool does, from its config/resque-pool.yml.
+
+    One worker process per count of each queue list ("high,low": 2), kept at that
+    count. Signals to the master: QUIT (graceful, waits), INT (graceful), TERM
+    (immediate; see --term-*), HUP (reload the file, restart workers), USR1, USR2
+    and CONT (sent on to the workers), WINCH (stop all workers; only with --background).
+    """
+    import logging
+    from pathlib import Path
+
+    from ..runtime.pool import PoolMaster
+    from ..runtime.pool_config import PoolConfigError, load_pool_config
+
+    if environment:
+        os.environ["RACK_ENV"] = os.environ["RAILS_ENV"] = os.environ["RESQUE_ENV"] = environment
+    try:
+        found, counts = load_pool_config(config_path)
+    except PoolConfigError as exc:
+        fail(str(exc))
+    opts["queues"] = next(iter(counts), "*")  # checked by _prepare_worker; each worker gets its own
+    _prepare_worker(opts)
+    from ..runtime.process import configure_logging
+
+    configure_logging(opts["verbose"], opts["very_verbose"])
+    logging.getLogger("resque_interop.pool").setLevel(logging.INFO)
+    term_child = bool(os.environ.get("TERM_CHILD"))
+
+    def load() -> dict[str, int]:
+        try:
+            return load_pool_config(config_path)[1]
+        except PoolConfigError as exc:  # a broken reload keeps the last good configuration
+            logging.getLogger("resque_interop.pool").error("%s; keeping the configuration in force", exc)
+            return master.config
+
+    def run_one(queues: str) -> None:
+        _run_worker({**opts, "queues": queues})
+
+    master = PoolMaster(
+        load, run_one, app_name=appname or Path.cwd().name,
+        term_behavior=term_behavior or ("graceful_wait" if term_child else "immediate"),  # type: ignore[arg-type]
+        term_child=term_child, handle_winch=opts["background"], spawn_delay=spawn_delay / 1000,
+        single_process_group=single_process_group)
+    click.echo(f"resque-interop pool: {sum(counts.values())} workers from "
+               f"{found or 'no config file (an empty pool)'}", err=True)
+    sys.exit(master.run())
