@@ -6,8 +6,8 @@ import logging
 import os
 import signal
 import sys
-from datetime import datetime
 from collections.abc import Callable
+from datetime import datetime
 
 log = logging.getLogger("resque_interop.worker")
 
