@@ -20,6 +20,7 @@ from ..runtime.logfmt import format_args
 from ..version import __version__
 from .common import (
     F,
+    confirm,
     connection_options,
     echo_json,
     fail,
@@ -31,6 +32,7 @@ from .common import (
     make_client,
     table,
     when_from,
+    yes_option,
 )
 from .delayed import delayed, scheduler
 from .failed import failed
@@ -218,11 +220,13 @@ def _json_or_text(text: str) -> Any:
 @main.command()
 @click.argument("queue")
 @click.option("--forget", is_flag=True, help="Also remove QUEUE from the queues set.")
+@yes_option
 @connection_options
-def clear(queue: str, forget: bool, redis_url: str | None, namespace: str) -> None:
-    """Delete every job waiting on QUEUE."""
+def clear(queue: str, forget: bool, yes: bool, redis_url: str | None, namespace: str) -> None:
+    """Delete every job waiting on QUEUE (asks first on a terminal; --yes for scripts)."""
     client = make_client(redis_url, namespace)
     size = client.size(queue)
+    confirm(f"Delete the {size} jobs waiting on {queue}", yes)
     if forget:
         client.remove_queue(queue)
     else:

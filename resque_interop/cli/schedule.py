@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .common import connection_options, fail, load_app, make_client, table
+from .common import confirm, connection_options, fail, load_app, make_client, table, yes_option
 
 if TYPE_CHECKING:
     from ..client import Resque
@@ -100,9 +100,11 @@ def set_(name: str, config: str, redis_url: str | None, namespace: str) -> None:
 
 @schedule.command()
 @click.argument("name")
+@yes_option
 @connection_options
-def remove(name: str, redis_url: str | None, namespace: str) -> None:
-    """Remove NAME from persistent_schedules (Resque.remove_schedule)."""
+def remove(name: str, yes: bool, redis_url: str | None, namespace: str) -> None:
+    """Remove NAME from persistent_schedules (Resque.remove_schedule; asks first on a terminal)."""
+    confirm(f"Remove the persistent schedule {name}", yes)
     removed = make_client(redis_url, namespace).schedules.remove(name)
     click.echo(f"removed {name}" if removed else f"no persistent schedule named {name!r}; schedulers notified")
 
