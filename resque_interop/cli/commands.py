@@ -95,7 +95,11 @@ def _run_worker(opts: dict[str, Any]) -> None:
     if opts.get("metrics_port") is not None:
         from ..worker.worker_metrics import serve_worker_metrics
 
-        serve_worker_metrics(worker, opts["metrics_port"], opts["metrics_host"])
+        try:
+            serve_worker_metrics(worker, opts["metrics_port"], opts["metrics_host"])
+        except OSError as exc:
+            fail(f"cannot serve metrics on {opts['metrics_host']}:{opts['metrics_port']}: {exc.strerror or exc} "
+                 "(another process has the port? each worker needs its own --metrics-port)")
     click.echo(worker_banner(worker, opts["app"]), err=True)
     worker.work(
         opts["interval"], min_interval=opts["min_interval"], max_interval=opts["max_interval"],
@@ -343,7 +347,11 @@ def web(port: int, host: str, user: str | None, password: str | None, failure_ba
     click.echo(f"resque-interop dashboard on http://{host}:{port}/ ({client.redis_id}, namespace {namespace})")
     import waitress  # a production WSGI server: threads, no development-server warning
 
-    waitress.serve(app, host=host, port=port, threads=8, ident="resque_interop")
+    try:
+        waitress.serve(app, host=host, port=port, threads=8, ident="resque_interop")
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc} (another process has the port? "
+             "choose another with -p/--port)")
 
 
 @main.command()
