@@ -54,10 +54,13 @@ def worker_options(func: F) -> F:
                           "directory (as python -m), or a file path (RESQUE_APP)."),
         click.option("-i", "--interval", envvar="INTERVAL", type=float, default=5.0, show_default=True,
                      help="Longest idle wait in seconds; 0 drains the queues and exits (INTERVAL)."),
-        click.option("--min-interval", envvar="MIN_INTERVAL", type=float, default=None, help="MIN_INTERVAL."),
-        click.option("--max-interval", envvar="MAX_INTERVAL", type=float, default=None, help="MAX_INTERVAL."),
+        click.option("--min-interval", envvar="MIN_INTERVAL", type=float, default=None,
+                     help="Shortest idle wait in seconds when backing off (MIN_INTERVAL; default: --interval)."),
+        click.option("--max-interval", envvar="MAX_INTERVAL", type=float, default=None,
+                     help="Longest idle wait in seconds when backing off (MAX_INTERVAL; default: --interval)."),
         click.option("--backoff-interval", envvar="BACKOFF_INTERVAL", type=float, default=None,
-                     help="BACKOFF_INTERVAL."),
+                     help="Seconds added to the idle wait after each empty poll, up to --max-interval "
+                          "(BACKOFF_INTERVAL; default: no back-off)."),
         click.option("--fork/--no-fork", "fork_per_job", default=None,
                      help="Fork a child per job (default; FORK_PER_JOB=false turns it off)."),
         click.option("--pidfile", envvar="PIDFILE", default=None, help="Write the pid here (PIDFILE)."),
@@ -131,7 +134,16 @@ def _prepare_worker(opts: dict[str, Any]) -> None:
 @click.option("--metrics-host", envvar="RESQUE_METRICS_HOST", default="127.0.0.1", show_default=True,
               help="Address the metrics listen on; 0.0.0.0 for a remote Prometheus (RESQUE_METRICS_HOST).")
 def work(**opts: Any) -> None:
-    """Start one worker (as `rake resque:work`)."""
+    """Start one worker (as `rake resque:work`).
+
+    \b
+    Signals, as Ruby Resque's worker:
+      QUIT       finish the job in hand, unregister, exit
+      TERM, INT  kill the job's child (TERM_CHILD: TERM first), unregister, exit
+      USR1       kill the job's child, carry on
+      USR2       pause: take no new jobs
+      CONT       resume taking jobs
+    """
     _prepare_worker(opts)
     _run_worker(opts)
 
@@ -198,8 +210,8 @@ def queues(as_json: bool, redis_url: str | None, namespace: str) -> None:
 
 @main.command()
 @click.argument("queue")
-@click.option("-s", "--start", type=int, default=0)
-@click.option("-n", "--count", type=int, default=10)
+@click.option("-s", "--start", type=int, default=0, show_default=True, help="Index of the first job shown (0: the head).")
+@click.option("-n", "--count", type=int, default=10, show_default=True, help="How many jobs to show.")
 @click.option("--json", "as_json", is_flag=True,
               help="As one JSON array (an entry that is not JSON shows as its text).")
 @connection_options

@@ -48,7 +48,8 @@ def list_(schedule_file: str | None, redis_url: str | None, namespace: str) -> N
 
 @schedule.command()
 @click.argument("name")
-@click.option("-s", "--schedule", "schedule_file", envvar="RESQUE_SCHEDULE", default=None)
+@click.option("-s", "--schedule", "schedule_file", envvar="RESQUE_SCHEDULE", default=None,
+              help="Also look in this YAML file's schedules (RESQUE_SCHEDULE).")
 @connection_options
 def show(name: str, schedule_file: str | None, redis_url: str | None, namespace: str) -> None:
     """One schedule's config (JSON), last enqueued time and next run."""
@@ -62,7 +63,8 @@ def show(name: str, schedule_file: str | None, redis_url: str | None, namespace:
 
 @schedule.command()
 @click.argument("name")
-@click.option("-s", "--schedule", "schedule_file", envvar="RESQUE_SCHEDULE", default=None)
+@click.option("-s", "--schedule", "schedule_file", envvar="RESQUE_SCHEDULE", default=None,
+              help="Also look in this YAML file's schedules (RESQUE_SCHEDULE).")
 @click.option("-A", "--app", envvar="RESQUE_APP", default=None, help="Module that registers your jobs.")
 @connection_options
 def run(name: str, schedule_file: str | None, app: str | None, redis_url: str | None, namespace: str) -> None:
