@@ -65,9 +65,9 @@ def test_enqueue_and_queue_commands(cli, raw_redis: redis.Redis, tmp_path: Path)
     out = cli("queues")
     assert "file_serve" in out and "media" in out and "51" in out
     assert '{"class":"Transcode","args":[0,"x"]}' in cli("peek", "media", "-s", "1", "-n", "1")
-    assert "cleared 51" in cli("clear", "media")
+    assert "cleared 51" in cli("clear", "media", "--yes")
     assert raw_redis.llen("resque:queue:media") == 0
-    cli("clear", "media", "--forget")
+    cli("clear", "media", "--forget", "--yes")
     assert b"media" not in raw_redis.smembers("resque:queues")
     info = cli("info")
     assert "pending: 1" in info and "queues: 1" in info
@@ -113,18 +113,18 @@ def test_failed_commands(cli, redis_url: str, raw_redis: redis.Redis) -> None:  
     assert [(f["index"], f["class"]) for f in only_b] == [(3, "B")]
     assert re.search(r"failed\W+A\W+3\b", cli("failed", "classes"))
     assert re.search(r"failed\W+B\W+1\b", cli("failed", "classes"))
-    assert "removed 1" in cli("failed", "remove", "3")
+    assert "removed 1" in cli("failed", "remove", "3", "--yes")
     assert json.loads(cli("failed", "show", "1"))["error"] == "boom 1"
     assert "retried A on high" in cli("failed", "retry", "1")
     assert "retried A on elsewhere" in cli("failed", "retry", "0", "--to", "elsewhere")
     assert "retried 2" in cli("failed", "retry", "--queue", "low")
-    assert "removed 3 retried" in cli("failed", "clear", "--retried")
+    assert "removed 3 retried" in cli("failed", "clear", "--retried", "--yes")
     r.save_failure(FailureInfo({"class": "A", "args": [7]}, "RuntimeError", "again", [], "w", "low"))
     assert "retried 1" in cli("failed", "retry", "--all")
-    assert "removed 1" in cli("failed", "remove", "0")
+    assert "removed 1" in cli("failed", "remove", "0", "-y")
     assert r.failure.count() == 0
     r.save_failure(FailureInfo({"class": "A", "args": [9]}, "E", "x", [], "w", "low"))
-    cli("failed", "clear")
+    cli("failed", "clear", "--yes")
     assert r.failure.count() == 0
     assert "no failure at index 5" in cli("failed", "show", "5", ok=False)
     multi = Resque(redis_url, registry=Registry(), failure_backend="redis_multi_queue")

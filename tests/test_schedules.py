@@ -239,7 +239,7 @@ def test_cli_schedule_set_list_show_run_remove(redis_url: str, raw_redis: redis.
     assert not raw_redis.exists("resque:delayed:last_enqueued_at")  # queue-now is not a tick, as in Ruby
     out = runner.invoke(main, ["schedule", "run", "nope"], env=env)
     assert out.exit_code != 0 and "no schedule named 'nope'" in out.output
-    out = runner.invoke(main, ["schedule", "remove", "hourly"], env=env)
+    out = runner.invoke(main, ["schedule", "remove", "hourly", "--yes"], env=env)
     assert out.exit_code == 0 and not raw_redis.exists("resque:persistent_schedules")
 
 

@@ -34,6 +34,24 @@ def connection_options(func: F) -> F:
     return func
 
 
+def yes_option(func: F) -> F:
+    """``-y/--yes``: do a destructive command without asking (for scripts)."""
+    return click.option("-y", "--yes", is_flag=True, default=False,
+                        help="Do it without asking (scripts; without a terminal the command refuses otherwise).")(func)
+
+
+def confirm(action: str, yes: bool) -> None:
+    """Ask before ``action`` on a terminal, as resque-web asks; without one, refuse unless --yes."""
+    if yes:
+        return
+    import sys
+
+    if not sys.stdin.isatty():
+        fail(f"not confirmed: {action}? There is no terminal to ask on; add --yes to do it")
+    if not click.confirm(f"{action}?", default=False):
+        fail("nothing done")
+
+
 def load_app(module: str | None) -> None:
     """Import the module that registers the jobs (``-A``/RESQUE_APP), as the Rakefile's require:
     a dotted name from the current directory or the Python path, or a file path."""

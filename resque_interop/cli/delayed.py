@@ -35,14 +35,21 @@ def _truthy(value: str | None) -> bool:
               help="Module that registers your jobs (their queues and enqueue hooks).")
 @click.option("--once", is_flag=True, help="One round, then exit.")
 @click.option("-v", "--verbose", envvar=["VERBOSE", "LOGGING"], is_flag=True, default=False, help="Log each round.")
-@click.option("-q", "--quiet", envvar="QUIET", is_flag=True, default=False,
+@click.option("--quiet", envvar="QUIET", is_flag=True, default=False,
               help="Errors only; without it the start, role changes and each firing are logged (QUIET).")
 @connection_options
 def scheduler(interval: float, schedule_file: str | None, dynamic: bool | None, env: str | None, lock_timeout: int,
               app: str | None, once: bool, verbose: bool, quiet: bool, redis_url: str | None, namespace: str) -> None:
     """Move due delayed jobs and fire recurring schedules, as resque-scheduler. Delayed
     jobs are moved without the master lock; the lock is taken only with schedules to fire
-    (--schedule, or --dynamic with persistent ones), so Ruby's keep firing beside it."""
+    (--schedule, or --dynamic with persistent ones), so Ruby's keep firing beside it.
+
+    \b
+    Signals:
+      TERM, INT, QUIT  finish the round, release the master lock, exit
+      USR1             print the schedule in force
+      USR2, HUP        reload the schedule (a file that no longer loads is refused; the old one stays)
+    """
     import logging
     import os
 

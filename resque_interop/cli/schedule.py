@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .common import connection_options, fail, load_app, make_client, table
+from .common import confirm, connection_options, fail, load_app, make_client, table, yes_option
 
 if TYPE_CHECKING:
     from ..client import Resque
@@ -48,7 +48,8 @@ def list_(schedule_file: str | None, redis_url: str | None, namespace: str) -> N
 
 @schedule.command()
 @click.argument("name")
-@click.option("-s", "--schedule", "schedule_file", envvar="RESQUE_SCHEDULE", default=None)
+@click.option("-s", "--schedule", "schedule_file", envvar="RESQUE_SCHEDULE", default=None,
+              help="Also look in this YAML file's schedules (RESQUE_SCHEDULE).")
 @connection_options
 def show(name: str, schedule_file: str | None, redis_url: str | None, namespace: str) -> None:
     """One schedule's config (JSON), last enqueued time and next run."""
@@ -62,7 +63,8 @@ def show(name: str, schedule_file: str | None, redis_url: str | None, namespace:
 
 @schedule.command()
 @click.argument("name")
-@click.option("-s", "--schedule", "schedule_file", envvar="RESQUE_SCHEDULE", default=None)
+@click.option("-s", "--schedule", "schedule_file", envvar="RESQUE_SCHEDULE", default=None,
+              help="Also look in this YAML file's schedules (RESQUE_SCHEDULE).")
 @click.option("-A", "--app", envvar="RESQUE_APP", default=None, help="Module that registers your jobs.")
 @connection_options
 def run(name: str, schedule_file: str | None, app: str | None, redis_url: str | None, namespace: str) -> None:
@@ -100,9 +102,11 @@ def set_(name: str, config: str, redis_url: str | None, namespace: str) -> None:
 
 @schedule.command()
 @click.argument("name")
+@yes_option
 @connection_options
-def remove(name: str, redis_url: str | None, namespace: str) -> None:
-    """Remove NAME from persistent_schedules (Resque.remove_schedule)."""
+def remove(name: str, yes: bool, redis_url: str | None, namespace: str) -> None:
+    """Remove NAME from persistent_schedules (Resque.remove_schedule; asks first on a terminal)."""
+    confirm(f"Remove the persistent schedule {name}", yes)
     removed = make_client(redis_url, namespace).schedules.remove(name)
     click.echo(f"removed {name}" if removed else f"no persistent schedule named {name!r}; schedulers notified")
 

@@ -95,9 +95,23 @@ class JobMetrics(Hooks):
     def label(self, name: str) -> str:
         if name not in self._classes:
             if len(self._classes) >= self.max_classes:
-                return "other"
+                name = "other"
+                if name in self._classes:
+                    return name
             self._classes.add(name)
+            self.start_series(name)
         return name
+
+    def start_series(self, name: str) -> None:
+        """Every outcome of class ``name`` at 0, so that an alert on ``increase()`` sees
+        the first event (a series born at 1 looks like no increase to Prometheus)."""
+        for outcome in _OUTCOMES.values():
+            self.outcomes.labels(name, outcome)
+
+    def know(self, names: list[str]) -> None:
+        """Start the series of the classes a worker can run (its registered ones)."""
+        for name in names[: self.max_classes]:
+            self.label(name)
 
 
 class MeasuredExecutor:
@@ -124,6 +138,7 @@ class MeasuredExecutor:
 def instrument(worker: Worker, metrics: JobMetrics | None = None) -> JobMetrics:
     """Count ``worker``'s jobs in ``metrics`` (a new set when not given)."""
     metrics = metrics or JobMetrics()
+    metrics.know(worker.client.registry.names())
     # first among the global hooks: a later hook that raises must not hide the outcome
     worker.client.hooks.insert(0, metrics)
     worker.executor = MeasuredExecutor(worker.executor, metrics)  # type: ignore[assignment]  # same interface
