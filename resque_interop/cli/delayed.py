@@ -41,8 +41,8 @@ def _truthy(value: str | None) -> bool:
 def scheduler(interval: float, schedule_file: str | None, dynamic: bool | None, env: str | None, lock_timeout: int,
               app: str | None, once: bool, verbose: bool, quiet: bool, redis_url: str | None, namespace: str) -> None:
     """Move due delayed jobs and fire recurring schedules, as resque-scheduler. Delayed
-    jobs are moved without the master lock; the lock is taken only with schedules to fire
-    (--schedule, or --dynamic with persistent ones), so Ruby's keep firing beside it."""
+    jobs are moved while no other scheduler holds the master lock; the lock is taken only
+    with schedules to fire (--schedule, or persistent ones), so Ruby's keep firing beside it."""
     import logging
     import os
 

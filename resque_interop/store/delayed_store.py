@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from .datastore import DataStore, Pipe
 
 
+#: :meth:`DelayedStore.move_batch`'s answer when another scheduler holds the master lock
+OTHER_MASTER = -2
+
+
 class DelayedStore:
     """``delayed_queue_schedule``, ``delayed:<ts>``, ``timestamps:<item>`` and the master lock."""
 
@@ -73,16 +77,26 @@ class DelayedStore:
         return int(found[0]) if found else None
 
     def move_batch(
-        self, timestamp: int, batch: int, route: Callable[[bytes, Pipe], None]
+        self, timestamp: int, batch: int, route: Callable[[bytes, Pipe], None],
+        lock_key: str | None = None, holder: str = "",
     ) -> int:
         """Take up to ``batch`` items from ``delayed:<ts>`` as resque-scheduler does:
         under WATCH, one MULTI that SREMs each item's timestamps entry, has ``route``
         queue it (or record why it cannot), and LTRIMs them off. The number taken,
-        or -1 when another client changed the list first."""
+        -1 when another client changed the list first, or :data:`OTHER_MASTER` (and
+        nothing touched) when ``lock_key`` names a master lock that a scheduler other
+        than ``holder`` holds: the lock is WATCHed with the list, so the batch never
+        commits once another scheduler has taken it (resque-scheduler reads the list
+        before it WATCHes it, and must be the list's only writer while it moves)."""
         key, name = self.keys.delayed(timestamp), delayed_name(timestamp)
         with self.redis.pipeline(transaction=True) as pipe:
             try:
-                pipe.watch(key)
+                pipe.watch(key, *([lock_key] if lock_key else []))
+                if lock_key:
+                    owner: Any = pipe.get(lock_key)
+                    if owner is not None and bytes(owner) != holder.encode():
+                        pipe.unwatch()
+                        return OTHER_MASTER
                 found: Any = pipe.lrange(key, 0, batch - 1)  # runs at once while watching
                 items = [bytes(i) for i in found]
                 pipe.multi()

@@ -20,6 +20,11 @@ result =
   case cmd
   when 'enqueue_at' then Resque.enqueue_at(Time.at(Integer(rest[0])), Archive, *JSON.parse(rest[1]))
   when 'delayed_push' then Resque.delayed_push(Time.at(Integer(rest[0])), JSON.parse(rest[1]))
+  when 'enqueue_many'
+    # count jobs Archive(tag, i) due over span seconds from the epoch second first
+    first, span, count, tag = Integer(rest[0]), Integer(rest[1]), Integer(rest[2]), rest[3]
+    count.times { |i| Resque.enqueue_at(Time.at(first + (i % span)), Archive, tag, i) }
+    count
   when 'remove' then Resque.remove_delayed(Archive, *JSON.parse(rest[0]))
   when 'count' then [Resque.delayed_queue_schedule_size, Resque.count_all_scheduled_jobs]
   when 'scheduled_at' then Resque.scheduled_at(Archive, *JSON.parse(rest[0]))
