@@ -26,7 +26,8 @@ def _truthy(value: str | None) -> bool:
 @click.option("-s", "--schedule", "schedule_file", envvar="RESQUE_SCHEDULE", default=None,
               help="resque-scheduler's YAML schedule file (RESQUE_SCHEDULE).")
 @click.option("-D", "--dynamic", is_flag=True, default=None,
-              help="Fire and reload the persistent schedules in Redis (DYNAMIC_SCHEDULE).")
+              help="Re-read the persistent schedules in Redis each round (DYNAMIC_SCHEDULE); "
+                   "without it they are read at start.")
 @click.option("-E", "--env", "env", envvar="RAILS_ENV", default=None,
               help="Environment name for rails_env/env entries (RAILS_ENV).")
 @click.option("--lock-timeout", envvar="LOCK_TIMEOUT", type=int, default=180, show_default=True,
@@ -42,7 +43,8 @@ def scheduler(interval: float, schedule_file: str | None, dynamic: bool | None, 
               app: str | None, once: bool, verbose: bool, quiet: bool, redis_url: str | None, namespace: str) -> None:
     """Move due delayed jobs and fire recurring schedules, as resque-scheduler. Delayed
     jobs are moved while no other scheduler holds the master lock; the lock is taken only
-    with schedules to fire (--schedule, or persistent ones), so Ruby's keep firing beside it."""
+    with schedules to fire (--schedule, or persistent ones in Redis at start), so Ruby's
+    keep firing beside it. An entry whose job would have no queue is refused."""
     import logging
     import os
 
@@ -50,7 +52,7 @@ def scheduler(interval: float, schedule_file: str | None, dynamic: bool | None, 
     from ..scheduler.recurring import Recurring
     from ..scheduler.schedule_times import ScheduleSyntaxError
     from ..scheduler.scheduler import MasterLock, Scheduler
-    from ..scheduler.schedules import load_schedule_file
+    from ..scheduler.schedules import load_schedule_file, queue_check
 
     configure_logging(verbose, False)
     if not quiet:  # resque-scheduler logs at info unless QUIET
@@ -58,15 +60,13 @@ def scheduler(interval: float, schedule_file: str | None, dynamic: bool | None, 
     load_app(app)
     client = make_client(redis_url, namespace)
     dynamic = _truthy(os.environ.get("DYNAMIC_SCHEDULE")) if dynamic is None else dynamic
-    recurring, source = None, "none"
-    if schedule_file or dynamic:
-        try:
-            client.schedules.load(load_schedule_file(schedule_file) if schedule_file else {})
-        except (OSError, ScheduleSyntaxError) as exc:
-            fail(f"schedule refused: {exc}")
-        recurring = Recurring(client, env=env, dynamic=bool(dynamic))
-        source = " + ".join(([f"file {schedule_file}"] if schedule_file else []) +
-                            (["persistent_schedules in Redis"] if dynamic else []))
+    try:
+        client.schedules.load(load_schedule_file(schedule_file, queue_check(client, env)) if schedule_file else {})
+    except (OSError, ScheduleSyntaxError) as exc:
+        fail(f"schedule refused: {exc}")
+    # persistent schedules are loaded at start either way, as resque-scheduler does
+    recurring = Recurring(client, env=env, dynamic=bool(dynamic))
+    source = f"file {schedule_file}" if schedule_file else "no schedule file"
     sched = Scheduler(client, interval=interval, lock=MasterLock(client, timeout=lock_timeout), recurring=recurring,
                       source=source, schedule_file=schedule_file)
     moved = sched.run(once=once)

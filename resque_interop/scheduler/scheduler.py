@@ -135,12 +135,14 @@ class Scheduler:
         return "delayed-jobs mover (no schedules: never takes the lock, moves while nobody holds it)"
 
     def describe(self) -> str:
+        """What is loaded from where: the start-up line, USR1 and the process title say it."""
         recurring = self.recurring
         if recurring is None:
             return self.source
-        dynamic = "dynamic" if recurring.dynamic else "static"
-        return (f"{self.source}, {len(recurring.jobs)} loaded, {len(recurring.skipped)} skipped "
-                f"({dynamic}; env {recurring.env or '-'})")
+        static, persistent = recurring.counts()
+        reread = "re-read each round (dynamic)" if recurring.dynamic else "read at start (--dynamic re-reads them)"
+        return (f"{self.source}: {len(recurring.jobs)} loaded ({static} static, {persistent} from Redis "
+                f"persistent_schedules, {reread}), {len(recurring.skipped)} skipped; env {recurring.env or '-'}")
 
     def run(self, once: bool = False) -> int:
         """Tick until QUIT, TERM or INT (or once); releases the lock on the way out.
@@ -188,9 +190,10 @@ class Scheduler:
         if recurring is None or not recurring.jobs:
             log.info("Scheduling Info: no recurring schedules loaded (%s)", self.describe())
             return
-        log.info("Scheduling Info (%s)", self.role())
+        log.info("Scheduling Info (%s; %s)", self.role(), self.describe())
         for name, job in sorted(recurring.jobs.items()):
-            log.info("  %s: next run %s", name, time.strftime("%Y-%m-%d %H:%M:%S %z", time.localtime(job.next_at)))
+            log.info("  %s (%s, %s): next run %s", name, recurring.origin(name), job.entry.interval,
+                     time.strftime("%Y-%m-%d %H:%M:%S %z", time.localtime(job.next_at)))
         for name, why in sorted(recurring.skipped.items()):
             log.info("  %s: not loaded (%s)", name, why)
 
@@ -198,14 +201,15 @@ class Scheduler:
         """Re-read the schedule file and reload every schedule (resque-scheduler's USR2).
         A file that no longer loads is refused with its line, and the schedules in force stay."""
         from .schedule_times import ScheduleSyntaxError
-        from .schedules import load_schedule_file
+        from .schedules import load_schedule_file, queue_check
 
         if self.recurring is None:
-            log.info("reload asked for; this scheduler has no schedules (start it with --schedule or --dynamic)")
+            log.info("reload asked for; this scheduler has no schedules")
             return
         if self.schedule_file:
             try:
-                self.client.schedules.load(load_schedule_file(self.schedule_file))
+                self.client.schedules.load(load_schedule_file(self.schedule_file,
+                                                              queue_check(self.client, self.recurring.env)))
             except (OSError, ScheduleSyntaxError) as exc:
                 log.error("schedule not reloaded, the one in force stays: %s", exc)
                 return
