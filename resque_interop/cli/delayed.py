@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from typing import Any
+
 import click
 
 from .common import (
@@ -74,12 +78,17 @@ def scheduler(interval: float, schedule_file: str | None, dynamic: bool | None, 
         click.echo(f"moved {moved} due jobs; {sched.role()}; schedules: {sched.describe()}")
 
 
-@click.command()
+@click.group(invoke_without_command=True)
 @click.option("-n", "--count", type=int, default=20, show_default=True, help="Timestamps to show.")
 @click.option("--json", "as_json", is_flag=True, help="As JSON: [{time, timestamp, jobs}].")
 @connection_options
-def delayed(count: int, as_json: bool, redis_url: str | None, namespace: str) -> None:
-    """Delayed jobs (resque-scheduler's schema): when they are due and how many jobs each time holds."""
+@click.pass_context
+def delayed(ctx: click.Context, count: int, as_json: bool, redis_url: str | None, namespace: str) -> None:
+    """Delayed jobs (resque-scheduler's schema): when they are due and how many jobs each time
+    holds; `find`, `remove` and `enqueue` act on a selection (resque-scheduler's
+    *_delayed_selection)."""
+    if ctx.invoked_subcommand is not None:
+        return
     client = make_client(redis_url, namespace)
     stamps = client.delayed.peek(0, count)
     rows = [[human_time(ts), ts, n] for ts, n in zip(stamps, client.store.delayed.sizes(stamps))]
@@ -87,4 +96,67 @@ def delayed(count: int, as_json: bool, redis_url: str | None, namespace: str) ->
         echo_json([{"time": when, "timestamp": ts, "jobs": n} for when, ts, n in rows])
         return
     table(f"delayed: {client.delayed.count_all()} jobs at {client.delayed.schedule_size()} timestamps",
-           ["due", "epoch", "jobs"], rows)
+          ["due", "epoch", "jobs"], rows)
+
+
+def selection_options(func: Any) -> Any:
+    """--class and --match: which delayed jobs a selection command acts on."""
+    func = click.option("-m", "--match", "match", default=None, metavar="JSON",
+                        help="Select jobs whose args contain this JSON: 44 selects [44, \"x\"], "
+                             "'{\"account_id\": 7}' selects [{\"account_id\": 7, \"day\": 3}].")(func)
+    return click.option("-c", "--class", "class_name", default=None, help="Only jobs of this class.")(func)
+
+
+def _selection(class_name: str | None, match: str | None, required: bool) -> tuple[Callable[[Any], bool], str | None]:
+    from ..scheduler.selection import args_contain
+
+    if required and class_name is None and match is None:
+        fail("give --class or --match (or both): which delayed jobs")
+    if match is None:
+        return (lambda args: True), class_name
+    try:
+        pattern = json.loads(match)
+    except ValueError as exc:
+        fail(f"--match must be JSON ({exc}): 44, '\"x\"', '{{\"account_id\": 7}}'")
+    return args_contain(pattern), class_name
+
+
+@delayed.command("find")
+@selection_options
+@click.option("--json", "as_json", is_flag=True, help="As JSON: the selected items, decoded.")
+@connection_options
+def delayed_find(class_name: str | None, match: str | None, as_json: bool, redis_url: str | None,
+                 namespace: str) -> None:
+    """List the delayed jobs selected (Resque.find_delayed_selection)."""
+    client = make_client(redis_url, namespace)
+    found = client.delayed.find_delayed_selection(*_selection(class_name, match, required=False))
+    if as_json:
+        echo_json([json.loads(item) for item in found])
+        return
+    table(f"{len(found)} delayed job{'s' if len(found) != 1 else ''} selected", ["job", "due at"],
+          [[item, ", ".join(str(ts) for ts in _due_at(client, item))] for item in found])
+
+
+@delayed.command("remove")
+@selection_options
+@connection_options
+def delayed_remove(class_name: str | None, match: str | None, redis_url: str | None, namespace: str) -> None:
+    """Remove the delayed jobs selected, every copy (Resque.remove_delayed_selection)."""
+    client = make_client(redis_url, namespace)
+    n = client.delayed.remove_delayed_selection(*_selection(class_name, match, required=True))
+    click.echo(f"removed {n} delayed job{'s' if n != 1 else ''}")
+
+
+@delayed.command("enqueue")
+@selection_options
+@connection_options
+def delayed_enqueue(class_name: str | None, match: str | None, redis_url: str | None, namespace: str) -> None:
+    """Queue the delayed jobs selected now (Resque.enqueue_delayed_selection)."""
+    client = make_client(redis_url, namespace)
+    n = client.delayed.enqueue_delayed_selection(*_selection(class_name, match, required=True))
+    click.echo(f"queued {n} delayed job{'s' if n != 1 else ''} now")
+
+
+def _due_at(client: Any, item: str) -> list[int]:
+    names = client.store.delayed.item_timestamps(item.encode("utf-8"))
+    return sorted(int(name.rpartition(":")[2]) for name in names if name.rpartition(":")[2].isdigit())

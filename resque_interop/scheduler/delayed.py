@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 from ..errors import DecodeError, NoQueueError
 from ..failure.base import FailureInfo
 from ..store.delayed_store import OTHER_MASTER
+from . import selection
+from .selection import Match
 
 if TYPE_CHECKING:
     from ..store.datastore import Pipe
@@ -90,6 +92,24 @@ class DelayedQueue:
     def is_delayed(self, job: Any, *args: Any, queue: str | None = None) -> bool:
         """``Resque.delayed?``."""
         return bool(self.scheduled_at(job, *args, queue=queue))
+
+    # -- selections (resque-scheduler's *_delayed_selection) ---------------------
+    def find_delayed_selection(self, match: Match, job: Any = None) -> list[str]:
+        """The delayed items (encoded, as Ruby returns them) of ``job``'s class (any when
+        None) whose args ``match`` selects; ``selection.args_contain`` builds a match."""
+        return [item.decode("utf-8", "replace") for item in self._selected(match, job)]
+
+    def remove_delayed_selection(self, match: Match, job: Any = None) -> int:
+        """Remove the selected items from every timestamp; how many were removed."""
+        return sum(self.client.store.delayed.remove(item) for item in self._selected(match, job))
+
+    def enqueue_delayed_selection(self, match: Match, job: Any = None) -> int:
+        """Queue the selected items now, each copy once, as the scheduler would when due
+        (each item leaves its lists and reaches its queue in one MULTI); how many."""
+        return sum(self.client.store.delayed.take(item, self._route) for item in self._selected(match, job))
+
+    def _selected(self, match: Match, job: Any) -> list[bytes]:
+        return selection.find(self.client, match, None if job is None else self.client.job_name(job))
 
     def schedule_size(self) -> int:
         """How many timestamps hold jobs (``delayed_queue_schedule_size``)."""

@@ -71,6 +71,46 @@ class DelayedStore:
             pipe.srem(self.keys.timestamps(data), name)
         return sum(int(n) for n in pipe.execute()[::2])
 
+    def all_items(self, group: int = 100) -> list[bytes]:
+        """Every item of every ``delayed:<ts>`` in the schedule, in order, ``group``
+        lists a round trip (as ``find_delayed_selection`` reads them)."""
+        prefix, found = self.keys.raw("delayed:").encode(), list[bytes]()
+        members = self.members()
+        for at in range(0, len(members), group):
+            pipe = self.redis.pipeline(transaction=False)
+            for member in members[at:at + group]:
+                pipe.lrange(prefix + bytes(member), 0, -1)
+            for items in pipe.execute(raise_on_error=False):
+                if isinstance(items, list):  # a key of another type holds nothing to select
+                    found.extend(bytes(i) for i in items)
+        return found
+
+    def take(self, data: bytes, route: Callable[[bytes, Pipe], None]) -> int:
+        """Remove every copy of one encoded item from the lists its ``timestamps:*`` set
+        names and have ``route`` queue each copy, in one MULTI under WATCH (Ruby's
+        ``enqueue_delayed``: ``remove_delayed_job``, then queue that many); the count."""
+        names_key, prefix = self.keys.timestamps(data), self.keys.raw("").encode()
+        while True:
+            with self.redis.pipeline(transaction=True) as pipe:
+                try:
+                    pipe.watch(names_key)
+                    names: Any = pipe.smembers(names_key)
+                    lists = [prefix + bytes(name) for name in names]
+                    if lists:
+                        pipe.watch(*lists)
+                    held: list[Any] = [pipe.lrange(key, 0, -1) for key in lists]  # at once, while watching
+                    copies = sum(list(items).count(data) for items in held)
+                    pipe.multi()
+                    for name, key in zip(names, lists):
+                        pipe.lrem(key, 0, data)
+                        pipe.srem(names_key, name)
+                    for _ in range(copies):
+                        route(data, pipe)
+                    pipe.execute()
+                    return copies
+                except redis.WatchError:
+                    continue  # an edit meanwhile: count again
+
     def next_timestamp(self, at: int) -> int | None:
         """The earliest timestamp due at ``at`` (epoch seconds), if any."""
         found = self.redis.zrangebyscore(self.keys.delayed_schedule, "-inf", at, start=0, num=1)

@@ -15,6 +15,10 @@ class Archive
   @queue = :file_serve
 end
 
+class Report
+  @queue = :reports
+end
+
 cmd, *rest = ARGV
 result =
   case cmd
@@ -25,6 +29,13 @@ result =
     first, span, count, tag = Integer(rest[0]), Integer(rest[1]), Integer(rest[2]), rest[3]
     count.times { |i| Resque.enqueue_at(Time.at(first + (i % span)), Archive, tag, i) }
     count
+  when 'find_selection', 'remove_selection', 'enqueue_selection'
+    # the selection calls with a block selecting args that include the JSON value rest[1];
+    # rest[0] is the class name ('' for any)
+    value = JSON.parse(rest[1])
+    Resque.send(cmd.sub('_selection', '_delayed_selection'), rest[0].empty? ? nil : rest[0]) do |args|
+      Array(args).include?(value)
+    end
   when 'remove' then Resque.remove_delayed(Archive, *JSON.parse(rest[0]))
   when 'count' then [Resque.delayed_queue_schedule_size, Resque.count_all_scheduled_jobs]
   when 'scheduled_at' then Resque.scheduled_at(Archive, *JSON.parse(rest[0]))
