@@ -108,17 +108,15 @@ def selection_options(func: Any) -> Any:
 
 
 def _selection(class_name: str | None, match: str | None, required: bool) -> tuple[Callable[[Any], bool], str | None]:
-    from ..scheduler.selection import args_contain
+    from ..scheduler.selection import parse_match
 
     if required and class_name is None and match is None:
         fail("give --class or --match (or both): which delayed jobs")
-    if match is None:
-        return (lambda args: True), class_name
     try:
-        pattern = json.loads(match)
+        return parse_match(match), class_name
     except ValueError as exc:
-        fail(f"--match must be JSON ({exc}): 44, '\"x\"', '{{\"account_id\": 7}}'")
-    return args_contain(pattern), class_name
+        fail(f"--match: {exc}")
+        raise  # fail() raised already; for the type checker
 
 
 @delayed.command("find")

@@ -12,6 +12,7 @@ predicate can be written, :func:`args_contain` matches by JSON containment.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +51,18 @@ def args_contain(pattern: Any) -> Match:
     ``[44, "x"]``, ``{"account_id": 7}`` selects ``[{"account_id": 7, "day": 3}]``."""
     wanted = pattern if isinstance(pattern, list) else [pattern]
     return lambda args: contains(args if isinstance(args, list) else [args], wanted)
+
+
+def parse_match(text: str | None) -> Match:
+    """A command line's or a form's match: :func:`args_contain` of the JSON ``text``, or
+    every job when it is empty. ValueError naming the problem when it is not JSON."""
+    if text is None or not text.strip():
+        return lambda args: True
+    try:
+        pattern = json.loads(text)
+    except ValueError as exc:
+        raise ValueError(f"the match must be JSON, e.g. 44, \"x\" or {{\"account_id\": 7}} ({exc})") from None
+    return args_contain(pattern)
 
 
 def contains(value: Any, pattern: Any) -> bool:
