@@ -33,7 +33,7 @@ LOCK = "resque:resque:resque_scheduler_master_lock"
 RUNNER = SCHEDULER_PEER.parent / "scheduler_run.rb"
 PER_LANGUAGE = 15_000
 SPAN = 20  # seconds over which the jobs fall due (1,500 a second)
-LEAD = 15  # seconds from now to the first due time: both enqueuers finish before it
+LEAD = 20  # seconds from now to the first due time: both enqueuers finish before it (Ruby's took 7-13 s)
 INTERVAL = "1"  # seconds between rounds, for both languages
 
 
@@ -54,10 +54,10 @@ class Procs:
         env = {**os.environ, "REDIS_URL": self.redis_url, "PYTHONPATH": str(ROOT), "LOCK_TIMEOUT": "30"}
         return self._start([sys.executable, "-m", "resque_interop", "scheduler", "-q", "-i", INTERVAL, *options], env)
 
-    def ruby_enqueuer(self, first: int) -> subprocess.Popen[str]:
+    def ruby_enqueuer(self, first: int, start: int, stop: int) -> subprocess.Popen[str]:
         base = scheduler_args()
         assert base is not None
-        args = [*base, str(SCHEDULER_PEER), "enqueue_many", str(first), str(SPAN), str(PER_LANGUAGE), "ruby"]
+        args = [*base, str(SCHEDULER_PEER), "enqueue_many", str(first), str(SPAN), str(start), str(stop), "ruby"]
         return self._start(args, ruby_env(self.redis_url))
 
     def _start(self, args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
@@ -91,12 +91,12 @@ def _holder(raw: redis.Redis) -> str:
 
 def _enqueue_from_both(procs: Procs, raw: redis.Redis) -> None:
     """PER_LANGUAGE jobs from each language, due over SPAN seconds from LEAD seconds on."""
-    first = int(time.time()) + LEAD
-    ruby = procs.ruby_enqueuer(first)
+    first, half = int(time.time()) + LEAD, PER_LANGUAGE // 2
+    rubies = [procs.ruby_enqueuer(first, 0, half), procs.ruby_enqueuer(first, half, PER_LANGUAGE)]  # Ruby's is slower
     delayed = Resque(procs.redis_url, registry=Registry()).delayed
     for i in range(PER_LANGUAGE):
         delayed.enqueue_at_with_queue("file_serve", first + i % SPAN, "Archive", "python", i)
-    assert ruby.wait(60) == 0
+    assert [ruby.wait(60) for ruby in rubies] == [0, 0]
     assert time.time() < first, "the enqueuers were too slow for the test's premise (all enqueued before due)"
 
 
@@ -121,6 +121,7 @@ def test_ruby_master_and_python_scheduler_queue_each_delayed_job_once(procs: Pro
     procs.python_scheduler()
     _enqueue_from_both(procs, raw_redis)
     _assert_each_queued_once(raw_redis)
+    assert _holder(raw_redis).endswith(f":{ruby.pid}")
 
 
 def test_python_master_and_ruby_standby_queue_each_delayed_job_once(procs: Procs, raw_redis: redis.Redis,

@@ -25,10 +25,10 @@ result =
   when 'enqueue_at' then Resque.enqueue_at(Time.at(Integer(rest[0])), Archive, *JSON.parse(rest[1]))
   when 'delayed_push' then Resque.delayed_push(Time.at(Integer(rest[0])), JSON.parse(rest[1]))
   when 'enqueue_many'
-    # count jobs Archive(tag, i) due over span seconds from the epoch second first
-    first, span, count, tag = Integer(rest[0]), Integer(rest[1]), Integer(rest[2]), rest[3]
-    count.times { |i| Resque.enqueue_at(Time.at(first + (i % span)), Archive, tag, i) }
-    count
+    # jobs Archive(tag, i) for i in from...to, due over span seconds from the epoch second first
+    first, span, from, to, tag = Integer(rest[0]), Integer(rest[1]), Integer(rest[2]), Integer(rest[3]), rest[4]
+    (from...to).each { |i| Resque.enqueue_at(Time.at(first + (i % span)), Archive, tag, i) }
+    to - from
   when 'find_selection', 'remove_selection', 'enqueue_selection'
     # the selection calls with a block selecting args that include the JSON value rest[1];
     # rest[0] is the class name ('' for any)
