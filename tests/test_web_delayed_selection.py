@@ -45,3 +45,15 @@ def test_selection_actions_need_the_csrf_token_and_the_same_origin(r: Resque, we
     assert web.post(url, data={"match": "7", "csrf_token": token},
                     headers={"Origin": "http://evil.example"}).status_code == 403
     assert r.delayed.count_all() == 4
+
+
+def test_queue_now_on_a_due_timestamp_is_left_to_another_master(r: Resque, raw_redis: redis.Redis,
+                                                                web: FlaskClient) -> None:  # noqa: F811
+    due = 1_700_000_000  # long past: a master scheduler is moving it
+    r.delayed.delayed_push(due, {"class": "Archive", "args": [1], "queue": "file_serve"})
+    raw_redis.set("resque:resque:resque_scheduler_master_lock", "rubyhost:4242", ex=60)
+    response = post(web, f"/delayed/{due}/queue-now")
+    assert response.status_code == 302 and r.delayed.count_all() == 1
+    assert "Left to the master scheduler" in web.get(response.headers["Location"]).get_data(as_text=True)
+    raw_redis.delete("resque:resque:resque_scheduler_master_lock")  # no master: queued now
+    assert post(web, f"/delayed/{due}/queue-now").status_code == 302 and r.delayed.count_all() == 0

@@ -109,6 +109,9 @@ def add_delayed_routes(bp: Blueprint, client: Resque, page: Callable[..., str], 
     @bp.post(f"/delayed/<{STAMP}:timestamp>/queue-now")
     def delayed_queue_now(timestamp: int) -> Response:
         n = client.delayed.enqueue_timestamp(timestamp)
+        if not n and client.delayed.timestamp_size(timestamp):  # due, and another scheduler is master
+            return done(f"Left to the master scheduler: the jobs due at {exact_utc(timestamp)} are its to move",
+                        url_for(f"{name}.delayed"))
         return done(f"Queued {n} job{'s' if n != 1 else ''} due at {exact_utc(timestamp)}",
                     url_for(f"{name}.delayed"))
 
