@@ -1,15 +1,18 @@
 """The dashboard's Delayed tab: resque-scheduler's delayed jobs, as its resque-web
-plugin shows them (timestamps, their jobs, queue now, cancel, clear)."""
+plugin shows them (timestamps, their jobs, queue now, cancel, clear), and a
+selection (a class and/or args containing a JSON value) to list, remove or queue now."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Blueprint, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from ..client import Resque
+from ..scheduler.selection import parse_match
 from ..schema.readable import preview, to_int
 from .format import back_to, exact_utc, with_note
 from .jsonapi import api_json
@@ -53,11 +56,48 @@ def add_delayed_routes(bp: Blueprint, client: Resque, page: Callable[..., str], 
     def done(message: str, default: str) -> Response:
         return redirect(with_note(back_to(default, url_for(f"{name}.overview")), message))
 
+    def selection() -> dict[str, Any]:
+        """The selection the query string asks for (resque-scheduler's find_delayed_selection)."""
+        class_name, match = request.args.get("class", "").strip(), request.args.get("match", "").strip()
+        if not class_name and not match:
+            return {"sel_class": "", "sel_match": ""}
+        out: dict[str, Any] = {"sel_class": class_name, "sel_match": match, "selected": [], "sel_error": None}
+        try:
+            found = client.delayed.find_delayed_selection(parse_match(match), class_name or None)
+        except ValueError as exc:
+            out["sel_error"] = str(exc)
+            return out
+        out.update(selected=found[:per_page], selected_total=len(found))
+        return out
+
+    def act_on_selection(verb: str) -> Response:
+        class_name, match = request.form.get("class", "").strip(), request.form.get("match", "").strip()
+        target = f"{url_for(f'{name}.delayed')}?{urlencode({'class': class_name, 'match': match})}"
+        if not class_name and not match:
+            return redirect(with_note(target, "Give a class or a match: which delayed jobs"))
+        try:
+            selected = parse_match(match)
+        except ValueError as exc:
+            return redirect(with_note(target, str(exc)))
+        if verb == "remove":
+            n = client.delayed.remove_delayed_selection(selected, class_name or None)
+            return redirect(with_note(target, f"Removed {n} delayed job{'s' if n != 1 else ''}"))
+        n = client.delayed.enqueue_delayed_selection(selected, class_name or None)
+        return redirect(with_note(target, f"Queued {n} delayed job{'s' if n != 1 else ''} now"))
+
     @bp.get("/delayed")
     def delayed() -> str:
         start = int_arg("start", 0)
         return page("delayed.html", stamps=timestamps(start, per_page), total=client.delayed.schedule_size(),
-                    jobs=client.delayed.count_all(), start=start, per_page=per_page)
+                    jobs=client.delayed.count_all(), start=start, per_page=per_page, **selection())
+
+    @bp.post("/delayed-actions/remove-selection")
+    def delayed_remove_selection() -> Response:
+        return act_on_selection("remove")
+
+    @bp.post("/delayed-actions/enqueue-selection")
+    def delayed_enqueue_selection() -> Response:
+        return act_on_selection("enqueue")
 
     @bp.get(f"/delayed/<{STAMP}:timestamp>")
     def delayed_timestamp(timestamp: int) -> str:
@@ -69,6 +109,9 @@ def add_delayed_routes(bp: Blueprint, client: Resque, page: Callable[..., str], 
     @bp.post(f"/delayed/<{STAMP}:timestamp>/queue-now")
     def delayed_queue_now(timestamp: int) -> Response:
         n = client.delayed.enqueue_timestamp(timestamp)
+        if not n and client.delayed.timestamp_size(timestamp):  # due, and another scheduler is master
+            return done(f"Left to the master scheduler: the jobs due at {exact_utc(timestamp)} are its to move",
+                        url_for(f"{name}.delayed"))
         return done(f"Queued {n} job{'s' if n != 1 else ''} due at {exact_utc(timestamp)}",
                     url_for(f"{name}.delayed"))
 
