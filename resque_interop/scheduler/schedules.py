@@ -149,6 +149,19 @@ def enqueue_from_config(client: SchedulerClient, config: dict[str, Any]) -> bool
     return client.enqueue_to(str(queue), name, *params)
 
 
+@dataclass(frozen=True)
+class ScheduleRow:
+    """One schedule as a listing shows it: ``source`` is ``redis`` (persistent_schedules,
+    every scheduler's) or ``file`` (this process's static ones, e.g. a YAML file's)."""
+
+    name: str
+    config: dict[str, Any]
+    source: str
+    last_enqueued_at: str | None
+    next_run: float | None
+    error: str | None = None
+
+
 class Schedules:
     """resque-scheduler's ``set_schedule``/``remove_schedule``/``schedule``/``fetch_schedule``
     over one client (``client.schedules``)."""
@@ -217,6 +230,26 @@ class Schedules:
         except ScheduleSyntaxError:
             return None
         return None if entry is None else entry.first_run(datetime.now(timezone.utc).timestamp() if now is None else now)
+
+    def listing(self, now: float | None = None) -> list[ScheduleRow]:
+        """Every schedule with its source, last enqueued time and next run, in name order,
+        from one read of each hash (so the cost grows with the count, not its square); a
+        persisted config that cannot be used comes last, with its ``error``."""
+        good, bad = self.persistent()
+        last = self.client.store.schedules.all_last_enqueued_at()
+        now = datetime.now(timezone.utc).timestamp() if now is None else now
+        rows: list[ScheduleRow] = []
+        for name in sorted(set(self.static) | set(good)):
+            source, config = ("redis", good[name]) if name in good else ("file", self.static[name])
+            error, next_run = None, None
+            try:
+                entry = compile_entry(name, config)
+                next_run = None if entry is None else entry.first_run(now)
+            except ScheduleSyntaxError as exc:
+                error = str(exc)
+            rows.append(ScheduleRow(name, config, source, last.get(name), next_run, error))
+        rows += [ScheduleRow(name, {}, "redis", last.get(name), None, why) for name, why in sorted(bad.items())]
+        return rows
 
     def enqueue_now(self, name: str) -> bool | None:
         """Queue a schedule's job now (resque-web's "Queue now"); KeyError if unknown."""

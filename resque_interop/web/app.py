@@ -9,6 +9,7 @@ autoescaping; the only script is a static file that refreshes the live pages.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Blueprint, Flask, abort, redirect, render_template, request, url_for
@@ -23,6 +24,7 @@ from .delayed import add_delayed_routes
 from .errors import add_error_pages
 from .failed import add_failed_routes
 from .format import args_text, back_to, current_note, here, or_unknown, when, with_note
+from .hosts import HostCheck, allowed_hosts
 from .jsonapi import api_json
 from .metrics import add_metrics_route
 from .params import int_arg
@@ -220,10 +222,15 @@ def create_app(
     poll_seconds: float = 2.0,
     url_prefix: str = "",
     secret: str | None = None,
+    bind: str | None = None,
+    allow_hosts: Iterable[str] = (),
 ) -> Flask:
     """A Flask app serving the dashboard (``client`` defaults to REDIS_URL / RESQUE_NAMESPACE;
-    ``secret`` signs CSRF tokens, default ``RESQUE_WEB_SECRET`` or one per process)."""
+    ``secret`` signs CSRF tokens, default ``RESQUE_WEB_SECRET`` or one per process). It answers
+    only to the loopback names, ``bind``, ``allow_hosts`` and ``RESQUE_WEB_ALLOWED_HOSTS``
+    (anything else is a 421, see :mod:`.hosts`)."""
     app = Flask(__name__)
+    app.wsgi_app = HostCheck(app.wsgi_app, allowed_hosts(bind, allow_hosts))  # type: ignore[method-assign]
     if secret:
         app.config["RESQUE_WEB_SECRET"] = secret
     client = client or Resque()

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 
 from ..client import Resque
 from ..scheduler.scheduler import MasterLock
+from .format import back_to, with_note
 
 
 def _utc(epoch: float | None) -> str | None:
@@ -25,20 +26,20 @@ def add_schedule_routes(bp: Blueprint, client: Resque, page: Callable[..., str])
     name = bp.name
 
     def rows() -> list[dict[str, Any]]:
+        """Every schedule, from one read of each hash (``Schedules.listing``)."""
         out = []
-        _, bad = client.schedules.persistent()
-        for key, config in sorted(client.schedules.all().items()):
+        for row in client.schedules.listing():
+            config = row.config
             kind = "cron" if config.get("cron") else "every" if config.get("every") else None
             value = config.get(kind) if kind else None
+            cls = config.get("class") or row.name
             out.append({
-                "name": key, "description": config.get("description"),
+                "name": row.name, "source": row.source, "description": config.get("description"),
                 "interval": f"{kind} {value if isinstance(value, str) else json.dumps(value)}" if kind else None,
-                "class": config.get("class") or key,
-                "queue": config.get("queue") or client.queue_for(str(config.get("class") or key)),
-                "args": json.dumps(config.get("args")), "last_enqueued_at": client.schedules.last_enqueued_at(key),
-                "next_run": _utc(client.schedules.next_run(key)), "error": None,
+                "class": cls, "queue": config.get("queue") or (client.queue_for(cls) if isinstance(cls, str) else None),
+                "args": json.dumps(config.get("args")), "last_enqueued_at": row.last_enqueued_at,
+                "next_run": _utc(row.next_run), "next_run_epoch": row.next_run, "error": row.error,
             })
-        out += [{"name": key, "error": why} for key, why in sorted(bad.items())]
         return out
 
     def master() -> str | None:
@@ -50,11 +51,13 @@ def add_schedule_routes(bp: Blueprint, client: Resque, page: Callable[..., str])
 
     @bp.post("/schedule/requeue")
     def schedule_requeue() -> Response:
+        job_name = request.form.get("job_name", "")
         try:
-            client.schedules.enqueue_now(request.form.get("job_name", ""))
+            client.schedules.enqueue_now(job_name)
         except KeyError:
             abort(404, description="no such schedule")
-        return redirect(url_for(f"{name}.schedule"))
+        return redirect(with_note(back_to(url_for(f"{name}.schedule"), url_for(f"{name}.overview")),
+                                  f"Queued {job_name} now"))
 
     @bp.get("/api/schedule")
     def api_schedule() -> Response:
