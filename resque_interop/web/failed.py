@@ -56,7 +56,7 @@ def add_failed_routes(bp: Blueprint, client: Resque, page: Callable[..., str], p
             classes = {n: class_counts(client, n) for n in lists}
             return page("failed_lists.html", counts=counts, classes=classes, total=sum(counts.values()))
         list_name = known(list_name or default_list())
-        order = "desc" if request.args.get("order") == "desc" else "asc"
+        order = "asc" if request.args.get("order") == "asc" else "desc"  # newest first, as resque-web 3.0
         class_name = request.args.get("class") or None
         common = {"list_name": list_name, "order": order, "class_name": class_name, "per_page": per_page,
                   "job_queue": job_queue_name(list_name), "multi": len(lists) > 1 or list_name != "failed"}
