@@ -116,7 +116,7 @@ def serve(argv: list[str], env: dict[str, str], base: str) -> subprocess.Popen[b
     raise RuntimeError(f"{argv} did not answer")
 
 
-def measure(servers: dict[str, tuple[str, object]], rows: list[tuple[str, str, str | None]], rounds: int,
+def measure(servers: dict[str, tuple[str, subprocess.Popen[bytes]]], rows: list[tuple[str, str, str | None]], rounds: int,
             times: dict[tuple[str, str], list[float]], sizes: dict[tuple[str, str], int]) -> None:
     for r in range(rounds):
         for what, ours, theirs in rows:
