@@ -231,15 +231,22 @@ class Schedules:
             return None
         return None if entry is None else entry.first_run(datetime.now(timezone.utc).timestamp() if now is None else now)
 
-    def listing(self, now: float | None = None) -> list[ScheduleRow]:
-        """Every schedule with its source, last enqueued time and next run, in name order,
-        from one read of each hash (so the cost grows with the count, not its square); a
-        persisted config that cannot be used comes last, with its ``error``."""
+    def listing(self, now: float | None = None, start: int = 0,
+                count: int | None = None) -> tuple[list[ScheduleRow], int]:
+        """A window of every schedule, in name order (unusable persisted ones last, with their
+        ``error``), each with its source, last enqueued time and next run; and how many there
+        are. One read of each hash; only the rows in the window are compiled, so a page costs
+        what it shows."""
         good, bad = self.persistent()
         last = self.client.store.schedules.all_last_enqueued_at()
         now = datetime.now(timezone.utc).timestamp() if now is None else now
+        names = sorted(set(self.static) | set(good)) + sorted(set(bad) - set(self.static))
+        window = names[start:] if count is None else names[start:start + count]
         rows: list[ScheduleRow] = []
-        for name in sorted(set(self.static) | set(good)):
+        for name in window:
+            if name in bad and name not in self.static:
+                rows.append(ScheduleRow(name, {}, "redis", last.get(name), None, bad[name]))
+                continue
             source, config = ("redis", good[name]) if name in good else ("file", self.static[name])
             error, next_run = None, None
             try:
@@ -248,8 +255,7 @@ class Schedules:
             except ScheduleSyntaxError as exc:
                 error = str(exc)
             rows.append(ScheduleRow(name, config, source, last.get(name), next_run, error))
-        rows += [ScheduleRow(name, {}, "redis", last.get(name), None, why) for name, why in sorted(bad.items())]
-        return rows
+        return rows, len(names)
 
     def enqueue_now(self, name: str) -> bool | None:
         """Queue a schedule's job now (resque-web's "Queue now"); KeyError if unknown."""

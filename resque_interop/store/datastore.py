@@ -194,6 +194,12 @@ class DataStore:
     def worker_payload(self, worker_id: str) -> bytes | None:
         return self.redis.get(self.keys.worker(worker_id))
 
+    def worker_payloads(self, worker_ids: Sequence[str]) -> list[bytes | None]:
+        """MGET of each ``worker:<id>``: the job a worker holds, or None (idle)."""
+        if not worker_ids:
+            return []
+        return list(self.redis.mget([self.keys.worker(w) for w in worker_ids]))
+
     def name_connections(self, name: str) -> None:
         """Name this process's Redis connections (CLIENT SETNAME; new ones too): not a key,
         so nothing Ruby reads changes. A server that refuses it (ACL) leaves them unnamed."""

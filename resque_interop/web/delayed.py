@@ -17,6 +17,8 @@ from .jsonapi import api_json
 from .params import int_arg
 
 STAMP = "int(max=9223372036854775807)"
+#: above this many timestamps the Delayed page leaves out the total job count
+COUNT_JOBS_UP_TO = 1_000
 
 
 def add_delayed_routes(bp: Blueprint, client: Resque, page: Callable[..., str], per_page: int) -> None:
@@ -67,8 +69,11 @@ def add_delayed_routes(bp: Blueprint, client: Resque, page: Callable[..., str], 
     @bp.get("/delayed")
     def delayed() -> str:
         start = int_arg("start", 0)
-        return page("delayed.html", stamps=timestamps(start, per_page), total=client.delayed.schedule_size(),
-                    jobs=client.delayed.count_all(), start=start, per_page=per_page)
+        total = client.delayed.schedule_size()
+        # the job total reads every timestamp's length: only while that is cheap (a page costs what it shows)
+        jobs = client.delayed.count_all() if total <= COUNT_JOBS_UP_TO else None
+        return page("delayed.html", stamps=timestamps(start, per_page), total=total, jobs=jobs, start=start,
+                    per_page=per_page)
 
     @bp.get("/delayed/search")
     def delayed_search() -> str:

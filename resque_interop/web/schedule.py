@@ -15,6 +15,10 @@ from werkzeug.wrappers import Response
 from ..client import Resque
 from ..scheduler.scheduler import MasterLock
 from .format import back_to, with_note
+from .params import int_arg
+
+#: schedules per page: each shown row is compiled (its next run), the others only counted
+SCHEDULE_PAGE = 100
 
 
 def _utc(epoch: float | None) -> str | None:
@@ -25,10 +29,11 @@ def add_schedule_routes(bp: Blueprint, client: Resque, page: Callable[..., str])
     """Mount the Schedule page, its "Queue now" action and ``/api/schedule`` on ``bp``."""
     name = bp.name
 
-    def rows() -> list[dict[str, Any]]:
-        """Every schedule, from one read of each hash (``Schedules.listing``)."""
+    def rows(start: int = 0, count: int | None = None) -> tuple[list[dict[str, Any]], int]:
+        """A page of the schedules and their total, from one read of each hash (``Schedules.listing``)."""
         out = []
-        for row in client.schedules.listing():
+        listed, total = client.schedules.listing(start=start, count=count)
+        for row in listed:
             config = row.config
             kind = "cron" if config.get("cron") else "every" if config.get("every") else None
             value = config.get(kind) if kind else None
@@ -40,14 +45,17 @@ def add_schedule_routes(bp: Blueprint, client: Resque, page: Callable[..., str])
                 "args": json.dumps(config.get("args")), "last_enqueued_at": row.last_enqueued_at,
                 "next_run": _utc(row.next_run), "next_run_epoch": row.next_run, "error": row.error,
             })
-        return out
+        return out, total
 
     def master() -> str | None:
         return client.store.schedules.lock_holder(MasterLock(client).key)
 
     @bp.get("/schedule")
     def schedule() -> str:
-        return page("schedule.html", schedules=rows(), master=master())
+        start = int_arg("start", 0)
+        shown, total = rows(start, SCHEDULE_PAGE)
+        return page("schedule.html", schedules=shown, total=total, start=start, per_page=SCHEDULE_PAGE,
+                    master=master())
 
     @bp.post("/schedule/requeue")
     def schedule_requeue() -> Response:
@@ -61,4 +69,4 @@ def add_schedule_routes(bp: Blueprint, client: Resque, page: Callable[..., str])
 
     @bp.get("/api/schedule")
     def api_schedule() -> Response:
-        return jsonify({"master": master(), "schedules": rows()})
+        return jsonify({"master": master(), "schedules": rows()[0]})
