@@ -44,6 +44,13 @@ SCALE = [
 ]
 
 
+def schedule_rows(count: int) -> list[tuple[str, str, str | None]]:
+    """The Schedule tab (ours paged at 100 rows, resque-scheduler's every row) and our
+    every-row JSON listing, at ``count`` schedules."""
+    return [(f"{count:,} schedules", "/schedule", "/schedule"),
+            (f"{count:,} schedules, every row (JSON)", "/api/schedule", None)]
+
+
 def fill(url: str, failures: int, jobs: int, queues: int, workers: int, stamps: int) -> None:
     from resque_interop import Registry, Resque
 
@@ -159,10 +166,10 @@ def main() -> None:
         times: dict[tuple[str, str], list[float]] = {}
         sizes: dict[tuple[str, str], int] = {}
         try:
-            measure(servers, [*SCALE, ("500 schedules", "/schedule", "/schedule")], args.rounds, times, sizes)
+            measure(servers, [*SCALE, *schedule_rows(500)], args.rounds, times, sizes)
             for count in (200, 2_000):
                 set_schedules(redis_server.url, count)
-                measure(servers, [(f"{count:,} schedules", "/schedule", "/schedule")], args.rounds, times, sizes)
+                measure(servers, schedule_rows(count), args.rounds, times, sizes)
             rss = {name: rss_mb(proc.pid) for name, (_, proc) in servers.items()}
         finally:
             for _, proc in servers.values():
@@ -171,18 +178,19 @@ def main() -> None:
     names = list(servers)
     print(f"\nmedian of {args.rounds} requests per row, ms (response KiB)\n")
     print("| what | path | " + " | ".join(names) + " |\n|---|---|" + "---:|" * len(names))
-    for what, ours, _ in [*SCALE, *[(f"{n} schedules", "/schedule", "") for n in ("200", "500", "2,000")]]:
+    for what, ours, _ in [*SCALE, *[row for n in (200, 500, 2_000) for row in schedule_rows(n)]]:
         cells = []
         for name in names:
             values = times.get((what, name))
             cells.append("n/a" if not values else
                          f"{statistics.median(values) * 1000:,.0f} ({sizes[(what, name)] / 1024:,.0f} KiB)")
         print(f"| {what} | `{ours}` | " + " | ".join(cells) + " |")
-    print("\n| Schedule tab: 2,000 / 200 schedules (10x the rows) | ratio of medians |\n|---|---:|")
-    for name in names:
-        few, many = times.get(("200 schedules", name)), times.get(("2,000 schedules", name))
-        if few and many:
-            print(f"| {name} | {statistics.median(many) / statistics.median(few):.1f}x |")
+    print("\n| 2,000 / 200 schedules (10x the schedules) | ratio of medians |\n|---|---:|")
+    for what in ("schedules", "schedules, every row (JSON)"):
+        for name in names:
+            few, many = times.get((f"200 {what}", name)), times.get((f"2,000 {what}", name))
+            if few and many:
+                print(f"| {name}: {what} | {statistics.median(many) / statistics.median(few):.1f}x |")
     print("\n| server | RSS after the run, MB |\n|---|---:|")
     for name, mb in rss.items():
         print(f"| {name} | {mb:,.0f} |")

@@ -157,7 +157,7 @@ def test_every_page_is_usable_390_px_wide(r: Resque, raw_redis: redis.Redis, ser
 def test_axe_finds_no_serious_violation_on_any_page(r: Resque, raw_redis: redis.Redis, server: str,
                                                     browser: Any) -> None:
     fill(r, raw_redis)
-    context = browser.new_context(bypass_csp=True)  # axe is injected as a script of its own
+    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 800})  # axe: a script of its own
     page = context.new_page()
     worker = raw_redis.smembers("resque:workers").pop().decode()
     found: dict[str, list[str]] = {}
@@ -171,6 +171,8 @@ def test_axe_finds_no_serious_violation_on_any_page(r: Resque, raw_redis: redis.
               .map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))];
         }""")
         assert passes > 5, path  # axe ran: color-contrast, th-has-data-cells, ... were checked
+        name = path.strip("/").replace("/", "_").replace("?", "_").replace("=", "-").replace(":", "-") or "overview"
+        shot(page, f"desktop_{name[:60]}", full_page=False)
         if violations:
             found[path] = violations
     assert found == {}

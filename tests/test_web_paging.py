@@ -93,7 +93,7 @@ def test_worker_rows_say_python_or_ruby_heartbeat_and_paused(r: Resque, raw_redi
         detail = web.get(f"/workers/{ruby}").get_data(as_text=True)
         assert "<td>paused</td>" in detail and ">Ruby<" in detail
         api = web.get("/api/workers").get_json()
-        assert {w["id"] for w in api} == {ruby, python.id}
+        assert {w["id"]: w["runtime"] for w in api} == {ruby: "Ruby", python.id: "Python"}
     finally:
         python.unregister()
 

@@ -267,7 +267,9 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0) -
 
     @bp.get("/api/workers")
     def api_workers() -> Response:
-        return api_json([w.as_dict() for w in client.workers()])
+        infos = client.workers()
+        kinds = runtimes(infos)
+        return api_json([{**w.as_dict(), "runtime": kinds[w.id]} for w in infos])
 
     @bp.get("/api/stats/keys")
     def api_keys() -> Response:
