@@ -84,6 +84,22 @@ def test_more_names_by_option_and_environment(r: Resque, monkeypatch: pytest.Mon
         assert web.get("/api/info", headers={"Host": host}).status_code == 421, host
 
 
+def test_a_mounted_dashboard_can_limit_its_hosts(r: Resque) -> None:
+    from flask import Flask
+
+    from resque_interop.web.app import mount
+
+    app = Flask("host_app")
+    app.get("/")(lambda: "the host app")
+    mount(app, r, url_prefix="/ops/resque", allow_hosts=["ops.example.com"])
+    client = app.test_client()
+    assert client.get("/ops/resque/queues", headers={"Host": "ops.example.com"}).status_code == 200
+    for path in ("/ops/resque/queues", "/ops/resque/api/info", "/ops/resque/static/app.css"):
+        assert client.get(path, headers={"Host": "evil.example"}).status_code == 421, path
+    assert client.post("/ops/resque/queues/q/clear", headers={"Host": "evil.example"}).status_code == 421
+    assert client.get("/", headers={"Host": "evil.example"}).status_code == 200  # the host app's own business
+
+
 def test_host_names_are_parsed_as_browsers_send_them() -> None:
     assert host_name("[::1]:5678") == "[::1]" and host_name("Example.COM:80") == "example.com"
     assert host_name("127.0.0.1") == "127.0.0.1" and host_name("[::1]") == "[::1]"

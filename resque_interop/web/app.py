@@ -34,7 +34,7 @@ from .delayed import add_delayed_routes
 from .errors import add_error_pages
 from .failed import add_failed_routes
 from .format import args_text, back_to, current_note, here, or_unknown, when, with_note
-from .hosts import HostCheck, allowed_hosts
+from .hosts import HostCheck, allowed_hosts, host_allowed
 from .jsonapi import api_json
 from .metrics import add_metrics_route
 from .params import int_arg
@@ -69,13 +69,18 @@ def _cell(value: Any) -> str:
     return raw_text(value) if isinstance(value, bytes) else str(value)
 
 
-def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0) -> Blueprint:
-    """The dashboard as a Blueprint bound to ``client``."""
+def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0,
+              allow_hosts: Iterable[str] | None = None) -> Blueprint:
+    """The dashboard as a Blueprint bound to ``client``; with ``allow_hosts``, its routes
+    answer 421 to any other ``Host`` (``create_app`` checks every request itself)."""
     bp = _Blueprint(name, __name__, template_folder="templates", static_folder="static",
                     static_url_path="/static")
+    hosts = None if allow_hosts is None else list(allow_hosts)
 
     @bp.before_request
     def guard() -> None:
+        if hosts is not None and not host_allowed(request.host, hosts):
+            abort(421, description="this dashboard does not answer to that Host")
         if request.method == "POST":
             check_csrf()
 
@@ -312,7 +317,8 @@ def create_app(
 
 
 def mount(app: Flask, client: Resque, url_prefix: str = "/resque", **kwargs: Any) -> Blueprint:
-    """Mount the dashboard under ``url_prefix`` of an existing app."""
+    """Mount the dashboard under ``url_prefix`` of an existing app (``allow_hosts=[...]``
+    limits its routes to those Host names; else the app's own checks apply)."""
     bp = blueprint(client, **kwargs)
     app.register_blueprint(bp, url_prefix=url_prefix)
     return bp
