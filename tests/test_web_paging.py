@@ -77,7 +77,7 @@ def test_a_few_workers_on_several_hosts_are_listed(raw_redis: redis.Redis, web: 
 def test_worker_rows_say_python_or_ruby_heartbeat_and_paused(r: Resque, raw_redis: redis.Redis,
                                                              web: FlaskClient) -> None:
     ruby = add_worker(raw_redis, "rubyhost", 4242)
-    raw_redis.hset("resque:workers:heartbeat", ruby, "2026-12-05T08:50:07+00:00")
+    raw_redis.hset("resque:workers:heartbeat", ruby, "2020-01-02T08:50:07+00:00")
     python = Worker(r, ["file_serve"])
     python.register()  # names this process's connections (CLIENT SETNAME): no key is written for it
     assert not raw_redis.keys("*resque_interop*")
@@ -85,7 +85,8 @@ def test_worker_rows_say_python_or_ruby_heartbeat_and_paused(r: Resque, raw_redi
         page = web.get("/workers").get_data(as_text=True)
         rows = dict(re.findall(r'<a href="/workers/([^"]+)">.*?runtime-(\w+)', page, re.S))
         assert rows == {ruby: "ruby", python.id: "python"}, rows
-        assert 'title="2026-12-05 08:50:07 UTC"' in page  # the heartbeat, as a time
+        assert 'title="2020-01-02 08:50:07 UTC"' in page  # the heartbeat, as a time
+        assert page.count(">stale</span>") == 1  # Ruby's, long past the prune interval; ours has none yet
         assert "paused" not in page
         r.pause_all()
         page = web.get("/workers").get_data(as_text=True)

@@ -33,7 +33,7 @@ from ..worker_info import list_workers, runtime_of, split_worker_id
 from .delayed import add_delayed_routes
 from .errors import add_error_pages
 from .failed import add_failed_routes
-from .format import args_text, back_to, current_note, here, or_unknown, when, with_note
+from .format import age_seconds, args_text, back_to, current_note, here, or_unknown, when, with_note
 from .hosts import HostCheck, allowed_hosts, host_allowed
 from .jsonapi import api_json
 from .metrics import add_metrics_route
@@ -103,6 +103,8 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0,
             "poll_ms": int(poll_seconds * 1000),
             "bp": name,
             "runtime_titles": RUNTIME_TITLES,
+            "age_seconds": age_seconds,
+            "prune_after": client.prune_interval,
         }
 
     def page(template: str, **context: Any) -> Any:
