@@ -218,16 +218,18 @@ class Resque(Producer):
         return list_workers(self, [worker_id])[0]
 
     def working(self) -> list[WorkerInfo]:
-        """The workers that hold a job now."""
-        return [w for w in self.workers() if w.state == "working"]
+        """The workers that hold a job now (only those are read in full)."""
+        ids = self.store.worker_ids()
+        held = self.store.worker_payloads(ids)
+        return list_workers(self, [i for i, job in zip(ids, held) if job]) if any(held) else []
 
     def info(self) -> dict[str, Any]:
         """``Resque.info``: pending, processed, queues, workers, working, failed, servers,
         environment."""
         sizes = self.queue_sizes()
-        workers = self.workers()
-        working = sum(1 for w in workers if w.state == "working")
-        return info_summary(sizes, self.stats.get("processed"), len(workers), working,
+        ids = self.store.worker_ids()
+        working = sum(1 for job in self.store.worker_payloads(ids) if job)
+        return info_summary(sizes, self.stats.get("processed"), len(ids), working,
                             self.failure.count(), self.redis_id)
 
     def all_keys(self) -> list[str]:

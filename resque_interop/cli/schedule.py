@@ -39,10 +39,12 @@ def list_(schedule_file: str | None, redis_url: str | None, namespace: str) -> N
     """Each schedule: interval, class, queue, args, last enqueued, next run."""
     client = _client(redis_url, namespace, schedule_file, None)
     rows = []
-    for name, config in sorted(client.schedules.all().items()):
-        rows.append([name, _interval(config), config.get("class", name), config.get("queue") or "-",
-                     json.dumps(config.get("args")), client.schedules.last_enqueued_at(name) or "Never",
-                     _when(client.schedules.next_run(name))])
+    for row in client.schedules.listing()[0]:  # one read of each hash, whatever the count
+        if row.error and not row.config:
+            continue  # a stored config that is not JSON: `schedule list` has always shown usable ones only
+        config = row.config
+        rows.append([row.name, _interval(config), config.get("class", row.name), config.get("queue") or "-",
+                     json.dumps(config.get("args")), row.last_enqueued_at or "Never", _when(row.next_run)])
     table("schedules", ["name", "interval", "class", "queue", "args", "last enqueued", "next run"], rows)
 
 

@@ -34,6 +34,7 @@ from ..schema import timefmt
 from ..schema.payloads import HeldJob, is_job, unrunnable_payload
 from ..stats import RedisStatStore
 from ..store.datastore import CommandLog, Reserver
+from ..worker_info import interop_client_name, split_worker_id
 from .execution import ForkExecutor, InlineExecutor
 from .outage import MAX_BACKOFF, Outage
 from .prune import prune_dead_workers, unregister_worker
@@ -125,7 +126,12 @@ class Worker:
         return self.id
 
     def register(self) -> None:
-        """SADD workers + SET worker:<id>:started, as Ruby."""
+        """SADD workers + SET worker:<id>:started, as Ruby; and name this process's
+        connections so a dashboard can tell a Python worker (see ``interop_client_name``)."""
+        host, pid, _ = split_worker_id(self.id)
+        name = interop_client_name(host, pid)
+        if name:
+            self.client.store.name_connections(name)
         self.client.store.register_worker(self.id, timefmt.started_at())
         self._registered = True
 
