@@ -1,12 +1,18 @@
 # Ruby Resque as a live peer for the contract tests, through Resque's public API only.
 #   ruby -I$RESQUE_SRC/lib peer.rb <command> [args...]
-# REDIS_URL, RESQUE_NAMESPACE, FAILURE_BACKEND (redis | redis_multi_queue), JSON_ADAPTER (json_gem | oj).
+# REDIS_URL, RESQUE_NAMESPACE, FAILURE_BACKEND (redis | redis_multi_queue), JSON_ADAPTER (json_gem | oj),
+# ACTIVESUPPORT=1 (require "active_support/all" first, as a Rails app has), OJ_RAILS=1 (Oj.optimize_rails).
+require 'active_support/all' if ENV['ACTIVESUPPORT'] || ENV['OJ_RAILS']
 require 'json'
 require 'resque'
 require 'resque/failure/redis_multi_queue'
 require 'multi_json'
 require 'resque-scheduler' if ENV['WITH_SCHEDULER'] # on the load path through RESQUE_SCHEDULER_SRC
 
+if ENV['OJ_RAILS']
+  require 'oj'
+  Oj.optimize_rails
+end
 MultiJson.use((ENV['JSON_ADAPTER'] || 'json_gem').to_sym)
 Resque.redis = Redis.new(url: ENV.fetch('REDIS_URL'))
 Resque.redis.namespace = ENV['RESQUE_NAMESPACE'] || 'resque'
