@@ -100,6 +100,7 @@ class Resque(Producer):
     def enqueue_to(self, queue: str, job: Any, *args: Any) -> bool | None:
         """Enqueue on ``queue``; ``job`` is a registered job or a class name.
         Returns True, or None when a ``before_enqueue`` hook returned False."""
+        self._validate(queue, job)
         name = self.job_name(job)
         target = self._target(job)
         argv = list(args)
@@ -131,6 +132,7 @@ class Resque(Producer):
 
     def create(self, queue: str | None, class_name: str, args: Sequence[Any]) -> None:
         """Ruby's ``Job.create``: validate, then push (or perform at once when inline)."""
+        self._validate(queue, class_name)
         data = self._job_data(class_name, args)
         queue = "" if queue is None else str(queue)
         if self.inline:

@@ -56,6 +56,14 @@ class Producer:
             )
         return queue
 
+    def _validate(self, queue: str | None, job: Any) -> None:
+        """Ruby's ``Resque.validate``: no queue given and none registered is a NoQueueError
+        (an empty name passes, as in Ruby)."""
+        if queue is None and self.queue_for(job) is None:
+            raise NoQueueError(
+                f"Jobs must be placed onto a queue. No queue could be inferred for class {self.job_name(job)}"
+            )
+
     def _ruby_queue(self, class_name: str, queue: str | None) -> str:
         """``enqueue_ruby``'s queue: the one given, else the registered one."""
         if queue is None:

@@ -109,6 +109,7 @@ class AsyncResque(Producer):
     async def enqueue_to(self, queue: str, job: Any, *args: Any) -> bool | None:
         """Enqueue on ``queue``; ``job`` is a registered job or a class name.
         Returns True, or None when a ``before_enqueue`` hook returned False."""
+        self._validate(queue, job)
         name = self.job_name(job)
         target = self._target(job)
         argv = list(args)

@@ -38,10 +38,9 @@ def connection_options(func: F) -> F:
     """``-r/--redis`` (REDIS_URL), ``-N/--namespace`` (RESQUE_NAMESPACE) and ``--dialect``
     (RESQUE_DIALECT; kept in the click context for :func:`make_client`, so commands take no argument)."""
     func = click.option("--dialect", envvar="RESQUE_DIALECT", type=click.Choice(DIALECTS, case_sensitive=False),
-                        default=None, expose_value=False, callback=_remember_dialect,
-                        help="The JSON the Ruby side writes (RESQUE_DIALECT): json (the json gem, default), "
-                        "oj (the oj gem), rails (a Rails app: ActiveSupport loaded), oj_rails "
-                        "(Oj.optimize_rails).")(func)
+                        default=None, expose_value=False, callback=_remember_dialect, metavar="NAME",
+                        help="The JSON the Ruby side writes (RESQUE_DIALECT): json (default), oj, rails "
+                        "(a Rails app), oj_rails, rails_oj; `resque-interop doctor` tells.")(func)
     func = click.option("-N", "--namespace", envvar="RESQUE_NAMESPACE", default="resque", show_default=True,
                         help="Key namespace (RESQUE_NAMESPACE).")(func)
     func = click.option("-r", "--redis", "redis_url", envvar="REDIS_URL", default=None,

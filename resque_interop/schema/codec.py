@@ -230,6 +230,9 @@ def _raw_big_ints(value: Any) -> Any:
         return [_raw_big_ints(v) for v in value]
     if isinstance(value, dict):
         return {k: _raw_big_ints(v) for k, v in value.items()}
+    if isinstance(value, msgspec.Struct):
+        return msgspec.structs.replace(value, **{name: _raw_big_ints(getattr(value, name))
+                                                 for name in value.__struct_fields__})
     return value
 
 
@@ -326,7 +329,7 @@ class Codec:
         self.check_nesting(data, wrapped)
         return data
 
-    def _encode(self, value: Any, wrapped: bool) -> bytes:
+    def _encode(self, value: Any, wrapped: bool, big_ints_done: bool = False) -> bytes:
         """:meth:`encode` without the nesting check (callers check the whole text once)."""
         try:
             try:
@@ -343,9 +346,9 @@ class Codec:
             raise EncodeError(f"cannot encode value as JSON: a string is not valid Unicode ({exc.reason}: "
                               f"{exc.object[exc.start:exc.end]!r}); Ruby cannot write it either") from None
         except ValueError as exc:
-            if "integer string conversion" not in str(exc):
+            if "integer string conversion" not in str(exc) or big_ints_done:
                 raise EncodeError(f"cannot encode value as JSON: {exc}") from None
-            return self._encode(_raw_big_ints(value), wrapped)  # Ruby writes integers of any size
+            return self._encode(_raw_big_ints(value), wrapped, True)  # Ruby writes integers of any size
         except TypeError as exc:
             raise EncodeError(f"cannot encode value as JSON: {exc}") from None
 
