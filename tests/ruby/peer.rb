@@ -95,6 +95,8 @@ when 'info'
   out(info: info, workers: Resque.workers.map(&:to_s).sort, working: Resque.working.map(&:to_s).sort,
       failed: Resque::Failure.count, queues: Resque.queues.sort,
       failures: Resque::Failure.queues.flat_map { |q| failures_of(q) })
+when 'dequeue'
+  out(Resque.dequeue(Archive, *JSON.parse(args[0])))
 when 'peek'
   out(Resque.peek(args[0], 0, 100))
 when 'requeue'
