@@ -123,6 +123,11 @@ when 'aj_enqueue'
   ArchiveJob.perform_later(44, 'masterbrew', { sym: 1, 'str' => { deep: :x } }, Time.utc(2026, 11, 28, 12, 0, 0.5r),
                            Time.zone.local(2026, 6, 1, 9, 30), Date.new(2026, 11, 28), BigDecimal('1.10'), 2**70,
                            :a_symbol, flag: true) if json == 'rich'
+  if json == 'durations'
+    Time.zone = 'UTC'
+    ArchiveJob.perform_later(1.5.hours, 1.hour + 30.minutes, Time.zone.local(2026, 11, 28, 12, 0, 0.5r), '<b>&',
+                             at: 2.days)
+  end
   ArchiveJob.perform_later(*json) if json.is_a?(Array)
   out(true)
 when 'aj_enqueue_in'

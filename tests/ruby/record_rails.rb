@@ -155,3 +155,64 @@ if defined?(Resque::Scheduler)
     step.call('remove_delayed', 'Resque.remove_delayed(Archive, *args)') { Resque.remove_delayed(Archive, *args) }
   end
 end
+
+if MODE == 'rails'
+  require 'active_job'
+  require 'globalid'
+  # Resque 3.0 ships its own adapter file for Rails >= 7.2 (see peer.rb); give 6.1 its base class.
+  module ActiveJob; module QueueAdapters; AbstractAdapter = Class.new unless const_defined?(:AbstractAdapter); end; end
+  ActiveJob::Base.queue_adapter = :resque
+  ActiveJob::Base.logger = Logger.new(nil)
+  GlobalID.app = 'bbc'
+  class Episode
+    include GlobalID::Identification
+    attr_reader :id
+    def initialize(id) = @id = id
+    def self.find(id) = new(id)
+  end
+  class ArchiveJob < ActiveJob::Base
+    queue_as :file_serve
+  end
+  # One job per argument kind, job_id fixed; enqueued_at is the clock's (tests compare its format).
+  AJ_ARGS = {
+    'duration 1.5.hours' => -> { 1.5.hours },
+    'duration 2.hours' => -> { 2.hours },
+    'duration 1.hour + 30.minutes' => -> { 1.hour + 30.minutes },
+    'duration 3.days' => -> { 3.days },
+    'duration 1.month' => -> { 1.month },
+    'Time.current (Time.zone UTC)' => -> { Time.zone = 'UTC'; Time.zone.local(2026, 11, 28, 12, 0, 0.5r) },
+    'TimeWithZone London' => -> { Time.zone = 'Europe/London'; Time.zone.local(2026, 6, 1, 9, 30) },
+    'Time.utc' => -> { Time.utc(2026, 11, 28, 12, 0, 0.5r) },
+    'Time with offset' => -> { Time.new(2026, 11, 28, 12, 0, 0, '+05:30') },
+    'DateTime' => -> { DateTime.new(2026, 11, 28, 12, 0, 0, '+01:00') },
+    'Date' => -> { Date.new(2026, 11, 28) },
+    'BigDecimal' => -> { BigDecimal('1.10') },
+    'Symbol' => -> { :a_symbol },
+    'Module' => -> { ArchiveJob },
+    'GlobalID' => -> { Episode.new(44) },
+    'html string' => -> { "<b>&</b> \u2028" },
+    'symbol keys' => -> { { sym: 1, 'str' => { deep: :x } } },
+    'indifferent hash' => -> { ActiveSupport::HashWithIndifferentAccess.new('a' => 1) },
+  }.freeze
+  record('activejob', "ActiveJob #{ActiveJob::VERSION::STRING} (:resque adapter) with ActiveSupport loaded: one job per " \
+                      'argument kind, then keyword arguments', 'activejob_version' => ActiveJob::VERSION::STRING) do |step|
+    AJ_ARGS.each_with_index do |(name, make), i|
+      step.call(name, "ArchiveJob.new(#{name}).tap { |j| j.job_id = 'job-#{i}' }.enqueue") do
+        RAW.del('resque:queue:file_serve')
+        Time.zone = nil
+        job = ArchiveJob.new(make.call)
+        job.job_id = "job-#{i}"
+        job.enqueue
+        Time.zone = nil
+        true
+      end
+    end
+    step.call('keyword arguments', "ArchiveJob.new(44, flag: true, at: 1.5.hours).tap { |j| j.job_id = 'job-kw' }.enqueue") do
+      RAW.del('resque:queue:file_serve')
+      job = ArchiveJob.new(44, flag: true, at: 1.5.hours)
+      job.job_id = 'job-kw'
+      job.enqueue
+      true
+    end
+  end
+end
