@@ -33,6 +33,7 @@ from .common import (
     when_from,
 )
 from .delayed import delayed, scheduler
+from .doctor import doctor
 from .failed import failed
 from .schedule import schedule
 
@@ -355,3 +356,4 @@ main.add_command(failed)
 main.add_command(scheduler)
 main.add_command(delayed)
 main.add_command(schedule)
+main.add_command(doctor)
