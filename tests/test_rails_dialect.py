@@ -110,3 +110,17 @@ def test_python_finds_and_removes_what_ruby_delayed(mode: str, dialect: str, red
     assert client.delayed.is_delayed("Archive", *DELAYED_ARGS)
     assert client.delayed.remove_delayed("Archive", *DELAYED_ARGS) == 2
     assert dump(raw_redis) == step(rec, "remove_delayed")["keyspace"]
+
+
+def test_a_rails_worker_records_the_job_it_runs_as_rails_writes_it(redis_url: str, raw_redis: redis.Redis) -> None:
+    from resque_interop.worker import Worker
+
+    client = _client(redis_url, "rails")
+    seen: list[bytes] = []
+    client.registry.register("Archive", lambda *a: seen.extend(
+        raw_redis.get(key) or b"" for key in raw_redis.keys("resque:worker:*") if key.count(b":") > 2
+    ), queue="file_serve")
+    raw_redis.rpush("resque:queue:file_serve", b'{"class":"Archive","args":["<b>&"]}')  # another producer's bytes
+    Worker(client, ["file_serve"], fork_per_job=False).work(0)
+    (record,) = [s for s in seen if s.startswith(b"{")]
+    assert b'"payload":{"class":"Archive","args":["\\u003cb\\u003e\\u0026"]}' in record  # as Ruby with ActiveSupport
