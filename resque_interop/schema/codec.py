@@ -260,8 +260,7 @@ def nesting_depth(data: bytes) -> int:
 class Codec:
     """Encodes and decodes Resque's JSON in one dialect."""
 
-    __slots__ = ("dialect", "max_nesting", "_float", "_escape", "_activesupport", "_encoder", "_decoder",
-                 "_prefixes")
+    __slots__ = ("dialect", "max_nesting", "_float", "_activesupport", "_encoder", "_decoder", "_prefixes")
 
     def __init__(self, dialect: Dialect = "json") -> None:
         if dialect not in _FLOAT_WRITERS:
@@ -271,7 +270,6 @@ class Codec:
         self.max_nesting = MAX_NESTING[dialect]
         self._float = _FLOAT_WRITERS[dialect]
         self._activesupport = dialect in _ACTIVESUPPORT
-        self._escape: Callable[[bytes], bytes] = escape_html if self._activesupport else bytes
         self._encoder = msgspec.json.Encoder()
         self._decoder = msgspec.json.Decoder()
         self._prefixes: dict[str, bytes] = {}
@@ -333,10 +331,10 @@ class Codec:
         """:meth:`encode` without the nesting check (callers check the whole text once)."""
         try:
             try:
-                return self._escape(self._encoder.encode(self.prepare(value)))
+                data = self._encoder.encode(self.prepare(value))
             except RecursionError:
-                return self._escape(_with_headroom(lambda: self._encoder.encode(self.prepare(value)),
-                                                   self.max_nesting + 2))
+                data = _with_headroom(lambda: self._encoder.encode(self.prepare(value)), self.max_nesting + 2)
+            return escape_html(data) if self._activesupport else data
         except RecursionError:
             raise EncodeError(self._too_deep(None, wrapped)) from None
         except EncodeError as exc:
