@@ -165,6 +165,16 @@ def test_duration_parts_are_read_as_pairs_and_as_a_hash() -> None:
     assert serialize(timedelta(minutes=90))["value"] == 5400  # a plain timedelta of whole seconds: Integer
 
 
+def test_utc_zones_are_written_with_z_and_london_winter_with_its_offset() -> None:
+    for zone in ("UTC", "Etc/UTC"):
+        written = serialize(datetime(2026, 1, 5, 12, tzinfo=ZoneInfo(zone)), "7.1")
+        assert written["value"] == "2026-01-05T12:00:00.000000000Z" and written["time_zone"] == "Etc/UTC"
+    winter = serialize(datetime(2026, 1, 5, 12, tzinfo=LONDON))  # GMT: TimeWithZone#utc? is false
+    assert winter == {"_aj_serialized": "ActiveJob::Serializers::TimeWithZoneSerializer",
+                      "value": "2026-01-05T12:00:00.000000000+00:00"}
+    assert serialize(datetime(2026, 1, 5, 12, tzinfo=UTC))["_aj_serialized"].endswith("::TimeSerializer")
+
+
 def test_range_before_rails_70_is_refused() -> None:
     with pytest.raises(EncodeError, match="RangeSerializer"):
         serialize(RubyRange(1, 5, False), "6.1")

@@ -1,7 +1,7 @@
 """Ruby-compatible JSON: the bytes Ruby Resque's ``Resque.encode`` writes.
 
 Ruby Resque encodes through MultiJson, whose output depends on the adapter it
-finds and on whether ActiveSupport is loaded (every Rails app loads it). Four
+finds and on whether ActiveSupport is loaded (every Rails app loads it). Five
 dialects are reproduced byte for byte, each recorded from Ruby:
 
 * ``"json"`` -- the json gem (MultiJson's default), no ActiveSupport: floats as
