@@ -45,6 +45,8 @@ def test_a_class_name_that_is_not_unicode_is_an_encode_error(r: Resque, raw_redi
         r.enqueue_ruby("Archive", {"k\ud800": 1}, queue="q")
     with pytest.raises(EncodeError, match="not valid Unicode"):
         r.delayed.enqueue_at_with_queue("q", 2_000_000_000, name, 1)
+    with pytest.raises(EncodeError, match="queue name .* is not valid Unicode"):
+        r.enqueue_ruby("Archive", 1, queue=f"q{name}")
     assert raw_redis.keys("*") == []
 
 
