@@ -128,12 +128,15 @@ def test_enqueue_refuses_what_ruby_cannot_read(redis_url: str) -> None:
 
 
 def test_the_oj_dialect_allows_what_oj_reads(redis_url: str) -> None:
-    # Oj reads any depth and writes up to 999: Python stops first, at its recursion limit
+    # Oj (compat mode) reads any depth and writes up to 999 levels; a job payload one less
     client = Resque(redis_url, registry=Registry(), dialect="oj")
     client.enqueue_ruby("Archive", _nested(300), queue="q")
-    with pytest.raises(EncodeError, match="Oj's write limit of 999"):
+    client.enqueue_ruby("Archive", _nested(996), queue="q")  # 998 levels with {"args":[...]}
+    with pytest.raises(EncodeError, match="Oj's compat-mode write limit of 999.*reads at most 998"):
+        client.enqueue_ruby("Archive", _nested(997), queue="q")
+    with pytest.raises(EncodeError, match="Oj's compat-mode write limit of 999"):
         client.enqueue_ruby("Archive", _nested(5000), queue="q")
-    assert client.size("q") == 1
+    assert client.size("q") == 2
 
 
 @pytest.mark.parametrize(

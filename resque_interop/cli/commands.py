@@ -35,6 +35,7 @@ from .common import (
     yes_option,
 )
 from .delayed import delayed, scheduler
+from .doctor import doctor
 from .failed import failed
 from .retries import retries
 from .schedule import schedule
@@ -397,6 +398,7 @@ main.add_command(scheduler)
 main.add_command(delayed)
 main.add_command(retries)
 main.add_command(schedule)
+main.add_command(doctor)
 
 
 @main.command()

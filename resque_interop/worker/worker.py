@@ -45,8 +45,8 @@ from .waiting import QueueWaiter
 log = logging.getLogger("resque_interop.worker")
 
 # Bytes that another encoder may write differently from Ruby (fractions and
-# exponents, escapes, spacing, -0). Payloads without them are Ruby's already.
-_MAYBE_FOREIGN = re.compile(rb'[0-9][.eE]|\\[u/]|-0[^.0-9]|[:,] |[{\[] ')
+# exponents, escapes, spacing, -0, what ActiveSupport escapes). Payloads without them are Ruby's already.
+_MAYBE_FOREIGN = re.compile(rb'[0-9][.eE]|\\[u/]|-0[^.0-9]|[:,] |[{\[] |[<>&]|\xe2\x80[\xa8\xa9]')
 
 _LOST = (redis.ConnectionError, redis.TimeoutError)
 _STOPPED = object()  # what a reserve returns when a shutdown cut its retries short
