@@ -17,7 +17,8 @@ import redis
 from resque_interop import Registry, Resque
 from resque_interop.errors import EncodeError
 from resque_interop.schema.codec import nesting_depth
-from resque_interop.worker.worker import MAX_BACKOFF, Worker
+from resque_interop.worker.outage import MAX_BACKOFF
+from resque_interop.worker.worker import Worker
 
 from .faults import RestartableRedis
 from .workers import HOST, WorkerProcess, wait_for

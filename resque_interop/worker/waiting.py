@@ -29,6 +29,13 @@ log = logging.getLogger("resque_interop.worker")
 WAIT_CAP = 30.0
 
 
+def _close(client: redis.Redis) -> None:
+    """Close a wait's own pool (one connection) for good: a client made on a pool
+    leaves the pool open when it closes, its socket to the garbage collector."""
+    client.close()
+    client.connection_pool.disconnect()
+
+
 class BlockingUnsupported(Exception):
     """The server has no BLMOVE."""
 
@@ -66,7 +73,7 @@ class QueueWaiter:
         with self._lock:
             found = self._conns.pop(queue, None)
         if found is not None:
-            found[0].close()
+            _close(found[0])
 
     def _block(self, queue: str, timeout: float, ready: threading.Event) -> bool:
         conn, _ = self._conn(queue)
@@ -136,7 +143,7 @@ class QueueWaiter:
         with self._lock:
             for q in [q for q in self._conns if q not in keep]:
                 conn, _ = self._conns.pop(q)
-                conn.close()
+                _close(conn)
 
     def close(self) -> None:
         """Stop waiting for good."""

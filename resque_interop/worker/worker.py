@@ -35,7 +35,7 @@ from ..schema.payloads import HeldJob, is_job, unrunnable_payload
 from ..stats import RedisStatStore
 from ..store.datastore import CommandLog, Reserver
 from .execution import ForkExecutor, InlineExecutor
-from .outage import MAX_BACKOFF, Outage
+from .outage import Outage
 from .prune import prune_dead_workers, unregister_worker
 from .queues import QueueList
 from .waiting import QueueWaiter
@@ -396,7 +396,7 @@ class Worker:
                 reply = reserver.call(finish, run_at, self._held)
             except _LOST as exc:
                 if outage.begin():
-                    log.error("lost Redis (%s); retrying every %.1fs at most", format_error(exc), MAX_BACKOFF)
+                    log.error("lost Redis (%s); retrying every %gs at most", format_error(exc), outage.cap)
                 self.wake.wait(outage.next_delay())
                 continue
             self._held = reserver.held_after(reply, run_at)
