@@ -21,6 +21,7 @@ from concurrent.futures import wait as wait_futures
 import redis
 
 from ..schema.keys import Keys
+from ..store.refusals import refusal
 
 log = logging.getLogger("resque_interop.worker")
 
@@ -85,6 +86,11 @@ class QueueWaiter:
                 raise BlockingUnsupported(str(exc)) from None
             if str(exc).startswith("WRONGTYPE"):
                 return False  # not a list: the reserve skips it and says so; this wait times out
+            if refusal(exc) is not None:
+                # BLMOVE is a write Redis refuses while out of memory (or read-only): no job
+                # can be taken meanwhile anyway, so this wait times out (the worker's reserve
+                # says why) rather than spin on the refusal
+                return False
             self._drop(queue)
             ready.set()  # let the worker retry now rather than after the whole wait
             raise

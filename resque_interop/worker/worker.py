@@ -35,7 +35,7 @@ from ..schema.payloads import HeldJob, is_job, unrunnable_payload
 from ..stats import RedisStatStore
 from ..store.datastore import CommandLog, Reserver
 from .execution import ForkExecutor, InlineExecutor
-from .outage import Outage
+from .outage import Outage, passing_fault
 from .prune import prune_dead_workers, unregister_worker
 from .queues import QueueList
 from .waiting import QueueWaiter
@@ -46,7 +46,6 @@ log = logging.getLogger("resque_interop.worker")
 # exponents, escapes, spacing, -0). Payloads without them are Ruby's already.
 _MAYBE_FOREIGN = re.compile(rb'[0-9][.eE]|\\[u/]|-0[^.0-9]|[:,] |[{\[] ')
 
-_LOST = (redis.ConnectionError, redis.TimeoutError)
 _STOPPED = object()  # what a reserve returns when a shutdown cut its retries short
 
 
@@ -161,13 +160,20 @@ class Worker:
 
         def beat() -> None:
             first = True
+            failing = ""  # the last failure logged: one line per kind, not one per beat
             while True:
                 try:
                     self.heartbeat()
+                    if failing:
+                        log.warning("heartbeat written again")
+                        failing = ""
                     if not first and self.prune_on_timer:
                         self.prune_dead_workers()
                 except redis.RedisError as exc:
-                    log.warning("heartbeat failed: %s", format_error(exc))
+                    what = passing_fault(exc) or format_error(exc)
+                    if what != failing:
+                        log.warning("heartbeat failed: %s", what)
+                        failing = what
                 except Exception as exc:  # noqa: BLE001 - the heartbeat thread must live on
                     log.error("heartbeat or pruning failed: %s", format_error(exc))
                 first = False
@@ -265,15 +271,36 @@ class Worker:
             data = self._queue_json[queue] = self.client.codec.encode(queue)
         return data
 
-    def startup(self) -> None:
+    def startup(self) -> bool:
+        """Heartbeat, prune, ``before_first_fork``, register. While Redis refuses writes
+        (out of memory, a read-only replica, ...) wait and try again, saying so once;
+        False when a shutdown came meanwhile (nothing was registered)."""
         set_title("resque: Starting")
         self.register_signal_handlers()
-        self.start_heartbeat()
-        self.prune_dead_workers()
-        if not self._first_fork_done:
-            self.run_hook("before_first_fork")
-            self._first_fork_done = True
-        self.register()
+        outage = Outage()
+        while True:
+            try:
+                self.heartbeat()  # a write: refused here, before the heartbeat thread would log it too
+                self.start_heartbeat()
+                self.prune_dead_workers()
+                if not self._first_fork_done:
+                    self.run_hook("before_first_fork")
+                    self._first_fork_done = True
+                self.register()
+                break
+            except redis.ResponseError as exc:
+                fault = passing_fault(exc)
+                if fault is None:
+                    raise
+                self.stop_heartbeat()
+                if outage.begin(fault):
+                    log.error("%s; %s waits to register, retrying every %gs at most", fault, self.id, outage.cap)
+                if self._shutdown:
+                    return False
+                self.wake.wait(outage.next_delay())
+        if outage.ongoing:
+            log.warning("%s: %s registered", outage.over(), self.id)
+        return True
 
     def work(
         self,
@@ -291,7 +318,10 @@ class Worker:
         min_i = min(float(min_interval if min_interval is not None else _env_float("MIN_INTERVAL", interval)), max_i)
         backoff = min(float(backoff_interval if backoff_interval is not None else _env_float("BACKOFF_INTERVAL", 0.1)), max_i)
         current = max(min(interval, max_i), min_i)
-        self.startup()
+        if not self.startup():
+            self.stop_heartbeat()
+            self.run_hook("worker_exit")
+            return
         error: BaseException | None = None
         finish = "0"
         try:
@@ -305,8 +335,11 @@ class Worker:
                 if self._paused:
                     try:
                         finish = self._finish(finish)
-                    except _LOST as exc:  # kept: the next reserve finishes it
-                        log.error("lost Redis while pausing (%s); will retry", format_error(exc))
+                    except redis.RedisError as exc:  # kept: the next reserve finishes it
+                        fault = passing_fault(exc)
+                        if fault is None:
+                            raise
+                        log.error("%s while pausing; will retry", fault)
                     procline("Paused")
                     self.wake.wait(max(current, 0.05))
                     continue
@@ -358,16 +391,18 @@ class Worker:
                 finish = self._finish(finish)
                 self.unregister(error)
                 return
-            except _LOST as exc:
-                outage.begin()
-                if outage.lasted() >= patience:
+            except redis.RedisError as exc:
+                fault = passing_fault(exc)
+                if fault is not None:
+                    outage.begin(fault)
+                    if outage.lasted() < patience:
+                        time.sleep(outage.next_delay())
+                        continue
                     log.error(
-                        "could not unregister %s: Redis did not answer for %.0fs (%s); "
-                        "pruning will remove it and fail any job it held", self.id, patience, format_error(exc),
+                        "could not unregister %s: %s for %.0fs; pruning will remove it and fail "
+                        "any job it held", self.id, fault, patience,
                     )
                     return
-                time.sleep(outage.next_delay())
-            except redis.RedisError as exc:
                 log.error("could not unregister %s: %s", self.id, format_error(exc))
                 return
 
@@ -394,14 +429,21 @@ class Worker:
             run_at = timefmt.run_at()
             try:
                 reply = reserver.call(finish, run_at, self._held)
-            except _LOST as exc:
-                if outage.begin():
-                    log.error("lost Redis (%s); retrying every %gs at most", format_error(exc), outage.cap)
+            except redis.RedisError as exc:
+                fault = passing_fault(exc)
+                if fault is None:
+                    raise
+                if outage.begin(fault):
+                    if outage.refused:
+                        log.error("%s; no new job is taken until it does (retrying every %gs at most)",
+                                  fault, outage.cap)
+                    else:
+                        log.error("%s; retrying every %gs at most", fault, outage.cap)
                 self.wake.wait(outage.next_delay())
                 continue
             self._held = reserver.held_after(reply, run_at)
             if outage.ongoing:
-                log.warning("Redis is back after %.1fs", outage.lasted())
+                log.warning("%s", outage.over())
             return reply
 
     def _finish(self, finish: str) -> str:
@@ -509,9 +551,13 @@ class Worker:
         while True:
             try:
                 done = self.client.store.finish_with(self.id, self._held, writes, count)
-            except _LOST as exc:
-                if outage.begin():
-                    log.error("lost Redis while recording %s (%s); kept until Redis answers", what, format_error(exc))
+            except redis.RedisError as exc:
+                fault = passing_fault(exc)
+                if fault is None:
+                    raise
+                if outage.begin(fault):
+                    until = "it accepts writes" if outage.refused else "Redis answers"
+                    log.error("%s while recording %s; kept until %s", fault, what, until)
                 if self._shutdown:
                     shutdown_seen = outage.lasted() if shutdown_seen is None else shutdown_seen
                     if outage.lasted() - shutdown_seen >= patience:
@@ -520,7 +566,7 @@ class Worker:
                 time.sleep(outage.next_delay())
                 continue
             if outage.ongoing:
-                log.warning("Redis is back after %.1fs: recorded %s", outage.lasted(), what)
+                log.warning("%s: recorded %s", outage.over(), what)
             if not done:
                 log.warning("%s not recorded: the job was finished or pruned meanwhile (see its failure)", what)
             self._held = None
