@@ -142,3 +142,36 @@ def test_quit_while_waiting_to_register_exits_cleanly(tmp_path: Path) -> None:
         finally:
             accept_writes(admin, "read-only replica", server.dir)
         assert admin.scard("resque:workers") == 0
+
+
+@pytest.mark.timeout(60)
+def test_the_scheduler_moves_nothing_while_redis_refuses_writes_and_loses_nothing(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import threading
+
+    from resque_interop.scheduler.scheduler import Scheduler
+
+    with RestartableRedis() as server:
+        admin = redis.Redis.from_url(server.url)
+        client = Resque(server.url, registry=Registry())
+        due = int(time.time() - 10)
+        for n in range(3):
+            client.delayed.delayed_push(due, {"class": "Archive", "args": [n], "queue": "file_serve"})
+        refuse_writes(admin, "out of memory", server.dir)
+        scheduler = Scheduler(client, interval=0.05)
+        thread = threading.Thread(target=scheduler.run, daemon=True)
+        with caplog.at_level("INFO", logger="resque_interop"):
+            thread.start()
+            try:
+                wait_for(lambda: "Redis refuses writes" in caplog.text, what="the scheduler saying why")
+                time.sleep(0.5)  # ten rounds, each refused whole
+                assert client.size("file_serve") == 0 and client.delayed.count_all() == 3
+            finally:
+                accept_writes(admin, "out of memory", server.dir)
+            wait_for(lambda: client.size("file_serve") == 3, what="the delayed jobs queued")
+            scheduler.stop()
+            thread.join(10)
+        assert client.delayed.count_all() == 0
+        assert caplog.text.count(WHY["out of memory"]) == 1, caplog.text
+        assert "Redis accepts writes again" in caplog.text and "Traceback" not in caplog.text
