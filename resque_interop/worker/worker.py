@@ -34,6 +34,7 @@ from ..schema import timefmt
 from ..schema.payloads import HeldJob, is_job, unrunnable_payload
 from ..stats import RedisStatStore
 from ..store.datastore import CommandLog, Reserver
+from ..store.refusals import refusal
 from .execution import ForkExecutor, InlineExecutor
 from .outage import Outage, passing_fault
 from .prune import prune_dead_workers, unregister_worker
@@ -273,14 +274,17 @@ class Worker:
 
     def startup(self) -> bool:
         """Heartbeat, prune, ``before_first_fork``, register. While Redis refuses writes
-        (out of memory, a read-only replica, ...) wait and try again, saying so once;
-        False when a shutdown came meanwhile (nothing was registered)."""
+        (out of memory, a read-only replica, ...), or is lost after it first answered,
+        wait and try again, saying so once; False when a shutdown came meanwhile (nothing
+        was registered). A Redis that never answered fails at once, as with Ruby."""
         set_title("resque: Starting")
         self.register_signal_handlers()
         outage = Outage()
+        answered = False
         while True:
             try:
                 self.heartbeat()  # a write: refused here, before the heartbeat thread would log it too
+                answered = True
                 self.start_heartbeat()
                 self.prune_dead_workers()
                 if not self._first_fork_done:
@@ -288,10 +292,11 @@ class Worker:
                     self._first_fork_done = True
                 self.register()
                 break
-            except redis.ResponseError as exc:
+            except redis.RedisError as exc:
                 fault = passing_fault(exc)
-                if fault is None:
+                if fault is None or not (answered or refusal(exc)):
                     raise
+                answered = True
                 self.stop_heartbeat()
                 if outage.begin(fault):
                     log.error("%s; %s waits to register, retrying every %gs at most", fault, self.id, outage.cap)
@@ -349,7 +354,14 @@ class Worker:
                     break
                 finish = "0"
                 if reply == -2:  # pruned while alive: back into workers before any job
-                    self.reregister("at a reserve")
+                    try:
+                        self.reregister("at a reserve")
+                    except redis.RedisError as exc:  # the next reserve says -2 again
+                        fault = passing_fault(exc)
+                        if fault is None:
+                            raise
+                        log.error("%s while registering again; will retry", fault)
+                        self.wake.wait(1.0)
                     continue
                 if isinstance(reply, list) and int(reply[0]) == -3:
                     self._log_bad_queue(queues[int(reply[1]) - 1])
