@@ -447,7 +447,7 @@ class Worker:
                     raise
                 if outage.begin(fault):
                     if outage.refused:
-                        log.error("%s; no new job is taken until it does (retrying every %gs at most)",
+                        log.error("%s; no new job is taken until Redis accepts writes (retrying every %gs at most)",
                                   fault, outage.cap)
                     else:
                         log.error("%s; retrying every %gs at most", fault, outage.cap)
