@@ -27,6 +27,7 @@ import redis
 from ..client import Resque
 from ..errors import DecodeError, NoClassError, TermException
 from ..job import Job
+from ..runtime.eventloop import JobLoop
 from ..runtime.logfmt import bounded, format_error
 from ..runtime.procline import procline, set_title
 from ..runtime.sigsafe import SignalSafeEvent
@@ -94,6 +95,8 @@ class Worker:
         self.graceful_term = _env_flag("GRACEFUL_TERM") if graceful_term is None else graceful_term
         self.run_at_exit_hooks = _env_flag("RUN_AT_EXIT_HOOKS") if run_at_exit_hooks is None else run_at_exit_hooks
         self.executor = ForkExecutor(self) if self.fork_per_job else InlineExecutor(self)
+        #: where what an ``async def`` job or hook returns is awaited (a forked child makes its own)
+        self.job_loop = JobLoop()
         self.wake = SignalSafeEvent()  # set by signal handlers: see sigsafe.py
         self._shutdown = False
         self._paused = False
@@ -190,7 +193,7 @@ class Worker:
     # -- hooks --------------------------------------------------------------
     def run_hook(self, name: str, *args: Any) -> None:
         for hook in self.client.hooks:
-            getattr(hook, name)(self, *args)
+            self.job_loop.settle(getattr(hook, name)(self, *args))
 
     def state_change(self, state: str) -> None:
         if state != self._last_state:
@@ -346,7 +349,10 @@ class Worker:
         finally:
             self._waiter.close()
             self._leave(finish, error if isinstance(error, Exception) else None)
-            self.run_hook("worker_exit")
+            try:
+                self.run_hook("worker_exit")
+            finally:
+                self.job_loop.close()
 
     def _leave(self, finish: str, error: Exception | None) -> None:
         """Finish the last job and unregister, retried while Redis is away, up to the
@@ -475,7 +481,7 @@ class Worker:
         """Perform ``job`` here and report a failure (what the child does)."""
         self._in_job = True
         try:
-            job.perform()
+            job.perform(self.job_loop)
         except (Exception, TermException) as exc:
             self.report_failure(job, exc)
         else:
