@@ -10,6 +10,7 @@ as a loop inherited through fork shares its selector with the parent.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import logging
 import os
@@ -65,7 +66,16 @@ class JobLoop:
             return asyncio.run_coroutine_threadsafe(_awaited(value), loop).result()
         loop = self._own()
         self._thread = threading.get_ident()  # whichever thread runs it is the loop's thread meanwhile
-        return loop.run_until_complete(_awaited(value))
+        task = loop.create_task(_awaited(value))
+        try:
+            return loop.run_until_complete(task)
+        except BaseException:
+            # interrupted (TERM raised by a signal handler): the job must not go on at the next await
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    loop.run_until_complete(asyncio.wait([task]))
+            raise
 
     async def in_thread(self, call: Callable[[], T]) -> T:
         """Run a synchronous ``call`` from a coroutine without blocking the loop: in a helper
