@@ -37,7 +37,7 @@ from ..stats import RedisStatStore
 from ..store.datastore import CommandLog, Reserver
 from .execution import ForkExecutor, InlineExecutor
 from .outage import MAX_BACKOFF, Outage
-from .prune import prune_dead_workers, unregister_worker
+from .prune import StallGuard, prune_dead_workers, unregister_worker
 from .queues import QueueList
 from .waiting import QueueWaiter
 
@@ -117,6 +117,8 @@ class Worker:
         self._register_lock = threading.Lock()
         #: prune dead workers after every heartbeat, not only at start-up (Ruby prunes at start only)
         self.prune_on_timer = True
+        #: this worker's own link to Redis: no pruning by heartbeat age right after a stall
+        self.stall_guard = StallGuard(client)
         self._bad_queue_logged: dict[str, float] = {}
 
     # -- identity and registration -----------------------------------------
@@ -167,6 +169,7 @@ class Worker:
             while True:
                 try:
                     self.heartbeat()
+                    self.stall_guard.heard()
                     if not first and self.prune_on_timer:
                         self.prune_dead_workers()
                 except redis.RedisError as exc:
@@ -188,7 +191,8 @@ class Worker:
 
     def prune_dead_workers(self) -> list[str]:
         """Ruby's pruning, as this worker (see :mod:`resque_interop.worker.prune`)."""
-        return prune_dead_workers(self.client, self.id, self.queue_list.patterns, self.hostname)
+        return prune_dead_workers(self.client, self.id, self.queue_list.patterns, self.hostname,
+                                  guard=self.stall_guard)
 
     # -- hooks --------------------------------------------------------------
     def run_hook(self, name: str, *args: Any) -> None:

@@ -1,0 +1,103 @@
+"""A Redis stall longer than the prune interval (DEBUG SLEEP) prunes no live worker, while a
+dead one is still pruned. Before, the first worker to hear back from Redis read everyone
+else's heartbeats from before the stall, pruned 2 or 3 live workers a run, and each job they
+then finished was recorded as a pruned failure. Ruby Resque prunes at start-up only."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from resque_interop import Registry, Resque
+from resque_interop.schema import timefmt
+from resque_interop.worker import Worker
+
+from .workers import WorkerProcess, wait_for
+
+HEARTBEAT, PRUNE = "1", "3"
+WORKERS = 6
+# 5 s as measured in #20; 8 s outlasts redis-py's 5 s read timeout, so heartbeats fail and
+# resume only a heartbeat interval after Redis does (that made 2 to 5 false prunes a run)
+STALLS = (5, 8, 8)
+
+
+def _stall(redis_url: str, seconds: int) -> None:
+    """DEBUG SLEEP: Redis answers nobody for ``seconds`` (a fork for a snapshot, a slow disk, a
+    long script). A client of its own, without a read timeout or a retry (which would sleep again)."""
+    with redis.Redis.from_url(redis_url, socket_timeout=None, retry=Retry(NoBackoff(), 0)) as client:
+        client.execute_command("DEBUG", "SLEEP", str(seconds))
+
+
+def _worker(redis_url: str, tmp_path: Path, name: str, queue: str = "high") -> WorkerProcess:
+    return WorkerProcess(redis_url, queue, "-i", "0.1", "--heartbeat-interval", HEARTBEAT,
+                         "--prune-interval", PRUNE, log_path=str(tmp_path / f"{name}.log"))
+
+
+@pytest.mark.timeout(180)
+def test_a_redis_stall_longer_than_the_prune_interval_prunes_no_live_worker(
+    redis_url: str, raw_redis: redis.Redis, tmp_path: Path
+) -> None:
+    client = Resque(redis_url, registry=Registry())
+    with contextlib.ExitStack() as stack:
+        workers = [stack.enter_context(_worker(redis_url, tmp_path, f"w{n}")) for n in range(WORKERS)]
+        ids = [w.worker_id() for w in workers]
+        client.enqueue_many([("high", "Sleep", [0.1])] * 400)  # busy through every stall
+        for seconds in STALLS:
+            done = int(raw_redis.get("resque:stat:processed") or 0)
+            # every worker has beaten since the last stall, and jobs are flowing
+            wait_for(lambda: int(raw_redis.get("resque:stat:processed") or 0) >= done + 8, what="jobs done")
+            _stall(redis_url, seconds)
+        # two prune intervals and more after the last stall, with jobs finishing all along
+        done = int(raw_redis.get("resque:stat:processed") or 0)
+        wait_for(lambda: int(raw_redis.get("resque:stat:processed") or 0) >= done + 60, timeout=60, what="jobs")
+        failures = [f"{f.exception}: {f.error}" for f in client.failure.all(0, 100)]
+        assert failures == []
+        assert {m.decode() for m in raw_redis.smembers("resque:workers")} == set(ids)
+        for worker in workers:
+            assert "pruned while alive" not in worker.output()
+            assert worker.stop() == 0
+
+
+@pytest.mark.timeout(180)
+def test_a_dead_worker_is_still_pruned_after_a_stall(redis_url: str, raw_redis: redis.Redis, tmp_path: Path) -> None:
+    client = Resque(redis_url, registry=Registry())
+    with _worker(redis_url, tmp_path, "doomed") as doomed:
+        doomed_id = doomed.worker_id()
+        client.enqueue_ruby("Sleep", 60, queue="high")
+        wait_for(lambda: raw_redis.exists(f"resque:worker:{doomed_id}"), what="the job taken")
+        # on other queues, as if on another host: only its heartbeat's age can tell it is dead
+        with _worker(redis_url, tmp_path, "live", queue="low") as live:
+            live.worker_id()
+            children = doomed.children()
+            doomed.kill()
+            for child in children:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(child, signal.SIGKILL)
+            _stall(redis_url, 5)
+            # the live one waits out a prune interval of steady contact, then prunes the dead one
+            wait_for(lambda: client.failure.count() == 1, timeout=30, what="the dead worker's job failed")
+            (failure,) = client.failure.all(0, 1)
+            assert failure.exception == "Resque::PruneDeadWorkerDirtyExit" and failure.args == [60]
+            assert not raw_redis.sismember("resque:workers", doomed_id)
+            assert live.stop() == 0
+
+
+def test_a_pruner_whose_own_heartbeat_is_stale_prunes_nobody_by_heartbeat_age(r: Resque, raw_redis: redis.Redis) -> None:
+    pruner = Worker(r, ["high"])
+    elsewhere = "other-host:4242:high"  # only its heartbeat's age can tell it is dead
+    raw_redis.sadd("resque:workers", pruner.id, elsewhere)
+    old = timefmt.heartbeat_at(time.time() - 3600)
+    raw_redis.hset("resque:workers:heartbeat", mapping={pruner.id: old, elsewhere: old})
+    assert pruner.prune_dead_workers() == []  # its own view of the heartbeats is not current
+    assert raw_redis.sismember("resque:workers", elsewhere)
+    raw_redis.hset("resque:workers:heartbeat", pruner.id, timefmt.heartbeat_at(time.time()))
+    raw_redis.delete("resque:pruning_dead_workers_in_progress")
+    assert pruner.prune_dead_workers() == [elsewhere]
