@@ -104,8 +104,8 @@ def describe_redis_error(exc: BaseException, address: str | None = None) -> str:
         return (f"Redis{where} did not answer in time ({detail}): it may be stalled (a slow command, "
                 "a full disk, DEBUG SLEEP) or the network is slow; check it with redis-cli ping and SLOWLOG GET")
     if isinstance(exc, (rx.ConnectionError, OSError)):
-        return (f"cannot reach Redis{where}: {detail}: is redis-server running there? "
-                "set REDIS_URL (or -r) to its address")
+        return (f"cannot reach Redis{where} ({detail.rstrip('.')}): is redis-server running there? "
+                "Set REDIS_URL (or -r) to its address")
     if isinstance(exc, rx.ResponseError):
         return f"Redis refused the command: {detail}"
     return f"Redis error ({type(exc).__name__}): {detail}"
