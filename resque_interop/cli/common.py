@@ -69,7 +69,9 @@ def make_client(redis_url: str | None, namespace: str, **kwargs: Any) -> Resque:
         client = Resque(url, namespace=namespace, **kwargs)
     except ResqueError as exc:
         fail(str(exc))
-    address = describe(client.redis)
+    # a sentinel client's pool names no host of its own: name the sentinels (no credentials)
+    address = ("redis-sentinel://" + url.split("@")[-1].removeprefix("redis-sentinel://")
+               if url.startswith("redis-sentinel://") else describe(client.redis))
     click.get_current_context().meta[_ADDRESS] = address
     try:
         client.redis.ping()
