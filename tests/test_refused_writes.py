@@ -14,7 +14,7 @@ import pytest
 import redis
 
 from resque_interop import Registry, Resque
-from resque_interop.store.refusals import refusal
+from resque_interop.store.redis_errors import refusal
 
 from .faults import REFUSALS, RestartableRedis, accept_writes, refuse_writes
 from .workers import WorkerProcess, wait_for
@@ -22,7 +22,7 @@ from .workers import WorkerProcess, wait_for
 WHY = {
     "out of memory": "Redis is out of memory (maxmemory",
     "read-only replica": "Redis is a read-only replica",
-    "cannot save": "Redis cannot save to disk (MISCONF",
+    "cannot save": "Redis refuses writes because it cannot save its snapshot to disk (MISCONF)",
 }
 
 

@@ -20,6 +20,7 @@ from ..runtime.logfmt import format_args
 from ..version import __version__
 from .common import (
     F,
+    OneLineRedisErrors,
     confirm,
     connection_options,
     echo_json,
@@ -41,7 +42,7 @@ from .retries import retries
 from .schedule import schedule
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=OneLineRedisErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="resque-interop")
 def main() -> None:
     """Python workers, producers and a dashboard for Ruby Resque's Redis schema."""
@@ -387,7 +388,7 @@ def web(port: int, host: str, user: str | None, password: str | None, failure_ba
 @main.command()
 @click.option("--no-fork", is_flag=True, help="Run the jobs in-process.")
 def demo(no_fork: bool) -> None:
-    """Start a private Redis if needed, enqueue as Rails would, work, show the result."""
+    """Start a private Redis (unless REDIS_URL is set), enqueue as Rails would, work, show the result."""
     from ..dev.demo import run_demo
 
     sys.exit(run_demo(click.echo, fork_per_job=not no_fork))

@@ -16,14 +16,31 @@ from ..client import Resque
 from ..errors import AppImportError, DecodeError, ResqueError
 from ..schema.codec import DEFAULT_CODEC, DIALECTS
 from ..schema.timefmt import parse_time
-from ..store.connection import url_from_env
+from ..store.connection import describe, url_from_env
+from ..store.redis_errors import describe_redis_error
 from .apploader import import_app
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+# where make_client keeps the address it connected to, for the error line (never the password)
+_ADDRESS = "resque_interop.redis_address"
+
+
 def fail(message: str) -> None:
     raise click.ClickException(message)
+
+
+class OneLineRedisErrors(click.Group):
+    """The command group: a Redis error raised anywhere below (a full Redis, a read-only
+    replica, a wrong password, a timeout) ends the command with one line saying what to do
+    and exit status 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except redis.RedisError as exc:
+            raise click.ClickException(describe_redis_error(exc, ctx.meta.get(_ADDRESS))) from None
 
 
 _DIALECT_META = "resque_interop.dialect"
@@ -85,11 +102,16 @@ def make_client(redis_url: str | None, namespace: str, **kwargs: Any) -> Resque:
         kwargs.setdefault("dialect", context.meta[_DIALECT_META])
     try:
         client = Resque(url, namespace=namespace, **kwargs)
-        client.redis.ping()
     except ResqueError as exc:
         fail(str(exc))
+    # a sentinel client's pool names no host of its own: name the sentinels (no credentials)
+    address = ("redis-sentinel://" + url.split("@")[-1].removeprefix("redis-sentinel://")
+               if url.startswith("redis-sentinel://") else describe(client.redis))
+    click.get_current_context().meta[_ADDRESS] = address
+    try:
+        client.redis.ping()
     except (redis.RedisError, OSError) as exc:
-        fail(f"cannot reach Redis at {url}: {exc}")
+        fail(describe_redis_error(exc, address))
     return client
 
 

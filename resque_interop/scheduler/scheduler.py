@@ -24,7 +24,7 @@ import redis
 from ..runtime.procline import set_title
 from ..runtime.sigsafe import SignalSafeEvent
 from ..store import scripts
-from ..store.refusals import refusal
+from ..store.redis_errors import refusal
 from ..version import __version__
 from .delayed import master_lock_key
 

@@ -107,7 +107,13 @@ return 1
 # that a concurrent writer can never make it delete a different entry.
 REMOVE_AT = LuaScript("""
 local ok = redis.pcall('LSET', KEYS[1], ARGV[1], ARGV[2])
-if type(ok) == 'table' and ok.err then return 0 end
+if type(ok) == 'table' and ok.err then
+  -- no such entry: nothing removed; any other refusal (OOM, READONLY) is the caller's to see
+  if string.find(ok.err, 'index out of range', 1, true) or string.find(ok.err, 'no such key', 1, true) then
+    return 0
+  end
+  return redis.error_reply(ok.err)
+end
 return redis.call('LREM', KEYS[1], 1, ARGV[2])
 """)
 

@@ -10,7 +10,7 @@ import time
 import redis
 
 from ..runtime.logfmt import format_error
-from ..store.refusals import refusal
+from ..store.redis_errors import refusal
 
 #: The longest pause between two tries while Redis does not answer: an idle worker
 #: takes new work within about this long of Redis answering again.

@@ -21,7 +21,7 @@ from concurrent.futures import wait as wait_futures
 import redis
 
 from ..schema.keys import Keys
-from ..store.refusals import refusal
+from ..store.redis_errors import refusal
 
 log = logging.getLogger("resque_interop.worker")
 

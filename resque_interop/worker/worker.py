@@ -27,6 +27,7 @@ import redis
 from ..client import Resque
 from ..errors import DecodeError, NoClassError, TermException
 from ..job import Job
+from ..runtime.eventloop import JobLoop
 from ..runtime.logfmt import bounded, format_error
 from ..runtime.procline import procline, set_title
 from ..runtime.sigsafe import SignalSafeEvent
@@ -34,11 +35,11 @@ from ..schema import timefmt
 from ..schema.payloads import HeldJob, is_job, unrunnable_payload
 from ..stats import RedisStatStore
 from ..store.datastore import CommandLog, Reserver
-from ..store.refusals import refusal
+from ..store.redis_errors import refusal
 from ..worker_info import interop_client_name, split_worker_id
 from .execution import ForkExecutor, InlineExecutor
 from .outage import Outage, passing_fault
-from .prune import prune_dead_workers, unregister_worker
+from .prune import StallGuard, prune_dead_workers, unregister_worker
 from .queues import QueueList
 from .timeouts import inline_deadline, timeout_for
 from .waiting import QueueWaiter
@@ -99,6 +100,8 @@ class Worker:
         self.executor = ForkExecutor(self) if self.fork_per_job else InlineExecutor(self)
         #: seconds a job may run unless registered with its own timeout (see worker/timeouts.py)
         self.job_timeout = job_timeout
+        #: where what an ``async def`` job or hook returns is awaited (a forked child makes its own)
+        self.job_loop = JobLoop()
         self.wake = SignalSafeEvent()  # set by signal handlers: see sigsafe.py
         self._shutdown = False
         self._paused = False
@@ -119,6 +122,8 @@ class Worker:
         self._register_lock = threading.Lock()
         #: prune dead workers after every heartbeat, not only at start-up (Ruby prunes at start only)
         self.prune_on_timer = True
+        #: this worker's own link to Redis: no pruning by heartbeat age right after a stall
+        self.stall_guard = StallGuard(client)
         self._bad_queue_logged: dict[str, float] = {}
 
     # -- identity and registration -----------------------------------------
@@ -175,6 +180,7 @@ class Worker:
             while True:
                 try:
                     self.heartbeat()
+                    self.stall_guard.heard()
                     if failing:
                         log.warning("heartbeat written again")
                         failing = ""
@@ -202,12 +208,13 @@ class Worker:
 
     def prune_dead_workers(self) -> list[str]:
         """Ruby's pruning, as this worker (see :mod:`resque_interop.worker.prune`)."""
-        return prune_dead_workers(self.client, self.id, self.queue_list.patterns, self.hostname)
+        return prune_dead_workers(self.client, self.id, self.queue_list.patterns, self.hostname,
+                                  guard=self.stall_guard)
 
     # -- hooks --------------------------------------------------------------
     def run_hook(self, name: str, *args: Any) -> None:
         for hook in self.client.hooks:
-            getattr(hook, name)(self, *args)
+            self.job_loop.settle(getattr(hook, name)(self, *args))
 
     def state_change(self, state: str) -> None:
         if state != self._last_state:
@@ -401,7 +408,10 @@ class Worker:
         finally:
             self._waiter.close()
             self._leave(finish, error if isinstance(error, Exception) else None)
-            self.run_hook("worker_exit")
+            try:
+                self.run_hook("worker_exit")
+            finally:
+                self.job_loop.close()
 
     def _leave(self, finish: str, error: Exception | None) -> None:
         """Finish the last job and unregister, retried while Redis is away, up to the
@@ -541,7 +551,7 @@ class Worker:
         try:
             # with fork the parent enforces the timeout; in-process, a soft one
             with inline_deadline(None if self.fork_per_job else timeout_for(job, self.job_timeout)):
-                job.perform()
+                job.perform(self.job_loop)
         except (Exception, TermException) as exc:
             self.report_failure(job, exc)
         else:
