@@ -66,7 +66,8 @@ def test_out_of_memory(server: RedisServer) -> None:
 def test_read_only_replica(server: RedisServer) -> None:
     seed(server)
     redis.Redis(port=server.port).replicaof("127.0.0.1", free_port())  # its data stays; writes are refused
-    for args in [*WRITING_COMMANDS, ("resume",), ("clear", "q"), ("failed", "clear"), ("failed", "remove", "0"),
+    for args in [*WRITING_COMMANDS, ("resume",), ("clear", "q", "--yes"), ("failed", "clear", "--yes"),
+                 ("failed", "remove", "0", "--yes"),
                  ("prune",)]:
         line = run_cli(server, *args)
         assert line.startswith("Error: Redis is a read-only replica: point REDIS_URL at the primary"), args
