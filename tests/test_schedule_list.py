@@ -63,7 +63,8 @@ def _list(redis_url: str, *options: str, **env: str) -> dict:
     return {**found, "schedules": {item["name"]: item for item in found["schedules"]}}
 
 
-def test_entries_for_another_env_are_marked_skipped_with_no_next_run(redis_url: str, schedule_file: Path) -> None:
+def test_entries_for_another_env_are_marked_skipped_with_no_next_run(redis_url: str, raw_redis: redis.Redis,
+                                                                     schedule_file: Path) -> None:
     found = _list(redis_url, "-s", str(schedule_file), "-E", "development")
     assert found["env"] == "development"
     prod = found["schedules"]["prod_only"]
@@ -71,6 +72,9 @@ def test_entries_for_another_env_are_marked_skipped_with_no_next_run(redis_url: 
     assert prod["next_run"] is None and prod["next_run_basis"] is None
     assert found["schedules"]["hourly"]["state"] == "fires" and found["schedules"]["hourly"]["next_run"]
     assert found["schedules"]["manual"]["state"] == "manual only (no cron / every)"
+    raw_redis.hset("resque:persistent_schedules", "broken", "{not json")  # written by anyone: shown, not raised
+    broken = _list(redis_url, "-s", str(schedule_file))["schedules"]["broken"]
+    assert broken["state"].startswith("invalid: its stored config is not usable") and broken["next_run"] is None
     # RAILS_ENV as the scheduler reads it; one of the entry's envs loads it
     staging = _list(redis_url, "-s", str(schedule_file), RAILS_ENV="staging")["schedules"]["prod_only"]
     assert staging["state"] == "fires" and staging["next_run_basis"] == IF_STARTED_NOW
