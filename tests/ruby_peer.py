@@ -120,11 +120,11 @@ def scheduler_skip_reason() -> str:
 needs_scheduler = pytest.mark.skipif(scheduler_args() is None, reason=scheduler_skip_reason())
 
 
-def scheduler(redis_url: str, *args: str) -> Any:
-    """Run a scheduler_peer.rb command; its JSON result."""
+def scheduler(redis_url: str, *args: str, **env: str) -> Any:
+    """Run a scheduler_peer.rb command; its JSON result (``env``: JSON_ADAPTER, ACTIVESUPPORT, OJ_RAILS)."""
     base = scheduler_args()
     assert base is not None
     done = subprocess.run([*base, str(SCHEDULER_PEER), *args], capture_output=True, text=True, timeout=60,
-                          env=ruby_env(redis_url))
+                          env=ruby_env(redis_url, **env))
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().split("\n")[-1])

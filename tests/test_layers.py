@@ -39,7 +39,7 @@ TOP_LEVEL = {
     "typed": "client",
     "": "client",  # the package's __init__ re-exports the client's API
     "client": "client", "producer": "client", "registry": "client", "hooks": "client", "job": "client",
-    "activejob": "client", "stats": "client", "worker_info": "client",
+    "activejob": "client", "stats": "client", "worker_info": "client", "doctor": "client",
     "metrics": "metrics",
     "__main__": "cli",
 }

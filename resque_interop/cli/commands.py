@@ -35,6 +35,7 @@ from .common import (
     yes_option,
 )
 from .delayed import delayed, scheduler
+from .doctor import doctor
 from .failed import failed
 from .retries import retries
 from .schedule import schedule
@@ -352,14 +353,27 @@ def resume(redis_url: str | None, namespace: str) -> None:
               help="Basic auth password (RESQUE_WEB_PASSWORD).")
 @click.option("--failure-backend", envvar="FAILURE_BACKEND", default="redis", show_default=True,
               callback=failure_backend_name, help="FAILURE_BACKEND (reads go to the first named).")
+@click.option("--allow-host", "allow_hosts", multiple=True, metavar="NAME",
+              help="Also answer to this Host name (repeatable; RESQUE_WEB_ALLOWED_HOSTS, comma-separated, too). "
+                   "By default only the bind address, localhost, 127.0.0.1 and [::1]; others get 421.")
+@click.option("-s", "--schedule", "schedule_file", envvar="RESQUE_SCHEDULE", default=None,
+              help="Show this YAML file's schedules beside the persistent ones (RESQUE_SCHEDULE).")
 @connection_options
 def web(port: int, host: str, user: str | None, password: str | None, failure_backend: str,
-        redis_url: str | None, namespace: str) -> None:
+        allow_hosts: tuple[str, ...], schedule_file: str | None, redis_url: str | None, namespace: str) -> None:
     """Serve the dashboard (resque-web's options)."""
+    from ..scheduler.schedule_times import ScheduleSyntaxError
+    from ..scheduler.schedules import load_schedule_file
     from ..web.app import create_app
 
     client = make_client(redis_url, namespace, failure_backend=failure_backend)
-    app = create_app(client, auth=(user, password) if user and password else None)
+    if schedule_file:
+        try:
+            client.schedules.load(load_schedule_file(schedule_file))
+        except (OSError, ScheduleSyntaxError) as exc:
+            fail(f"schedule refused: {exc}")
+    app = create_app(client, auth=(user, password) if user and password else None, bind=host,
+                     allow_hosts=allow_hosts)
     click.echo(f"resque-interop dashboard on http://{host}:{port}/ ({client.redis_id}, namespace {namespace})")
     import waitress  # a production WSGI server: threads, no development-server warning
 
@@ -384,6 +398,7 @@ main.add_command(scheduler)
 main.add_command(delayed)
 main.add_command(retries)
 main.add_command(schedule)
+main.add_command(doctor)
 
 
 @main.command()

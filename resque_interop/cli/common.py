@@ -13,7 +13,8 @@ import click
 import redis
 
 from ..client import Resque
-from ..errors import AppImportError, ResqueError
+from ..errors import AppImportError, DecodeError, ResqueError
+from ..schema.codec import DEFAULT_CODEC, DIALECTS
 from ..schema.timefmt import parse_time
 from ..store.connection import url_from_env
 from .apploader import import_app
@@ -25,8 +26,21 @@ def fail(message: str) -> None:
     raise click.ClickException(message)
 
 
+_DIALECT_META = "resque_interop.dialect"
+
+
+def _remember_dialect(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value:
+        ctx.meta[_DIALECT_META] = value.lower()
+
+
 def connection_options(func: F) -> F:
-    """``-r/--redis`` (REDIS_URL) and ``-N/--namespace`` (RESQUE_NAMESPACE)."""
+    """``-r/--redis`` (REDIS_URL), ``-N/--namespace`` (RESQUE_NAMESPACE) and ``--dialect``
+    (RESQUE_DIALECT; kept in the click context for :func:`make_client`, so commands take no argument)."""
+    func = click.option("--dialect", envvar="RESQUE_DIALECT", type=click.Choice(DIALECTS, case_sensitive=False),
+                        default=None, expose_value=False, callback=_remember_dialect, metavar="NAME",
+                        help="The JSON the Ruby side writes (RESQUE_DIALECT): json (default), oj, rails "
+                        "(a Rails app), oj_rails, rails_oj; `resque-interop doctor` tells.")(func)
     func = click.option("-N", "--namespace", envvar="RESQUE_NAMESPACE", default="resque", show_default=True,
                         help="Key namespace (RESQUE_NAMESPACE).")(func)
     func = click.option("-r", "--redis", "redis_url", envvar="REDIS_URL", default=None,
@@ -66,6 +80,9 @@ def load_app(module: str | None) -> None:
 def make_client(redis_url: str | None, namespace: str, **kwargs: Any) -> Resque:
     """A client whose Redis answers; an unreachable one is named with the reason."""
     url = redis_url or url_from_env()
+    context = click.get_current_context(silent=True)
+    if context is not None and context.meta.get(_DIALECT_META):
+        kwargs.setdefault("dialect", context.meta[_DIALECT_META])
     try:
         client = Resque(url, namespace=namespace, **kwargs)
         client.redis.ping()
@@ -80,8 +97,8 @@ def json_args(text: str | None) -> list[Any]:
     if not text:
         return []
     try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
+        value = DEFAULT_CODEC.decode(text)  # integers of any size, as Ruby reads them
+    except DecodeError as exc:
         fail(f"ARGS must be a JSON array (e.g. '[44, \"masterbrew\"]'): {exc}")
     return value if isinstance(value, list) else [value]
 

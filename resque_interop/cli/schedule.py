@@ -86,7 +86,7 @@ def list_(schedule_file: str | None, env: str | None, as_json: bool, redis_url: 
 @_ENV_OPTION
 @connection_options
 def show(name: str, schedule_file: str | None, env: str | None, redis_url: str | None, namespace: str) -> None:
-    """One schedule's config (JSON), state, last enqueued time and next run (as ``list``)."""
+    """One schedule's config (JSON), state, last enqueued time and next run, as list shows them."""
     from ..scheduler.forecast import overview
 
     found = overview(_client(redis_url, namespace, schedule_file, None), env)

@@ -71,21 +71,20 @@ def master_holder(client: SchedulerClient) -> str | None:
 
 def overview(client: SchedulerClient, env: str | None, now: float | None = None) -> Overview:
     """Every schedule (this process's and Redis's) as a scheduler in ``env`` would load it,
-    with the next run the running master will use (see the module's notes)."""
+    with the next run the running master will use (see the module's notes). One read of
+    each hash (``Schedules.listing``)."""
     now = time.time() if now is None else now
     master = master_holder(client)
-    good, bad = client.schedules.persistent()
-    configs = {**client.schedules.static, **good}
-    out = [forecast(client, name, config, env, master is not None, now) for name, config in sorted(configs.items())]
-    out += [Forecast(name, {}, None, f"invalid: its stored config is not usable ({why})", None, None, None)
-            for name, why in sorted(bad.items()) if name not in configs]
+    rows, _ = client.schedules.listing(now)
+    out = [Forecast(row.name, {}, None, f"invalid: its stored config is not usable ({row.error})",
+                    row.last_enqueued_at, None, None) if row.error and not row.config else
+           forecast(row.name, row.config, row.last_enqueued_at, env, master is not None, now) for row in rows]
     return Overview(master, env, out)
 
 
-def forecast(client: SchedulerClient, name: str, config: dict[str, Any], env: str | None, has_master: bool,
+def forecast(name: str, config: dict[str, Any], last: str | None, env: str | None, has_master: bool,
              now: float) -> Forecast:
-    """One schedule's forecast (:func:`overview`)."""
-    last = client.schedules.last_enqueued_at(name)
+    """One schedule's forecast (:func:`overview`), ``last`` its recorded last enqueue."""
     try:
         entry = compile_entry(name, config)
     except (ScheduleSyntaxError, TypeError, ValueError, OverflowError) as exc:

@@ -24,6 +24,7 @@ import redis
 from ..runtime.procline import set_title
 from ..runtime.sigsafe import SignalSafeEvent
 from ..store import scripts
+from ..store.refusals import refusal
 from ..version import __version__
 from .delayed import master_lock_key
 
@@ -151,6 +152,7 @@ class Scheduler:
             for sig in (signal.SIGQUIT, signal.SIGTERM, signal.SIGINT, signal.SIGUSR1, signal.SIGUSR2, signal.SIGHUP):
                 signal.signal(sig, self._on_signal)
         total, started = 0, False
+        refused = ""  # why Redis refuses writes, logged once (a round's MULTI is refused whole)
         try:
             while True:
                 try:
@@ -159,13 +161,22 @@ class Scheduler:
                         started = True
                     moved = self.tick()
                     total += moved
+                    if refused:
+                        log.warning("Redis accepts writes again")
+                        refused = ""
                     if moved:
                         log.info("queued %d delayed jobs", moved)
                 except (redis.ConnectionError, redis.TimeoutError) as exc:
                     log.error("lost Redis (%r); retrying in %.1fs", exc, self.interval)
                     self.master = False
-                except Exception:  # noqa: BLE001 - a scheduler outlives one bad round (hostile data, a bug)
-                    log.exception("scheduler round failed; retrying in %.1fs", self.interval)
+                except Exception as exc:  # noqa: BLE001 - a scheduler outlives one bad round (hostile data, a bug)
+                    why = refusal(exc)
+                    if why is None:
+                        log.exception("scheduler round failed; retrying in %.1fs", self.interval)
+                    elif why != refused:
+                        log.error("Redis refuses writes: %s; nothing is queued until it accepts them "
+                                  "(retrying every %.1fs)", why, self.interval)
+                        refused = why
                 if once:
                     return total
                 self._stop.wait(self._sleep())

@@ -205,6 +205,19 @@ def enqueue_from_config(client: SchedulerClient, config: dict[str, Any]) -> bool
     return client.enqueue_to(str(queue), name, *params)
 
 
+@dataclass(frozen=True)
+class ScheduleRow:
+    """One schedule as a listing shows it: ``source`` is ``redis`` (persistent_schedules,
+    every scheduler's) or ``file`` (this process's static ones, e.g. a YAML file's)."""
+
+    name: str
+    config: dict[str, Any]
+    source: str
+    last_enqueued_at: str | None
+    next_run: float | None
+    error: str | None = None
+
+
 class Schedules:
     """resque-scheduler's ``set_schedule``/``remove_schedule``/``schedule``/``fetch_schedule``
     over one client (``client.schedules``)."""
@@ -273,6 +286,32 @@ class Schedules:
         except ScheduleSyntaxError:
             return None
         return None if entry is None else entry.first_run(datetime.now(timezone.utc).timestamp() if now is None else now)
+
+    def listing(self, now: float | None = None, start: int = 0,
+                count: int | None = None) -> tuple[list[ScheduleRow], int]:
+        """A window of every schedule, in name order (unusable persisted ones last, with their
+        ``error``), each with its source, last enqueued time and next run; and how many there
+        are. One read of each hash; only the rows in the window are compiled, so a page costs
+        what it shows."""
+        good, bad = self.persistent()
+        last = self.client.store.schedules.all_last_enqueued_at()
+        now = datetime.now(timezone.utc).timestamp() if now is None else now
+        names = sorted(set(self.static) | set(good)) + sorted(set(bad) - set(self.static))
+        window = names[start:] if count is None else names[start:start + count]
+        rows: list[ScheduleRow] = []
+        for name in window:
+            if name in bad and name not in self.static:
+                rows.append(ScheduleRow(name, {}, "redis", last.get(name), None, bad[name]))
+                continue
+            source, config = ("redis", good[name]) if name in good else ("file", self.static[name])
+            error, next_run = None, None
+            try:
+                entry = compile_entry(name, config)
+                next_run = None if entry is None else entry.first_run(now)
+            except ScheduleSyntaxError as exc:
+                error = str(exc)
+            rows.append(ScheduleRow(name, config, source, last.get(name), next_run, error))
+        return rows, len(names)
 
     def enqueue_now(self, name: str) -> bool | None:
         """Queue a schedule's job now (resque-web's "Queue now"); KeyError if unknown."""

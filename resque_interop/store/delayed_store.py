@@ -56,6 +56,14 @@ class DelayedStore:
         """LLEN of each ``delayed:<ts>`` (0 for a key of another type)."""
         return [n or 0 for n in self.store.list_lengths([self.keys.delayed(ts) for ts in timestamps])]
 
+    def firsts(self, timestamps: Sequence[int]) -> list[bytes | None]:
+        """The first job of each ``delayed:<ts>`` (LINDEX 0, one round trip; None for an
+        empty key or one of another type): what a listing previews."""
+        pipe = self.redis.pipeline(transaction=False)
+        for ts in timestamps:
+            pipe.lindex(self.keys.delayed(ts), 0)
+        return [v if isinstance(v, bytes) else None for v in pipe.execute(raise_on_error=False)]
+
     def item_timestamps(self, data: bytes) -> list[str]:
         """The ``delayed:<ts>`` names that hold this encoded item."""
         return sorted(bytes(m).decode("utf-8", "replace") for m in self.redis.smembers(self.keys.timestamps(data)))

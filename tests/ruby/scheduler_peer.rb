@@ -1,12 +1,17 @@
 # resque-scheduler as a live peer, through its public API only.
 #   ruby -I$RESQUE_SRC/lib -I$RESQUE_SCHEDULER_SRC/lib scheduler_peer.rb <command> [args...]
-# REDIS_URL, RESQUE_NAMESPACE. Prints one line of JSON.
+# REDIS_URL, RESQUE_NAMESPACE, and as peer.rb: JSON_ADAPTER, ACTIVESUPPORT=1, OJ_RAILS=1. Prints one line of JSON.
+require 'active_support/all' if ENV['ACTIVESUPPORT'] || ENV['OJ_RAILS']
 require 'json'
 require 'resque'
 require 'resque-scheduler'
 require 'multi_json'
 
-MultiJson.use(:json_gem)
+if ENV['OJ_RAILS']
+  require 'oj'
+  Oj.optimize_rails
+end
+MultiJson.use((ENV['JSON_ADAPTER'] || 'json_gem').to_sym)
 Resque.redis = Redis.new(url: ENV.fetch('REDIS_URL'))
 Resque.redis.namespace = ENV['RESQUE_NAMESPACE'] || 'resque'
 Resque::Scheduler.quiet = true
