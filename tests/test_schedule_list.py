@@ -129,7 +129,7 @@ def test_the_table_names_the_master_and_labels_times_that_are_not_its_own(
     assert shown["master"] == "box:4242" and shown["next_run_basis"] == MASTER and shown["next_run"].endswith("UTC")
 
 
-class Scheduler:
+class SchedulerProcess:
     """One scheduler process (Python's or Ruby's) running a YAML file; stopped at the end."""
 
     def __init__(self, redis_url: str, language: str, schedule: Path) -> None:
@@ -155,17 +155,17 @@ class Scheduler:
 
 
 @pytest.fixture
-def running(request: pytest.FixtureRequest, redis_url: str, tmp_path: Path) -> Iterator[Scheduler]:
+def running(request: pytest.FixtureRequest, redis_url: str, tmp_path: Path) -> Iterator[SchedulerProcess]:
     path = tmp_path / "tick.yml"
     path.write_text("tick:\n  every: 3s\n  class: Tick\n  queue: ticks\n")
-    proc = Scheduler(redis_url, request.param, path)
+    proc = SchedulerProcess(redis_url, request.param, path)
     yield proc
     proc.stop()
 
 
 @pytest.mark.parametrize("running", ["python", pytest.param("ruby", marks=[needs_scheduler, pytest.mark.ruby])],
                          indirect=True)
-def test_the_list_predicts_a_live_masters_every_ticks(running: Scheduler, redis_url: str,
+def test_the_list_predicts_a_live_masters_every_ticks(running: SchedulerProcess, redis_url: str,
                                                       raw_redis: redis.Redis) -> None:
     """Asked halfway between two ticks (where "if a scheduler started now" is 1.5 s off), the
     list's next run is within a second of the tick observed (the record has whole seconds)."""
