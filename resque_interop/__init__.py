@@ -8,6 +8,7 @@ from .errors import (
     DirtyExit,
     DontPerform,
     EncodeError,
+    JobArgumentError,
     NoClassError,
     NoQueueError,
     ResqueError,
@@ -16,6 +17,7 @@ from .errors import (
 from .hooks import Hooks, register_hooks
 from .job import Job
 from .registry import JobSpec, Registry, default_registry, job
+from .retry import Retry
 from .schema.codec import Codec
 from .schema.keys import Keys
 from .version import __version__
@@ -28,6 +30,7 @@ __all__ = [
     "EncodeError",
     "Hooks",
     "Job",
+    "JobArgumentError",
     "JobSpec",
     "Keys",
     "NoClassError",
@@ -35,6 +38,7 @@ __all__ = [
     "Registry",
     "Resque",
     "ResqueError",
+    "Retry",
     "UnknownJobError",
     "__version__",
     "default_registry",

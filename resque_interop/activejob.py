@@ -19,14 +19,17 @@ Ruby -> Python:
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import EncodeError, ResqueError
 from .registry import Registry
+from .schema.codec import rails_decimal
 
 if TYPE_CHECKING:
     from .client import Resque
@@ -77,13 +80,16 @@ class GlobalID:
 
 
 class Duration(timedelta):
-    """An ActiveSupport::Duration: a timedelta of ``value`` seconds that keeps its ``parts``."""
+    """An ActiveSupport::Duration: a timedelta of ``value`` seconds that keeps its ``parts``
+    and its ``value`` as given (``Duration(5400.0, {"hours": 1.5})`` is ``1.5.hours``: a Float)."""
 
     parts: dict[str, Any]
+    value: float | int
 
     def __new__(cls, value: float, parts: dict[str, Any] | None = None) -> Duration:
         self = super().__new__(cls, seconds=value)
         self.parts = dict(parts or {"seconds": value})
+        self.value = value
         return self
 
 
@@ -117,14 +123,28 @@ def parse_time(text: str) -> datetime:
 
 
 def _duration(data: dict[str, Any], resolver: Any) -> Duration:
-    parts = deserialize(data.get("parts", {}), resolver)
-    return Duration(data["value"], {str(k): v for k, v in (parts or {}).items()})
+    parts = deserialize(data.get("parts") or {}, resolver)
+    if isinstance(parts, list):  # what every Rails writes: Arguments.serialize(parts) maps a Hash to pairs
+        parts = dict(pair for pair in parts if isinstance(pair, list) and len(pair) == 2)
+    return Duration(data["value"], {str(k): v for k, v in parts.items()})
+
+
+def _time_with_zone(data: dict[str, Any], resolver: Any) -> datetime:
+    """Rails >= 7.1 names the zone (``time_zone``): the datetime is put in it when Python knows it."""
+    value = parse_time(data["value"])
+    name = data.get("time_zone")
+    if isinstance(name, str) and name:
+        try:
+            return value.astimezone(ZoneInfo(name))
+        except (ValueError, ZoneInfoNotFoundError):
+            return value
+    return value
 
 
 _DESERIALIZERS: dict[str, Any] = {
     _S + "SymbolSerializer": lambda d, r: Symbol(d["value"]),
     _S + "TimeSerializer": lambda d, r: parse_time(d["value"]),
-    _S + "TimeWithZoneSerializer": lambda d, r: parse_time(d["value"]),
+    _S + "TimeWithZoneSerializer": _time_with_zone,
     _S + "DateTimeSerializer": lambda d, r: parse_time(d["value"]),
     _S + "DateSerializer": lambda d, r: date.fromisoformat(d["value"]),
     _S + "DurationSerializer": _duration,
@@ -177,6 +197,8 @@ def resolve_wrapper(registry: Registry, args: list[Any]) -> tuple[Any, Any, list
     if not isinstance(arguments, list):
         raise TypeError(f"ActiveJob arguments must be a list, got {type(arguments).__name__}")
     pos, kw = deserialize_arguments(arguments, getattr(registry, "globalid_resolver", None))
+    if spec.typed:
+        pos, kw = spec.argument_types.convert(pos, kw)
     return spec.target, spec.perform, pos, kw
 
 
@@ -193,25 +215,52 @@ def bigdecimal_to_s(value: Decimal) -> str:
 
 
 def _named_zone(value: datetime) -> bool:
-    """A datetime in a named zone (zoneinfo) is Ruby's TimeWithZone; a fixed offset is a Time."""
-    return type(value.tzinfo).__name__ == "ZoneInfo" and str(value.tzinfo) != "UTC"
+    """A datetime in a named zone (zoneinfo, UTC included) is Ruby's TimeWithZone (``Time.current``
+    in a Rails app, whose default zone is UTC); a fixed offset (``timezone.utc``) is a Time."""
+    return type(value.tzinfo).__name__ == "ZoneInfo"
 
 
 def _time_value(value: datetime) -> str:
-    """``Time#iso8601(9)``: ``Z`` for UTC, else the offset."""
+    """``Time#iso8601(9)``: ``Z`` for UTC (a TimeWithZone: when its zone's abbreviation is UTC,
+    as ``TimeWithZone#utc?``; London in winter is ``+00:00``), else the offset."""
     offset = value.utcoffset()
     if offset is None:
         raise EncodeError(f"naive datetime {value!r}: give it a tzinfo (ActiveJob needs an absolute time)")
     text = value.strftime("%Y-%m-%dT%H:%M:%S") + f".{value.microsecond:06d}000"
-    if offset == timedelta(0) and not _named_zone(value):
+    utc = value.tzname() in ("UTC", "UCT") if _named_zone(value) else offset == timedelta(0)
+    if utc:
         return text + "Z"
     minutes = int(offset.total_seconds() // 60)
     sign = "-" if minutes < 0 else "+"
     return text + f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
-def serialize(value: Any, rails: str = "6.1") -> Any:
-    """One Python value as ActiveJob would serialize its Ruby counterpart."""
+def _zone_name(value: datetime) -> str:
+    """``time_zone.tzinfo.name`` as Rails >= 7.1 writes it (Rails' "UTC" zone is ``Etc/UTC``)."""
+    key = str(getattr(value.tzinfo, "key", "") or value.tzname())
+    return "Etc/UTC" if key == "UTC" else key
+
+
+#: The dialects of a Ruby with ActiveSupport's JSON loaded (a Rails app): BigDecimal#to_s is "1.1" there.
+_WITH_ACTIVESUPPORT = ("rails", "oj_rails", "rails_oj")
+
+
+def _at_least(rails: str, version: str) -> bool:
+    """``rails`` (``"6.1"``, ``"7.0"``, ``"8.0"``) is ``version`` or newer."""
+    def parts(text: str) -> tuple[int, ...]:
+        return tuple(int(p) for p in text.split(".") if p.isdigit())
+
+    return parts(rails) >= parts(version)
+
+
+def _decimal_text(value: Decimal, activesupport: bool) -> str:
+    """BigDecimal's ``to_s``: ``"1.1"`` with ActiveSupport (every Rails app), ``"0.11e1"`` without."""
+    return (rails_decimal(value) or "NaN") if activesupport and value.is_finite() else bigdecimal_to_s(value)
+
+
+def serialize(value: Any, rails: str = "6.1", activesupport: bool = False) -> Any:
+    """One Python value as ActiveJob would serialize its Ruby counterpart (``activesupport``: Ruby
+    has ActiveSupport's JSON loaded, as a Rails app has; it changes how a BigDecimal is written)."""
     if value is None or isinstance(value, (bool, int, float)) and not isinstance(value, Symbol):
         return value
     if isinstance(value, (Symbol, RubyModule)):
@@ -220,27 +269,36 @@ def serialize(value: Any, rails: str = "6.1") -> Any:
     if isinstance(value, str):
         return str.__str__(value)
     if isinstance(value, Decimal):
-        if rails >= "7.1":
-            return {SERIALIZED: _S + "BigDecimalSerializer", "value": str(value)}
-        return bigdecimal_to_s(value)
+        if _at_least(rails, "7.1"):
+            return {SERIALIZED: _S + "BigDecimalSerializer", "value": _decimal_text(value, activesupport)}
+        return _decimal_text(value, activesupport)
     if isinstance(value, datetime):
-        kind = "TimeWithZoneSerializer" if _named_zone(value) else "TimeSerializer"
-        return {SERIALIZED: _S + kind, "value": _time_value(value)}
+        if not _named_zone(value):
+            return {SERIALIZED: _S + "TimeSerializer", "value": _time_value(value)}
+        data = {SERIALIZED: _S + "TimeWithZoneSerializer", "value": _time_value(value)}
+        if _at_least(rails, "7.1"):
+            data["time_zone"] = _zone_name(value)
+        return data
     if isinstance(value, date):
         return {SERIALIZED: _S + "DateSerializer", "value": value.isoformat()}
     if isinstance(value, timedelta):
         seconds = value.total_seconds()
         total: float | int = int(seconds) if seconds.is_integer() else seconds
+        if isinstance(value, Duration):
+            total = value.value
         parts = value.parts if isinstance(value, Duration) else {"seconds": total}
+        # Arguments.serialize(duration.parts) maps the Hash: a list of [Symbol, number] pairs
         return {SERIALIZED: _S + "DurationSerializer", "value": total,
-                "parts": serialize({Symbol(k): v for k, v in parts.items()}, rails)}
+                "parts": [[serialize(Symbol(k), rails), n] for k, n in parts.items()]}
     if isinstance(value, GlobalID):
         return {GLOBALID: value.uri}
     if isinstance(value, RubyRange):
-        return {SERIALIZED: _S + "RangeSerializer", "begin": serialize(value.begin, rails),
-                "end": serialize(value.end, rails), "exclude_end": value.exclude_end}
+        if not _at_least(rails, "7.0"):
+            raise EncodeError(f"Rails {rails} has no RangeSerializer (added in 7.0): {value!r}")
+        return {SERIALIZED: _S + "RangeSerializer", "begin": serialize(value.begin, rails, activesupport),
+                "end": serialize(value.end, rails, activesupport), "exclude_end": value.exclude_end}
     if isinstance(value, (list, tuple)):
-        return [serialize(v, rails) for v in value]
+        return [serialize(v, rails, activesupport) for v in value]
     if isinstance(value, dict):
         out: dict[str, Any] = {}
         symbols = []
@@ -251,7 +309,7 @@ def serialize(value: Any, rails: str = "6.1") -> Any:
                 raise EncodeError(f"Can't serialize a Hash with reserved key {key!r}")
             if isinstance(key, Symbol):
                 symbols.append(str.__str__(key))
-            out[str.__str__(key)] = serialize(item, rails)
+            out[str.__str__(key)] = serialize(item, rails, activesupport)
         out[SYMBOL_KEYS] = symbols
         return out
     raise EncodeError(f"ActiveJob cannot serialize {type(value).__qualname__}: {value!r}")
@@ -259,16 +317,18 @@ def serialize(value: Any, rails: str = "6.1") -> Any:
 
 def job_data(job_class: str, args: tuple[Any, ...], kwargs: dict[str, Any], queue: str, *,
              timezone_name: str | None = None, locale: str = "en", priority: int | None = None,
-             job_id: str | None = None, rails: str = "6.1") -> dict[str, Any]:
-    """What ``ActiveJob::Base#serialize`` returns (field order included)."""
+             job_id: str | None = None, rails: str = "6.1", activesupport: bool = False,
+             scheduled_at: float | None = None) -> dict[str, Any]:
+    """What ``ActiveJob::Base#serialize`` returns (field order included): Rails >= 7.1 writes
+    ``enqueued_at`` with nanoseconds and ``scheduled_at`` (the epoch ``scheduled_at``, or null)."""
     from .schema import timefmt
 
-    arguments = [serialize(a, rails) for a in args]
+    arguments = [serialize(a, rails, activesupport) for a in args]
     if kwargs:
-        hash_ = serialize({Symbol(k): v for k, v in kwargs.items()}, rails)
+        hash_ = serialize({Symbol(k): v for k, v in kwargs.items()}, rails, activesupport)
         hash_[RUBY2_KEYWORDS] = hash_.pop(SYMBOL_KEYS)
         arguments.append(hash_)
-    return {
+    data: dict[str, Any] = {
         "job_class": job_class,
         "job_id": job_id or str(uuid.uuid4()),
         "provider_job_id": None,
@@ -281,6 +341,11 @@ def job_data(job_class: str, args: tuple[Any, ...], kwargs: dict[str, Any], queu
         "timezone": timezone_name,
         "enqueued_at": timefmt.run_at(),
     }
+    if _at_least(rails, "7.1"):
+        data["enqueued_at"] = _time_value(datetime.now(timezone.utc))
+        data["scheduled_at"] = (None if scheduled_at is None else
+                                _time_value(datetime.fromtimestamp(scheduled_at, timezone.utc)))
+    return data
 
 
 def activejob_request(client: Producer, job_class: str, args: tuple[Any, ...], *, queue: str | None = None,
@@ -290,10 +355,19 @@ def activejob_request(client: Producer, job_class: str, args: tuple[Any, ...], *
                       ) -> tuple[str, dict[str, Any]]:
     """(queue, job_data) for :func:`enqueue_activejob`, checked; both clients share it."""
     queue = queue or client.queue_for(job_class) or "default"
-    data = job_data(job_class, args, kwargs or {}, queue, timezone_name=timezone_name, locale=locale,
-                    priority=priority, rails=rails)
+    spec = client.registry.find(job_class)
+    if spec is not None and spec.typed:
+        spec.argument_types.validate(args, kwargs)
     if wait is not None and wait_until is not None:
         raise ValueError("give wait or wait_until, not both")
+    scheduled_at = None
+    if wait is not None:
+        scheduled_at = time.time() + wait
+    elif wait_until is not None:
+        scheduled_at = wait_until.timestamp() if isinstance(wait_until, datetime) else float(wait_until)
+    data = job_data(job_class, args, kwargs or {}, queue, timezone_name=timezone_name, locale=locale,
+                    priority=priority, rails=rails, activesupport=client.codec.dialect in _WITH_ACTIVESUPPORT,
+                    scheduled_at=scheduled_at)
     return queue, data
 
 

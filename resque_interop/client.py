@@ -21,7 +21,7 @@ from .producer import Producer, info_summary
 from .registry import Registry, default_registry
 from .scheduler.delayed import DelayedQueue
 from .scheduler.schedules import Schedules
-from .schema.codec import Codec, Dialect
+from .schema.codec import Codec, Dialect, dialect_from_env
 from .schema.keys import Keys, namespace_from_env
 from .stats import RedisStatStore, StatStore
 from .store.connection import connect, describe
@@ -37,7 +37,9 @@ class Resque(Producer):
     ``redis``: a redis-py client, a URL (``redis://``, ``rediss://``, ``unix://``,
     ``redis-sentinel://``) or Resque's ``host:port[:db]``; ``REDIS_URL`` by default.
     ``namespace``: ``resque`` (or ``RESQUE_NAMESPACE``) by default.
-    ``dialect``: ``"json"`` (the json gem, MultiJson's default) or ``"oj"``.
+    ``dialect``: the JSON the Ruby side writes: ``"json"`` (the json gem, MultiJson's default),
+    ``"oj"`` (the oj gem), ``"rails"`` (a Rails app: ActiveSupport loaded, the json gem) or
+    ``"oj_rails"`` (``Oj.optimize_rails``); ``RESQUE_DIALECT``, else ``"json"``, by default.
     """
 
     def __init__(
@@ -46,7 +48,7 @@ class Resque(Producer):
         *,
         namespace: str | None = None,
         registry: Registry | None = None,
-        dialect: Dialect = "json",
+        dialect: Dialect | None = None,
         failure_backend: str | FailureBackend | None = None,
         stat_store: StatStore | None = None,
         hooks: Sequence[Hooks] | None = None,
@@ -60,7 +62,7 @@ class Resque(Producer):
         self.keys = Keys(namespace if namespace is not None else namespace_from_env())
         self.store = DataStore(self.redis, self.keys)
         self.registry = registry if registry is not None else default_registry
-        self.codec = Codec(dialect)
+        self.codec = Codec(dialect or dialect_from_env())
         # the default list itself (not a copy), so hooks an app registers later still apply
         self.hooks: list[Hooks] = default_hooks if hooks is None else list(hooks)
         self.inline = inline
@@ -98,9 +100,10 @@ class Resque(Producer):
     def enqueue_to(self, queue: str, job: Any, *args: Any) -> bool | None:
         """Enqueue on ``queue``; ``job`` is a registered job or a class name.
         Returns True, or None when a ``before_enqueue`` hook returned False."""
+        self._validate(queue, job)
         name = self.job_name(job)
         target = self._target(job)
-        argv = list(args)
+        argv = self.job_args(job, args)
         if self._hooked(target) and any(
             r is False for r in self._run_enqueue_hooks("before_enqueue", target, queue, name, argv)
         ):
@@ -129,6 +132,7 @@ class Resque(Producer):
 
     def create(self, queue: str | None, class_name: str, args: Sequence[Any]) -> None:
         """Ruby's ``Job.create``: validate, then push (or perform at once when inline)."""
+        self._validate(queue, class_name)
         data = self._job_data(class_name, args)
         queue = "" if queue is None else str(queue)
         if self.inline:
@@ -218,16 +222,18 @@ class Resque(Producer):
         return list_workers(self, [worker_id])[0]
 
     def working(self) -> list[WorkerInfo]:
-        """The workers that hold a job now."""
-        return [w for w in self.workers() if w.state == "working"]
+        """The workers that hold a job now (only those are read in full)."""
+        ids = self.store.worker_ids()
+        held = self.store.worker_payloads(ids)
+        return list_workers(self, [i for i, job in zip(ids, held) if job]) if any(held) else []
 
     def info(self) -> dict[str, Any]:
         """``Resque.info``: pending, processed, queues, workers, working, failed, servers,
         environment."""
         sizes = self.queue_sizes()
-        workers = self.workers()
-        working = sum(1 for w in workers if w.state == "working")
-        return info_summary(sizes, self.stats.get("processed"), len(workers), working,
+        ids = self.store.worker_ids()
+        working = sum(1 for job in self.store.worker_payloads(ids) if job)
+        return info_summary(sizes, self.stats.get("processed"), len(ids), working,
                             self.failure.count(), self.redis_id)
 
     def all_keys(self) -> list[str]:

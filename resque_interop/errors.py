@@ -41,6 +41,11 @@ class UnknownJobError(ResqueError, LookupError):
         self.known = known
 
 
+class JobArgumentError(ResqueError, TypeError):
+    """Arguments that do not fit a typed job's annotations; names the parameter, the path
+    inside it and the expected type (``meta.tags[1]: expected str, got int``)."""
+
+
 class AppImportError(ResqueError, ImportError):
     """The module named by ``-A``/``RESQUE_APP`` could not be imported; says where it looked."""
 
@@ -67,6 +72,11 @@ class PruneDeadWorkerDirtyExit(DirtyExit):
     def __init__(self, worker_id: str, job_class: str | None) -> None:
         job = job_class or "<unknown>"
         super().__init__(f"Worker {worker_id} did not gracefully exit while processing {job}")
+
+
+class JobTimeout(ResqueError):
+    """A job ran past its timeout (``@job(..., timeout=...)`` or the worker's ``--job-timeout``).
+    Not a DirtyExit: it counts in ``stat:failed``, and a job with a Retry is retried."""
 
 
 class TermException(BaseException):

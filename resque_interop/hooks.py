@@ -10,11 +10,16 @@ Ruby Resque has two kinds of hooks, and so do we:
   names start with ``before_enqueue``, ``after_enqueue``, ``before_dequeue``,
   ``after_dequeue``, ``before_perform``, ``around_perform``, ``after_perform``
   or ``on_failure``, found by prefix and run in name order, as Ruby does.
+
+The perform hooks and the worker hooks may be ``async def`` (as the job may): the worker
+awaits each on its event loop before it goes on. An async ``around_perform`` must
+``await call()``; a synchronous one just calls it. The enqueue and dequeue hooks run in
+the producer and stay synchronous.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 if TYPE_CHECKING:
@@ -23,6 +28,10 @@ if TYPE_CHECKING:
 #: The :class:`resque_interop.worker.Worker` a worker hook runs in. Hooks belong to the client
 #: layer, below the worker, so they cannot name it; a subclass may annotate ``Worker`` itself.
 AnyWorker: TypeAlias = Any
+
+#: What a hook returns: nothing, or (an ``async def`` hook) something the worker awaits on its
+#: event loop before it goes on.
+MaybeAwaitable: TypeAlias = "Awaitable[None] | None"
 
 JOB_HOOK_PREFIXES = (
     "before_enqueue",
@@ -53,41 +62,45 @@ class Hooks:
     def after_dequeue(self, queue: str, class_name: str, args: list[Any]) -> None:
         """After ``dequeue``."""
 
-    def before_first_fork(self, worker: AnyWorker) -> None:
+    def before_first_fork(self, worker: AnyWorker) -> MaybeAwaitable:
         """Once per worker, in the parent, before the first job."""
 
-    def before_fork(self, worker: AnyWorker, job: Job) -> None:
+    def before_fork(self, worker: AnyWorker, job: Job) -> MaybeAwaitable:
         """In the parent, before forking the child for ``job``."""
 
-    def after_fork(self, worker: AnyWorker, job: Job) -> None:
+    def after_fork(self, worker: AnyWorker, job: Job) -> MaybeAwaitable:
         """In the child, after the fork, before the job runs."""
 
-    def before_perform(self, job: Job) -> None:
+    def before_perform(self, job: Job) -> MaybeAwaitable:
         """Before every job; raise :class:`~resque_interop.errors.DontPerform` to skip it."""
 
     def around_perform(self, job: Job, call: Callable[[], Any]) -> Any:
         """Around every job; must call ``call()`` for the job to run."""
         return call()
 
-    def after_perform(self, job: Job) -> None:
+    def after_perform(self, job: Job) -> MaybeAwaitable:
         """After a job that succeeded."""
 
-    def on_failure(self, job: Job, exc: BaseException) -> None:
+    def on_failure(self, job: Job, exc: BaseException) -> MaybeAwaitable:
         """After a job failed, before the failure is saved."""
 
-    def queue_empty(self, worker: AnyWorker) -> None:
+    def retry_decided(self, job: Job, exc: BaseException, decision: str) -> None:
+        """After a job's :class:`~resque_interop.Retry` decided on a failure: ``"retried"`` or
+        ``"gave_up"`` (in the process that recorded the failure)."""
+
+    def queue_empty(self, worker: AnyWorker) -> MaybeAwaitable:
         """When a worker goes from working to idle."""
 
-    def worker_exit(self, worker: AnyWorker) -> None:
+    def worker_exit(self, worker: AnyWorker) -> MaybeAwaitable:
         """When a worker has unregistered."""
 
-    def shutdown(self, worker: AnyWorker) -> None:
+    def shutdown(self, worker: AnyWorker) -> MaybeAwaitable:
         """When a worker is asked to shut down."""
 
-    def before_pause(self, worker: AnyWorker) -> None:
+    def before_pause(self, worker: AnyWorker) -> MaybeAwaitable:
         """When a worker receives USR2."""
 
-    def after_pause(self, worker: AnyWorker) -> None:
+    def after_pause(self, worker: AnyWorker) -> MaybeAwaitable:
         """When a worker receives CONT."""
 
 

@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from .errors import NoClassError, NoQueueError
+from .errors import EncodeError, NoClassError, NoQueueError
 from .hooks import Hooks, job_hooks
 from .registry import JobSpec, Registry
 from .schema.codec import Codec
@@ -42,6 +42,15 @@ class Producer:
             )
         return spec.name
 
+    def job_args(self, job: Any, args: Sequence[Any]) -> list[Any]:
+        """The arguments as they are sent: checked against a typed job's annotations
+        (dataclasses and Structs become objects; JobArgumentError before anything reaches
+        Redis), else as given."""
+        spec = self._spec(job)
+        if spec is not None and spec.typed:
+            return spec.argument_types.check(list(args))[0]
+        return list(args)
+
     def queue_for(self, job: Any) -> str | None:
         """The queue a job is registered to, if any (Ruby's ``queue_from_class``)."""
         spec = self._spec(job)
@@ -55,6 +64,20 @@ class Producer:
                 f"Jobs must be placed onto a queue. No queue could be inferred for class {self.job_name(job)}"
             )
         return queue
+
+    def _validate(self, queue: str | None, job: Any) -> None:
+        """Ruby's ``Resque.validate``: no queue given and none registered is a NoQueueError
+        (an empty name passes, as in Ruby)."""
+        if queue is None and self.queue_for(job) is None:
+            raise NoQueueError(
+                f"Jobs must be placed onto a queue. No queue could be inferred for class {self.job_name(job)}"
+            )
+        if isinstance(queue, str):
+            try:
+                queue.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise EncodeError(f"queue name {queue!r} is not valid Unicode ({exc.reason}); "
+                                  "Ruby cannot write it either") from None
 
     def _ruby_queue(self, class_name: str, queue: str | None) -> str:
         """``enqueue_ruby``'s queue: the one given, else the registered one."""
@@ -103,7 +126,7 @@ class Producer:
             name = self.job_name(job)
             if not name:
                 raise NoClassError("Jobs must be given a class.")
-            yield str(queue), encode_job(name, args)
+            yield str(queue), encode_job(name, self.job_args(job, args))
 
 
 def info_summary(sizes: dict[str, int], processed: int, workers: int, working: int, failed: int,

@@ -9,20 +9,33 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, TypeVar
 
 from .errors import UnknownJobError
+from .retry.policy import Retry
+from .typed import ArgumentTypes, TypedMode, typed_mode
 
 T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class JobSpec:
-    """One registered job: the Ruby class name, what runs it, its default queue."""
+    """One registered job: the Ruby class name, what runs it, its default queue, how it is
+    retried (resque-retry's policy, mirrored), how long one run may last (seconds), and
+    whether its arguments are converted to their annotations (``typed``)."""
 
     name: str
     target: Any
     queue: str | None = None
+    retry: Retry | None = None
+    timeout: float | None = None
+    typed: TypedMode | None = None
+
+    @cached_property
+    def argument_types(self) -> ArgumentTypes:
+        """The perform callable's annotations, read on first use (for typed jobs)."""
+        return ArgumentTypes(self.perform, self.typed or "strict")
 
     @property
     def perform(self) -> Callable[..., Any]:
@@ -32,36 +45,56 @@ class JobSpec:
 
 
 class Registry:
-    """Ruby class name -> Python job. Thread-safe; one per application or shared."""
+    """Ruby class name -> Python job. Thread-safe; one per application or shared.
 
-    def __init__(self) -> None:
+    ``typed`` is the default for jobs registered here without ``typed=`` (see
+    :mod:`resque_interop.typed`)."""
+
+    def __init__(self, typed: bool | str = False) -> None:
+        self.typed = typed_mode(typed)
         #: Turns an ActiveJob GlobalID into a record: ``callable(GlobalID) -> object``.
         self.globalid_resolver: Callable[[Any], Any] | None = None
         self._by_name: dict[str, JobSpec] = {}
         self._by_target: dict[int, JobSpec] = {}
         self._lock = threading.Lock()
 
-    def register(self, name: str, target: Any, queue: str | None = None) -> JobSpec:
+    def register(
+        self, name: str, target: Any, queue: str | None = None, typed: bool | str | None = None, *,
+        retry: Retry | None = None, timeout: float | None = None,
+    ) -> JobSpec:
         """Map ``name`` (``Archive``, ``Foo::Bar``) to ``target`` (a function or a class
-        with ``perform``); ``queue`` defaults to ``target.queue`` when it has one."""
+        with ``perform``); ``queue`` defaults to ``target.queue`` when it has one; ``typed``
+        (True, "lax", False) defaults to the registry's. ``retry``: a
+        :class:`~resque_interop.Retry` (resque-retry's policy); ``timeout``: seconds one run
+        may last (enforced by a forking worker)."""
         if not name:
             raise ValueError("a job needs a class name")
         if not callable(target):
             raise TypeError(f"job {name!r}: {target!r} is not callable")
+        if retry is not None and not isinstance(retry, Retry):
+            raise TypeError(f"job {name!r}: retry must be a Retry, not {type(retry).__name__}")
+        if timeout is not None and not timeout > 0:
+            raise ValueError(f"job {name!r}: timeout must be a positive number of seconds")
         if queue is None:
             queue = getattr(target, "queue", None) if isinstance(target, type) else None
-        spec = JobSpec(name, target, None if queue is None else str(queue))
+        mode = self.typed if typed is None else typed_mode(typed)
+        spec = JobSpec(name, target, None if queue is None else str(queue), retry, timeout, mode)
         with self._lock:
             self._by_name[name] = spec
             self._by_target[id(target)] = spec
         return spec
 
-    def job(self, name: str | None = None, queue: str | None = None) -> Callable[[T], T]:
-        """Decorator: ``@job("Archive", queue="file_serve")``; the name defaults to the
-        Python name."""
+    def job(
+        self, name: str | None = None, queue: str | None = None, *, typed: bool | str | None = None,
+        retry: Retry | None = None, timeout: float | None = None,
+    ) -> Callable[[T], T]:
+        """Decorator: ``@job("Archive", queue="file_serve", retry=Retry(limit=3))``; the name
+        defaults to the Python name; ``typed=True`` (or "lax") converts arguments to their
+        annotations."""
 
         def decorate(target: T) -> T:
-            self.register(name or str(getattr(target, "__name__", "")), target, queue)
+            self.register(name or str(getattr(target, "__name__", "")), target, queue, typed,
+                          retry=retry, timeout=timeout)
             return target
 
         return decorate
@@ -96,6 +129,10 @@ class Registry:
 default_registry = Registry()
 
 
-def job(name: str | None = None, queue: str | None = None) -> Callable[[T], T]:
-    """Register in the default registry: ``@job("Archive", queue="file_serve")``."""
-    return default_registry.job(name, queue)
+def job(
+    name: str | None = None, queue: str | None = None, *, typed: bool | str | None = None,
+    retry: Retry | None = None, timeout: float | None = None,
+) -> Callable[[T], T]:
+    """Register in the default registry: ``@job("Archive", queue="file_serve")``;
+    ``typed=True`` checks and converts the arguments against the annotations."""
+    return default_registry.job(name, queue, typed=typed, retry=retry, timeout=timeout)

@@ -72,6 +72,29 @@ class WorkerInfo:
         }
 
 
+#: a resque_interop worker names its Redis connections ``resque_interop:<host>:<pid>``
+#: (CLIENT SETNAME: no key, no byte Ruby reads); Ruby's and node-resque's are unnamed
+CLIENT_NAME_PREFIX = "resque_interop:"
+
+
+def interop_client_name(host: str, pid: str | int) -> str | None:
+    """The connection name of a resque_interop worker on ``host`` with ``pid``; None when
+    the host has characters a connection name cannot hold (spaces, non-ASCII)."""
+    name = f"{CLIENT_NAME_PREFIX}{host}:{pid}"
+    return name if all("!" <= c <= "~" for c in name) else None
+
+
+def runtime_of(info: WorkerInfo, connection_names: set[str] | None) -> str:
+    """``Python`` (a connection named by resque_interop from its host:pid), ``node`` (its
+    formats), ``Ruby`` (a Resque worker with no such connection), or ``unknown`` when the
+    server does not list its connections."""
+    if info.dialect == "node":
+        return "node"
+    if connection_names is None:
+        return "unknown"
+    return "Python" if interop_client_name(info.host, info.pid) in connection_names else "Ruby"
+
+
 def split_worker_id(worker_id: str) -> tuple[str, str, list[str]]:
     """``host:pid:q1,q2`` -> (host, pid, queues), as Ruby's ``Worker.find`` splits it."""
     host, _, rest = worker_id.partition(":")

@@ -17,7 +17,10 @@ Procfile line `worker: QUEUE=file_serve rake resque:work` becomes
 (`RESQUE_APP`) names the module that registers your jobs, as the Rakefile's
 `require 'your/app'` does: a dotted name found from the current directory first
 (as `python -m` finds it), then the installed packages, or a file path
-(`-A src/myapp/jobs.py`). Errors print one line and exit non-zero.
+(`-A src/myapp/jobs.py`). Errors print one line and exit non-zero; a Redis
+error names what to do ("Error: Redis is out of memory (maxmemory reached ...)",
+"Error: Redis is a read-only replica: point REDIS_URL at the primary", a password
+missing from REDIS_URL, a key of the wrong type, a Redis that did not answer in time).
 
 Listing commands take `--json`. Tables never cut a cell: on a terminal a long
 one wraps, into a pipe or a log the table is as wide as its widest row. Times

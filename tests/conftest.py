@@ -17,6 +17,14 @@ from resque_interop.dev.redis_server import RedisServer
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+# The suite reaches no Redis it did not start: a REDIS_URL / RESQUE_REDIS from the shell (a
+# developer's own Redis) is replaced, for this process and the workers it starts, by the private
+# one, or until that is known by a port where nothing listens (a test that forgets to ask for
+# `redis_url` fails there instead of writing into someone's data).
+NO_REDIS_HERE = "redis://127.0.0.1:1/0"
+os.environ.pop("RESQUE_REDIS", None)
+os.environ["REDIS_URL"] = os.environ.get("RESQUE_TEST_REDIS_URL") or NO_REDIS_HERE
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--ruby", choices=["auto", "local", "container"], default=None,
@@ -74,7 +82,7 @@ def redis_url() -> Iterator[str]:
         yield url
         return
     with RedisServer() as server:
-        os.environ["RESQUE_TEST_REDIS_URL"] = server.url
+        os.environ["RESQUE_TEST_REDIS_URL"] = os.environ["REDIS_URL"] = server.url
         yield server.url
 
 

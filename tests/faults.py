@@ -3,11 +3,13 @@ file on), as an operator's restart or a crash does."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
 import time
 
+import pytest
 import redis
 
 from resque_interop.dev.redis_server import find_redis_server, free_port
@@ -56,3 +58,54 @@ class RestartableRedis:
     def __exit__(self, *exc: object) -> None:
         self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+REFUSALS = ("out of memory", "read-only replica", "cannot save")
+
+
+def refuse_writes(admin: redis.Redis, kind: str, scratch: str) -> None:
+    """Make a running server refuse writes while it still answers: ``out of memory``
+    (maxmemory 1 byte, noeviction), ``read-only replica`` (REPLICAOF a port where no
+    primary answers: the data stays), ``cannot save`` (a save point and a failed
+    BGSAVE: MISCONF). ``scratch`` is a directory of the test's own."""
+    if kind == "out of memory":
+        admin.config_set("maxmemory-policy", "noeviction")
+        admin.config_set("maxmemory", 1)
+    elif kind == "read-only replica":
+        from resque_interop.dev.redis_server import free_port
+
+        admin.replicaof("127.0.0.1", free_port())
+    elif kind == "cannot save":
+        gone = os.path.join(scratch, "gone")
+        os.makedirs(gone, exist_ok=True)
+        try:
+            admin.config_set("dir", gone)
+        except redis.ResponseError as exc:  # Redis 7 protects dir unless enable-protected-configs
+            pytest.skip(f"cannot move this Redis's dir to make its save fail: {exc}")
+        admin.config_set("save", "3600 1")
+        os.rmdir(gone)  # the snapshot below cannot be written
+        admin.bgsave()
+        deadline = time.monotonic() + 10
+        while admin.info("persistence")["rdb_last_bgsave_status"] != "err":
+            if time.monotonic() > deadline:
+                raise RuntimeError("BGSAVE did not fail")
+            time.sleep(0.02)
+    else:
+        raise ValueError(kind)
+
+
+def accept_writes(admin: redis.Redis, kind: str, scratch: str) -> None:
+    """Undo :func:`refuse_writes` as an operator would."""
+    if kind == "out of memory":
+        admin.config_set("maxmemory", 0)
+    elif kind == "read-only replica":
+        admin.replicaof("NO", "ONE")
+    elif kind == "cannot save":
+        admin.config_set("dir", scratch)
+        admin.bgsave()
+        deadline = time.monotonic() + 10
+        while admin.info("persistence")["rdb_last_bgsave_status"] != "ok":
+            if time.monotonic() > deadline:
+                raise RuntimeError("BGSAVE did not succeed")
+            time.sleep(0.02)
+        admin.config_set("save", "")

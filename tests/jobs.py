@@ -14,8 +14,12 @@ from resque_interop import Hooks, job, register_hooks
 
 
 def _redis() -> redis.Redis:
-    # no read timeout: Blocking's BLPOP waits as long as the test wants (redis-py 8 defaults to 5 s)
-    return redis.Redis.from_url(os.environ.get("RESQUE_TEST_REDIS_URL") or os.environ["REDIS_URL"], socket_timeout=None)
+    # only the suite's private Redis (never REDIS_URL, which may be a developer's own); no read
+    # timeout: Blocking's BLPOP waits as long as the test wants (redis-py 8 defaults to 5 s)
+    url = os.environ.get("RESQUE_TEST_REDIS_URL")
+    if not url:
+        raise RuntimeError("tests.jobs writes only to the test suite's Redis: set RESQUE_TEST_REDIS_URL")
+    return redis.Redis.from_url(url, socket_timeout=None)
 
 
 if os.environ.get("TEST_CHILD_START_DELAY"):

@@ -22,9 +22,9 @@ RUBY_DIR = ROOT / "tests" / "ruby"
 IMAGE = os.environ.get("RESQUE_RUBY_IMAGE", "")
 GEMS_TAG = "resque-interop-ruby:gems"
 # the variables a peer script reads: passed by name, so each command's own environment decides
-PASSED_ENV = ("REDIS_URL", "RESQUE_NAMESPACE", "FAILURE_BACKEND", "JSON_ADAPTER", "HEARTBEAT_INTERVAL",
-              "PRUNE_INTERVAL", "WITH_SCHEDULER", "WITH_ACTIVEJOB", "WEB_HOST", "LOCK_TIMEOUT",
-              "RESQUE_SCHEDULER_INTERVAL", "DYNAMIC_SCHEDULE", "RAILS_ENV", "RESQUE_PEER_TOKEN")
+PASSED_ENV = ("REDIS_URL", "RESQUE_NAMESPACE", "FAILURE_BACKEND", "JSON_ADAPTER", "ACTIVESUPPORT", "OJ_RAILS",
+              "TZ", "HEARTBEAT_INTERVAL", "PRUNE_INTERVAL", "WITH_SCHEDULER", "WITH_ACTIVEJOB", "WEB_HOST",
+              "LOCK_TIMEOUT", "RESQUE_SCHEDULER_INTERVAL", "DYNAMIC_SCHEDULE", "RAILS_ENV", "RESQUE_PEER_TOKEN")
 
 # The container shares the host's pid namespace, so the launcher's $$, which exec keeps, is the
 # pid a test signals; it is written only for the processes a test may signal (PeerProcess).

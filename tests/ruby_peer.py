@@ -129,6 +129,9 @@ def skip_reason() -> str:
 
 
 needs_ruby = pytest.mark.skipif(ruby_args() is None, reason=skip_reason())
+# for the few tests where Ruby runs a Python process of this checkout (the container has no Python)
+needs_local_ruby = pytest.mark.skipif(backend() != "local", reason="Ruby runs this checkout's Python here: "
+                                      "needs Ruby on this machine, not in a container")
 
 
 def _with_peer(variable: str, feature: str) -> list[str] | None:
@@ -332,8 +335,8 @@ def ruby_worker(redis_url: str, queues: str, interval: str = "0.05", **env: str)
     return ruby_popen(redis_url, PEER, "work", queues, interval, **env)
 
 
-def scheduler(redis_url: str, *args: str) -> Any:
-    """Run a scheduler_peer.rb command; its JSON result."""
-    done = ruby_run(redis_url, *args, script=SCHEDULER_PEER, peers=["scheduler"])
+def scheduler(redis_url: str, *args: str, **env: str) -> Any:
+    """Run a scheduler_peer.rb command; its JSON result (``env``: JSON_ADAPTER, ACTIVESUPPORT, OJ_RAILS)."""
+    done = ruby_run(redis_url, *args, script=SCHEDULER_PEER, peers=["scheduler"], **env)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().split("\n")[-1])

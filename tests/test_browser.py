@@ -77,10 +77,12 @@ def test_overview_with_a_python_worker_working(redis_url: str, raw_redis: redis.
         page = browser.new_page()  # type: ignore[attr-defined]
         page.goto(server + "/")
         assert "0 of 1 Workers Working" in page.inner_text("main")
+        page.get_by_role("button", name="Live refresh: off").click()
         client.enqueue_ruby("Blocking", "go", queue="high")
-        # the live page refreshes by itself
+        # once turned on, the live page refreshes by itself
         playwright_api.expect(page.locator("main")).to_contain_text("1 of 1 Workers Working", timeout=10000)
         assert "Blocking" in page.inner_text("main") and worker_id.split(":")[1] in page.inner_text("main")
+        assert page.locator("span.runtime-python").count() == 1  # a resque_interop worker says so
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "overview.png"), full_page=True)
         raw_redis.rpush("go", 1)
@@ -127,7 +129,7 @@ def test_delayed_tab_queue_now_and_cancel(r: Resque, raw_redis: redis.Redis, ser
 
 PAGES = ["/", "/working", "/queues", "/queues/good", "/failed", "/failed?class=Archive", "/failed?order=desc",
          "/workers", "/workers/host:100:good", "/stats", "/stats/redis", "/stats/keys", "/stats/keys/queue:good",
-         "/delayed", "/delayed/2000000000", "/failed/nope", "/queues/"]
+         "/delayed", "/delayed/2000000000", "/retries", "/failed/nope", "/queues/"]
 
 
 def test_every_page_renders_over_a_malformed_keyspace(raw_redis: redis.Redis, r: Resque, server: str,
@@ -176,7 +178,8 @@ def test_an_action_on_page_two_returns_to_page_two_with_a_note(r: Resque, server
     for i in range(45):
         r.save_failure(FailureInfo({"class": "Archive", "args": [i]}, "RuntimeError", "boom", [], "h:1:q", "q"))
     page = browser.new_page()  # type: ignore[attr-defined]
-    page.goto(server + "/failed?start=20")
+    page.goto(server + "/failed?start=20&order=asc")
+    page.once("dialog", lambda d: d.accept())
     page.locator("li.failure[data-index='25'] button.remove").click()
     page.wait_for_load_state()
     assert "start=20" in page.url

@@ -6,8 +6,10 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ from click.testing import CliRunner
 
 from resque_interop import Registry, Resque
 from resque_interop.cli import main
+from resque_interop.dev.redis_server import RedisServer
 from resque_interop.failure import FailureInfo
 
 from .workers import HOST, ROOT, wait_for
@@ -65,9 +68,9 @@ def test_enqueue_and_queue_commands(cli, raw_redis: redis.Redis, tmp_path: Path)
     out = cli("queues")
     assert "file_serve" in out and "media" in out and "51" in out
     assert '{"class":"Transcode","args":[0,"x"]}' in cli("peek", "media", "-s", "1", "-n", "1")
-    assert "cleared 51" in cli("clear", "media")
+    assert "cleared 51" in cli("clear", "media", "--yes")
     assert raw_redis.llen("resque:queue:media") == 0
-    cli("clear", "media", "--forget")
+    cli("clear", "media", "--forget", "--yes")
     assert b"media" not in raw_redis.smembers("resque:queues")
     info = cli("info")
     assert "pending: 1" in info and "queues: 1" in info
@@ -113,18 +116,18 @@ def test_failed_commands(cli, redis_url: str, raw_redis: redis.Redis) -> None:  
     assert [(f["index"], f["class"]) for f in only_b] == [(3, "B")]
     assert re.search(r"failed\W+A\W+3\b", cli("failed", "classes"))
     assert re.search(r"failed\W+B\W+1\b", cli("failed", "classes"))
-    assert "removed 1" in cli("failed", "remove", "3")
+    assert "removed 1" in cli("failed", "remove", "3", "--yes")
     assert json.loads(cli("failed", "show", "1"))["error"] == "boom 1"
     assert "retried A on high" in cli("failed", "retry", "1")
     assert "retried A on elsewhere" in cli("failed", "retry", "0", "--to", "elsewhere")
     assert "retried 2" in cli("failed", "retry", "--queue", "low")
-    assert "removed 3 retried" in cli("failed", "clear", "--retried")
+    assert "removed 3 retried" in cli("failed", "clear", "--retried", "--yes")
     r.save_failure(FailureInfo({"class": "A", "args": [7]}, "RuntimeError", "again", [], "w", "low"))
     assert "retried 1" in cli("failed", "retry", "--all")
-    assert "removed 1" in cli("failed", "remove", "0")
+    assert "removed 1" in cli("failed", "remove", "0", "-y")
     assert r.failure.count() == 0
     r.save_failure(FailureInfo({"class": "A", "args": [9]}, "E", "x", [], "w", "low"))
-    cli("failed", "clear")
+    cli("failed", "clear", "--yes")
     assert r.failure.count() == 0
     assert "no failure at index 5" in cli("failed", "show", "5", ok=False)
     multi = Resque(redis_url, registry=Registry(), failure_backend="redis_multi_queue")
@@ -166,8 +169,35 @@ def test_pidfile_and_background(redis_url: str, raw_redis: redis.Redis, tmp_path
     wait_for(lambda: not raw_redis.sismember("resque:workers", f"{HOST}:{pid}:bg"), what="unregistered")
 
 
-def test_demo_runs_end_to_end(redis_url: str, raw_redis: redis.Redis) -> None:
-    env = {k: v for k, v in _env(redis_url).items() if k != "REDIS_URL"}
+def _keyspace(client: redis.Redis) -> tuple[dict[tuple[int, bytes], bytes | None], int]:
+    """Every key of every database with its DUMP, and the count of writes since start-up."""
+    databases = int(client.config_get("databases")["databases"])
+    dumped = {}
+    for db in range(databases):
+        with redis.Redis(port=client.connection_pool.connection_kwargs["port"], db=db) as one:
+            dumped.update({(db, key): one.dump(key) for key in one.scan_iter()})
+    return dumped, int(client.info("persistence")["rdb_changes_since_last_save"])
+
+
+@pytest.fixture
+def redis_on_6379() -> Iterator[redis.Redis]:
+    """A redis-server of this test's own where a developer's would be (127.0.0.1:6379), holding a
+    key of its own: whatever the demo does, that Redis must not change."""
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", 6379))
+        except OSError:
+            pytest.skip("port 6379 is taken by a server this test did not start: it cannot check that one")
+    with RedisServer(port=6379) as server:
+        client = redis.Redis(port=server.port)
+        client.set("my:own:key", "a developer's data")
+        yield client
+        client.close()
+
+
+def test_demo_runs_end_to_end(redis_url: str, raw_redis: redis.Redis, redis_on_6379: redis.Redis) -> None:
+    before = _keyspace(redis_on_6379)
+    env = {k: v for k, v in _env(redis_url).items() if k not in ("REDIS_URL", "RESQUE_REDIS", "RESQUE_NAMESPACE")}
     for run_env in (_env(redis_url.rsplit("/", 1)[0] + "/3"), env):
         done = subprocess.run([sys.executable, "-m", "resque_interop", "demo"], env=run_env, cwd=ROOT,
                               capture_output=True, text=True, timeout=120)
@@ -176,6 +206,8 @@ def test_demo_runs_end_to_end(redis_url: str, raw_redis: redis.Redis) -> None:
         assert '{"class":"Archive","args":[44,"masterbrew"]}' in out
         assert "Processed: 4   Failed: 1" in out and "episode id must be a number" in out
         assert "resque:stat:processed" in out and "dashboard" in out
+    assert "started a private redis-server" in out  # with REDIS_URL unset, not the one on 6379
+    assert _keyspace(redis_on_6379) == before
 
 
 def test_work_logs_with_verbose(redis_url: str, raw_redis: redis.Redis) -> None:

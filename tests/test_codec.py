@@ -1,4 +1,4 @@
-"""The codec writes Ruby's bytes in both MultiJson dialects and reads every peer's."""
+"""The codec writes Ruby's bytes in every dialect (json gem, Oj, and both with ActiveSupport) and reads every peer's."""
 
 from __future__ import annotations
 
@@ -6,15 +6,24 @@ import datetime
 import decimal
 import json
 import math
+import sys
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from resque_interop.errors import DecodeError, EncodeError
-from resque_interop.schema.codec import Codec, oj_float, ruby_float
+from resque_interop.schema.codec import (
+    DIALECTS,
+    Codec,
+    int_text,
+    oj_float,
+    oj_rails_float,
+    ruby_float,
+    text_int,
+)
 
-from .keyspace import NODE_FIXTURES, load
+from .keyspace import NODE_FIXTURES, load, step
 
 RUBY_ARGS = [
     44, -5, 1180591620717411303424, 0, 1.0, 0.1, 1.0e20, 1.5e-07, 100.0, -0.0, 123456789.125,
@@ -23,7 +32,24 @@ RUBY_ARGS = [
 ]
 
 
-@pytest.mark.parametrize("fixture,dialect", [("enqueue_payloads.json", "json"), ("enqueue_payloads_oj.json", "oj")])
+#: What a Rails app adds (tests/ruby/record_rails.rb RAILS_ARGS), as Python values: NaN for Float::NAN,
+#: Decimal for BigDecimal.
+RAILS_ARGS = [
+    "<b>&</b>", "a\u2028b\u2029c", {"<k>&": ">"}, "\u007f\u00ad\ufeff\u0000", 0.30000000000000004, 1e15, 1e16, 9.2e18,
+    9.3e18, 2.0**63, -(2.0**63), 1234567890123456.8, 9.5e-05, 5e-324, 1.7976931348623157e308, 1e22, 1.0 / 3, 1e-05,
+    12345678901234567.0, float("nan"), float("inf"), float("-inf"),
+    decimal.Decimal("1.10"), decimal.Decimal("-0"), decimal.Decimal("1e30"), decimal.Decimal("0.1e-20"),
+    decimal.Decimal("NaN"),
+]
+#: The recordings made with ActiveSupport loaded, and the dialect that writes each one's bytes
+#: (rails: the json gem; oj_as: MultiJson on Oj, which ActiveSupport leaves alone; oj_rails: Oj.optimize_rails;
+#: rails_oj: Oj.optimize_rails with MultiJson forced onto the json gem).
+ACTIVESUPPORT_RECORDINGS = [("rails", "rails"), ("oj_as", "oj"), ("oj_rails", "oj_rails"), ("rails_oj", "rails_oj")]
+RECORDINGS = [("enqueue_payloads.json", "json"), ("enqueue_payloads_oj.json", "oj")] + [
+    (f"enqueue_payloads_{mode}.json", dialect) for mode, dialect in ACTIVESUPPORT_RECORDINGS]
+
+
+@pytest.mark.parametrize("fixture,dialect", RECORDINGS)
 def test_each_recorded_arg_encodes_to_rubys_bytes(fixture: str, dialect: str) -> None:
     codec = Codec(dialect)  # type: ignore[arg-type]
     recorded = load(fixture)["steps"][2]["keyspace"]["resque:queue:file_serve"]["value"][1:]
@@ -32,6 +58,34 @@ def test_each_recorded_arg_encodes_to_rubys_bytes(fixture: str, dialect: str) ->
         assert codec.encode({"class": "Archive", "args": [arg]}).decode() == expected
     all_in_one = load(fixture)["steps"][3]["keyspace"]["resque:queue:file_serve"]["value"][-1]
     assert codec.encode({"class": "Archive", "args": RUBY_ARGS}).decode() == all_in_one
+
+
+@pytest.mark.parametrize("mode,dialect", ACTIVESUPPORT_RECORDINGS)
+def test_rails_args_encode_to_the_bytes_ruby_wrote_with_activesupport(mode: str, dialect: str) -> None:
+    rec = load(f"enqueue_payloads_{mode}.json")
+    outcomes = step(rec, "rails args alone")["result"]
+    written = iter(step(rec, "rails args alone")["keyspace"]["resque:queue:file_serve"]["value"])
+    codec = Codec(dialect)  # type: ignore[arg-type]
+    for arg, outcome in zip(RAILS_ARGS, outcomes, strict=True):
+        if isinstance(arg, decimal.Decimal) and dialect in ("oj", "oj_rails"):
+            next(written)  # Ruby's Oj writes ActiveSupport's BigDecimal string; Python's oj dialect has no Decimal
+            continue
+        if outcome != "ok":  # Oj raises GeneratorError for NaN and Infinity
+            with pytest.raises(EncodeError):
+                codec.encode_job("Archive", [arg])
+            continue
+        expected = next(written).encode()
+        assert codec.encode_job("Archive", [arg]) == expected, arg
+        assert codec.encode({"class": "Archive", "args": [arg]}) == expected, arg
+    html = step(rec, "html class name and queue")["keyspace"]["resque:queue:q<&>"]["value"]
+    assert [codec.encode_job("A<b>&C", ["<x>"]).decode()] == html
+
+
+def test_activesupport_escapes_are_read_back_as_the_characters() -> None:
+    data = Codec("rails").encode({"k<&>\u2028": "<b>&\u2029"})
+    assert data == b'{"k\\u003c\\u0026\\u003e\\u2028":"\\u003cb\\u003e\\u0026\\u2029"}'
+    for dialect in DIALECTS:
+        assert Codec(dialect).decode(data) == {"k<&>\u2028": "<b>&\u2029"}  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("value,json_gem,oj", [
@@ -49,9 +103,19 @@ def test_float_dialects(value: float, json_gem: str, oj: str) -> None:
     assert oj_float(value) == oj
 
 
+@pytest.mark.parametrize("value,text", [
+    (0.30000000000000004, "0.3"), (1234567890123456.8, "1234567890123457"), (9.5e-05, "9.500000000000001e-05"),
+    (5e-324, "4.940656458412465e-324"), (1e22, "1e+22"), (1e15, "1000000000000000.0"), (-0.0, "0.0"),
+    (2.0**63, "9.223372036854776e+18"),
+])
+def test_oj_rails_mode_floats(value: float, text: str) -> None:
+    assert oj_rails_float(value) == text
+    assert Codec("rails_oj").encode([value, float("nan")]) == f"[{text},null]".encode()
+
+
 @given(st.floats(allow_nan=False, allow_infinity=False))
-def test_any_float_round_trips_in_both_dialects(value: float) -> None:
-    for dialect in ("json", "oj"):
+def test_any_float_round_trips_in_the_exact_dialects(value: float) -> None:
+    for dialect in ("json", "oj", "rails"):  # oj_rails rounds to 16 digits, as Oj's Rails mode does
         text = Codec(dialect).encode([value])  # type: ignore[arg-type]
         back = json.loads(text)[0]
         assert back == value and (value != 0 or dialect == "oj" or math.copysign(1, back) == math.copysign(1, value))
@@ -83,9 +147,38 @@ def test_values_json_cannot_carry_raise_clearly(bad: object) -> None:
     assert "JSON" in str(info.value)
 
 
-def test_lone_surrogate_is_an_encode_error() -> None:
-    with pytest.raises(EncodeError):
-        Codec().encode(["\ud800"])
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_lone_surrogate_anywhere_is_an_encode_error(dialect: str) -> None:
+    codec = Codec(dialect)  # type: ignore[arg-type]
+    for value in (["\ud800"], {"\udfff": 1}, {"a": [{"b": "x\ud800y"}]}):
+        with pytest.raises(EncodeError, match="not valid Unicode"):
+            codec.encode(value)
+    with pytest.raises(EncodeError, match="not valid Unicode"):
+        codec.encode_job("Arch\ud800ive", [1])
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_integers_past_pythons_digit_limit_round_trip(dialect: str) -> None:
+    codec = Codec(dialect)  # type: ignore[arg-type]
+    huge = 7**20000  # 16,902 digits; Python's int/str limit is 4,300
+    assert huge.bit_length() * 0.30103 > sys.get_int_max_str_digits()
+    data = codec.encode_job("Archive", [huge, -huge, 1.5])
+    digits = data.decode().split("[")[1].split(",")[0]
+    assert text_int(digits) == huge and int_text(huge) == digits
+    assert codec.decode(data) == {"class": "Archive", "args": [huge, -huge, 1.5]}
+    assert codec.decode_job(data)["args"][0] == huge
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_decodes_and_encodes_as_deep_as_the_dialects_ruby(dialect: str) -> None:
+    codec = Codec(dialect)  # type: ignore[arg-type]
+    limit = codec.nesting_limit(wrapped=False)
+    deepest = b"[" * limit + b"1" + b"]" * limit
+    value = codec.decode(deepest)
+    assert codec.encode(value) == deepest
+    with pytest.raises(EncodeError, match="reads at most"):
+        codec.encode([value])
+    assert codec.decode(b"[" * 1001 + b"]" * 1001) is not None  # reads what any Ruby writes
 
 
 def test_subclasses_of_json_types_encode_as_their_base() -> None:

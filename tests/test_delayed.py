@@ -19,7 +19,9 @@ from click.testing import CliRunner
 
 from resque_interop import Registry, Resque
 from resque_interop.cli import main
+from resque_interop.scheduler.recurring import Recurring
 from resque_interop.scheduler.scheduler import MasterLock, Scheduler, lock_hostname
+from resque_interop.store.delayed_store import OTHER_MASTER
 
 from .keyspace import dump, load, step
 from .ruby_peer import needs_scheduler, scheduler
@@ -130,15 +132,45 @@ def test_due_items_that_cannot_be_queued_become_failures(r: Resque, raw_redis: r
     assert r.delayed.schedule_size() == 0
 
 
-def test_delayed_jobs_move_without_the_lock_which_is_left_to_its_holder(r: Resque, raw_redis: redis.Redis) -> None:
+def test_delayed_jobs_are_left_to_another_master_and_moved_when_nobody_holds_the_lock(
+        r: Resque, raw_redis: redis.Redis) -> None:
     due = int(time.time()) - 5
     r.delayed.delayed_push(due, {"class": "Archive", "args": [1], "queue": "file_serve"})
-    raw_redis.set(LOCK, "rubyhost:4242", ex=180)  # a Ruby scheduler is master
+    raw_redis.set(LOCK, "rubyhost:4242", ex=180)  # a Ruby scheduler is master: it moves them
     ours = Scheduler(r)
-    assert ours.tick() == 1 and r.delayed.count_all() == 0  # pops are atomic: no lock needed
+    assert ours.tick() == 0 and r.delayed.count_all() == 1 and ours.role().startswith("delayed-jobs mover")
+    assert r.delayed.enqueue_due() == 0 and r.delayed.enqueue_timestamp(due) == 0  # nor by hand while it is due
     assert raw_redis.get(LOCK) == b"rubyhost:4242" and raw_redis.ttl(LOCK) > 170  # untouched
-    raw_redis.delete(LOCK)
-    assert ours.tick() == 0 and not raw_redis.exists(LOCK)  # no schedules: never taken
+    raw_redis.delete(LOCK)  # no master: this scheduler moves them, and never takes the lock for it
+    assert ours.tick() == 1 and r.delayed.count_all() == 0
+    assert not raw_redis.exists(LOCK)
+
+
+def test_a_python_master_moves_delayed_jobs_under_its_own_lock(r: Resque, raw_redis: redis.Redis) -> None:
+    r.schedules.load({"hourly": {"cron": "0 * * * *", "class": "Archive", "args": [0]}})
+    ours = Scheduler(r, recurring=Recurring(r))
+    ours.start()
+    assert ours.master and raw_redis.get(LOCK) == ours.lock.value.encode()
+    r.delayed.delayed_push(int(time.time()) - 5, {"class": "Archive", "args": [1], "queue": "file_serve"})
+    assert Scheduler(r).tick() == 0  # a second scheduler leaves them to the master
+    assert ours.tick() == 1 and raw_redis.llen("resque:queue:file_serve") == 1
+
+
+def test_a_batch_never_commits_once_another_scheduler_took_the_lock(r: Resque, raw_redis: redis.Redis) -> None:
+    due = int(time.time()) - 5
+    for i in range(3):
+        r.delayed.delayed_push(due, {"class": "Archive", "args": [i], "queue": "file_serve"})
+    lock_key, taken_meanwhile = r.keys.scheduler_master_lock(), []
+
+    def route_while_ruby_takes_the_lock(item: bytes, pipe: object) -> None:
+        if not taken_meanwhile:  # between our WATCH and EXEC, a Ruby scheduler becomes master
+            taken_meanwhile.append(raw_redis.set(LOCK, "rubyhost:4242", nx=True, ex=180))
+        r.delayed._route(item, pipe)  # type: ignore[arg-type]
+
+    assert r.store.delayed.move_batch(due, 100, route_while_ruby_takes_the_lock, lock_key, "") == -1
+    assert taken_meanwhile == [True] and raw_redis.llen(f"resque:delayed:{due}") == 3
+    assert r.store.delayed.move_batch(due, 100, r.delayed._route, lock_key, "") == OTHER_MASTER
+    assert raw_redis.llen(f"resque:delayed:{due}") == 3 and raw_redis.llen("resque:queue:file_serve") == 0
 
 
 def test_master_lock_is_taken_kept_extended_and_released(r: Resque, raw_redis: redis.Redis) -> None:

@@ -17,9 +17,10 @@ import redis
 from resque_interop import Registry, Resque
 from resque_interop.errors import EncodeError
 from resque_interop.schema.codec import nesting_depth
-from resque_interop.worker.worker import MAX_BACKOFF, Worker
+from resque_interop.worker.outage import MAX_BACKOFF
+from resque_interop.worker.worker import Worker
 
-from .faults import RestartableRedis
+from .faults import RestartableRedis, accept_writes, refuse_writes
 from .workers import HOST, WorkerProcess, wait_for
 
 
@@ -128,12 +129,15 @@ def test_enqueue_refuses_what_ruby_cannot_read(redis_url: str) -> None:
 
 
 def test_the_oj_dialect_allows_what_oj_reads(redis_url: str) -> None:
-    # Oj reads any depth and writes up to 999: Python stops first, at its recursion limit
+    # Oj (compat mode) reads any depth and writes up to 999 levels; a job payload one less
     client = Resque(redis_url, registry=Registry(), dialect="oj")
     client.enqueue_ruby("Archive", _nested(300), queue="q")
-    with pytest.raises(EncodeError, match="Oj's write limit of 999"):
+    client.enqueue_ruby("Archive", _nested(996), queue="q")  # 998 levels with {"args":[...]}
+    with pytest.raises(EncodeError, match="Oj's compat-mode write limit of 999.*reads at most 998"):
+        client.enqueue_ruby("Archive", _nested(997), queue="q")
+    with pytest.raises(EncodeError, match="Oj's compat-mode write limit of 999"):
         client.enqueue_ruby("Archive", _nested(5000), queue="q")
-    assert client.size("q") == 1
+    assert client.size("q") == 2
 
 
 @pytest.mark.parametrize(
@@ -325,7 +329,9 @@ def _kill_quietly(pid: int, sig: int = signal.SIGKILL) -> None:
 @pytest.mark.timeout(600)
 def test_chaos_kill_minus_nine_and_redis_restarts_lose_nothing(tmp_path: Path) -> None:
     """2,000 jobs, a tenth raising, 2 forking workers; kill -9 of workers and of their
-    children at random, and 3 Redis restarts (append-only file), during the drain."""
+    children at random, 3 Redis restarts (append-only file), 3 windows where Redis is
+    out of memory (maxmemory, noeviction) and 3 stalls (DEBUG SLEEP, CLIENT PAUSE), all
+    shorter than the prune interval, during the drain."""
     import random
 
     from resque_interop.worker.prune import prune_dead_workers
@@ -345,7 +351,32 @@ def test_chaos_kill_minus_nine_and_redis_restarts_lose_nothing(tmp_path: Path) -
             return WorkerProcess(server.url, "chaos", *timing, env=env, log_path=str(tmp_path / f"w{starts}.log"))
 
         workers = [start(), start()]
-        kills = restarts = 0
+        kills = restarts = fulls = stalls = 0
+        wait_for(lambda: client.size("chaos") < jobs - 20, timeout=30, what="the workers at work")
+        admin = redis.Redis.from_url(server.url)
+
+        refused = 0  # commands Redis refused in the full windows (its errorstats: Redis 6 counts
+        # a script's OOM as ERR)
+
+        def errors() -> int:
+            return sum(int(stat["count"]) for stat in admin.info("errorstats").values())
+
+        def full_for(seconds: float) -> None:
+            nonlocal refused
+            before = errors()
+            refuse_writes(admin, "out of memory", server.dir)
+            time.sleep(seconds)
+            accept_writes(admin, "out of memory", server.dir)
+            refused += errors() - before
+
+        def stall_for(seconds: float) -> None:
+            if stalls % 2 == 0:
+                try:
+                    admin.execute_command("DEBUG", "SLEEP", f"{seconds:.2f}")  # returns when Redis wakes
+                    return
+                except redis.ResponseError:  # DEBUG disabled (Redis 7's enable-debug-command)
+                    pass
+            admin.client_pause(int(seconds * 1000))
         try:
             deadline = time.monotonic() + 300
             while time.monotonic() < deadline:
@@ -356,7 +387,14 @@ def test_chaos_kill_minus_nine_and_redis_restarts_lose_nothing(tmp_path: Path) -
                 if left == 0:
                     break
                 time.sleep(rng.uniform(0.05, 0.3))
-                if restarts < 3 and rng.random() < 0.15:
+                dice = rng.random()
+                if fulls < 3 and dice < 0.1:
+                    full_for(rng.uniform(0.3, 1.2))
+                    fulls += 1
+                elif stalls < 3 and dice < 0.2:
+                    stall_for(rng.uniform(0.3, 1.2))
+                    stalls += 1
+                elif restarts < 3 and dice < 0.35:
                     server.stop(crash=restarts == 1)  # one of the three a crash (SIGKILL)
                     time.sleep(rng.uniform(0.2, 1.5))
                     server.start()
@@ -377,6 +415,12 @@ def test_chaos_kill_minus_nine_and_redis_restarts_lose_nothing(tmp_path: Path) -
             while restarts < 3:  # a fast drain still gets its three restarts
                 server.restart(down_for=0.3)
                 restarts += 1
+            while fulls < 3:
+                full_for(0.5)
+                fulls += 1
+            while stalls < 3:
+                stall_for(0.5)
+                stalls += 1
             wait_for(lambda: client.size("chaos") == 0, timeout=200, what="the queue drained")
             raw = redis.Redis.from_url(server.url)
             wait_for(lambda: not any(raw.exists(f"resque:worker:{w}") for w in client.store.worker_ids()
@@ -387,7 +431,12 @@ def test_chaos_kill_minus_nine_and_redis_restarts_lose_nothing(tmp_path: Path) -
                 w.stop()
         # what the killed workers held becomes a failure (Ruby's rules, forced as the CLI's prune)
         prune_dead_workers(client, f"{HOST}:0:chaos", ["chaos"], HOST, force=True)
-        assert restarts == 3 and kills >= 5
+        assert restarts == 3 and fulls == 3 and stalls == 3 and kills >= 5
+        logs = "".join((tmp_path / f"w{n}.log").read_text(errors="replace") for n in range(1, starts + 1))
+        assert refused > 0, "no write met a full Redis"
+        # a refusal is logged by its cause ("Redis is out of memory ..."); its exception's
+        # name would mean one escaped (a traceback, a failure that could not be recorded)
+        assert "OutOfMemoryError" not in logs and "-OOM" not in logs
         lines = journal.read_text().splitlines() if journal.exists() else []
         ran = [int(line.split()[0]) for line in lines]
         raised = {int(line.split()[0]) for line in lines if line.endswith("raised")}
@@ -411,7 +460,8 @@ def test_chaos_kill_minus_nine_and_redis_restarts_lose_nothing(tmp_path: Path) -
         )
         assert raw.scard("resque:workers") == 0
         counts = {kind: sum(1 for f in failures if f.exception == kind) for kind in kinds}
-        print(f"chaos: {kills} kills, {restarts} restarts, {len(ran)} ran, failures {counts}")
+        print(f"chaos: {kills} kills, {restarts} restarts, {fulls} full ({refused} commands refused), "
+              f"{stalls} stalls, {len(ran)} ran, failures {counts}")
 
 
 def test_the_dashboard_shows_bytes_that_were_not_a_job_and_retries_them_exactly(

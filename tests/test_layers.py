@@ -20,12 +20,13 @@ PACKAGE = Path(resque_interop.__file__).parent
 ROOT = PACKAGE.parent
 
 #: part -> layer, bottom first; parts on one layer may not import each other
-LAYERS = {
+LAYERS: dict[str, float] = {
     "base": 0,
     "schema": 1, "runtime": 1,
     "store": 2,
     "failure": 3,
     "scheduler": 4,
+    "retry": 4.5,  # resque-retry: below the client, whose registry and jobs hold a Retry
     "client": 5,
     "worker": 6,
     "metrics": 7, "aio": 7, "dev": 7,
@@ -35,9 +36,10 @@ LAYERS = {
 #: the top-level modules' parts (a sub-package is its own part)
 TOP_LEVEL = {
     "errors": "base", "version": "base",
+    "typed": "client",
     "": "client",  # the package's __init__ re-exports the client's API
     "client": "client", "producer": "client", "registry": "client", "hooks": "client", "job": "client",
-    "activejob": "client", "stats": "client", "worker_info": "client",
+    "activejob": "client", "stats": "client", "worker_info": "client", "doctor": "client",
     "metrics": "metrics",
     "__main__": "cli",
 }

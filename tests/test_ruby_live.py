@@ -38,12 +38,28 @@ def _floats(n: int, seed: int) -> list[float]:
     return out
 
 
-@pytest.mark.parametrize("adapter,dialect", [("json_gem", "json"), ("oj", "oj")])
-def test_codec_matches_ruby_on_random_values(redis_url: str, adapter: str, dialect: str) -> None:
+def _strings(n: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    alphabet = "ab<>&/\\\"'\u2028\u2029\u0000\u001f\u007f\u00e9\u4e2d\U0001f600 "
+    return ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12))) for _ in range(n)]
+
+
+#: (MultiJson adapter, what else the Ruby side loads, the dialect that must write the same bytes)
+RUBY_SETUPS = [
+    ("json_gem", {}, "json"), ("oj", {}, "oj"), ("json_gem", {"ACTIVESUPPORT": "1"}, "rails"),
+    ("oj", {"ACTIVESUPPORT": "1"}, "oj"), ("json_gem", {"OJ_RAILS": "1"}, "rails_oj"), ("oj", {"OJ_RAILS": "1"}, "oj_rails"),
+]
+
+
+@pytest.mark.parametrize("adapter,loaded,dialect", RUBY_SETUPS)
+def test_codec_matches_ruby_on_random_values(redis_url: str, adapter: str, loaded: dict[str, str],
+                                             dialect: str) -> None:
     values: list[object] = [[f] for f in _floats(3000, 11)]
     values += [RUBY_ARGS, {"class": "Archive", "args": [{"é": "\u2028</script>", "n": -0.0}]}]
+    strings = _strings(300, 12)
+    values += [[s] for s in strings] + [{s: i} for i, s in enumerate(strings)]
     lines = "\n".join(json.dumps(v) for v in values) + "\n"
-    ruby_out = ruby(redis_url, "encode", input=lines, parse=False, JSON_ADAPTER=adapter)
+    ruby_out = ruby(redis_url, "encode", input=lines, parse=False, JSON_ADAPTER=adapter, **loaded)
     codec = Codec(dialect)  # type: ignore[arg-type]
     ours = [codec.encode(v).decode() for v in values]
     assert ours == ruby_out.split("\n")  # not splitlines: U+2028 is raw in the output

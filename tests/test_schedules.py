@@ -90,8 +90,8 @@ def test_the_yaml_file_loads_as_resque_scheduler_reads_it(schedule_file: Path) -
 ])
 def test_a_bad_line_is_refused_at_start_with_its_line(tmp_path: Path, redis_url: str, bad: str, why: str) -> None:
     path = tmp_path / "s.yml"
-    path.write_text("good:\n  every: 1s\nbad:\n" + bad)
-    where = "s.yml" if "YAML" in why else "s.yml:3: schedule 'bad'"
+    path.write_text("good:\n  every: 1s\n  queue: q\nbad:\n" + bad)
+    where = "s.yml" if "YAML" in why else "s.yml:5: schedule 'bad'" if "unknown key" in why else "s.yml:4: schedule 'bad'"
     with pytest.raises(ScheduleSyntaxError, match=rf"{re.escape(where)}.*{re.escape(why)}"):
         load_schedule_file(path)
     out = CliRunner().invoke(main, ["scheduler", "--once", "--schedule", str(path)], env={"REDIS_URL": redis_url})
@@ -204,8 +204,8 @@ def test_scheduler_process_logs_its_role_and_titles_itself(r: Resque, raw_redis:
                                                            schedule_file: Path) -> None:
     env = {**os.environ, "REDIS_URL": r.redis_id, "PYTHONPATH": str(ROOT), "RESQUE_SCHEDULE": str(schedule_file),
            "RAILS_ENV": "production"}
-    proc = subprocess.Popen([sys.executable, "-m", "resque_interop", "scheduler", "-i", "0.2"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen([sys.executable, "-m", "resque_interop", "scheduler", "-i", "0.2", "-A", "tests.jobs"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
     try:
         wait_for(lambda: raw_redis.llen("resque:queue:fast") >= 1, timeout=15, what="every: 1s fired")
         title = Path(f"/proc/{proc.pid}/cmdline").read_bytes().decode().replace("\0", " ")
@@ -215,7 +215,8 @@ def test_scheduler_process_logs_its_role_and_titles_itself(r: Resque, raw_redis:
         assert proc.wait(10) == 0
         assert not raw_redis.exists(LOCK)  # given up on the way out
         out = proc.stdout.read()  # type: ignore[union-attr]
-        assert "scheduler started as master; schedules: file " in out and "4 loaded, 1 skipped" in out
+        assert "scheduler started as master; schedules: file " in out
+        assert "4 loaded (4 static, 0 from Redis persistent_schedules, read at start" in out and "1 skipped" in out
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -239,7 +240,7 @@ def test_cli_schedule_set_list_show_run_remove(redis_url: str, raw_redis: redis.
     assert not raw_redis.exists("resque:delayed:last_enqueued_at")  # queue-now is not a tick, as in Ruby
     out = runner.invoke(main, ["schedule", "run", "nope"], env=env)
     assert out.exit_code != 0 and "no schedule named 'nope'" in out.output
-    out = runner.invoke(main, ["schedule", "remove", "hourly"], env=env)
+    out = runner.invoke(main, ["schedule", "remove", "hourly", "--yes"], env=env)
     assert out.exit_code == 0 and not raw_redis.exists("resque:persistent_schedules")
 
 
@@ -289,7 +290,7 @@ def test_scheduler_prints_on_usr1_reloads_on_usr2_and_hup_and_survives_a_broken_
     try:
         wait_for(lambda: raw_redis.llen("resque:queue:ticks") >= 1, timeout=15, what="tick fired")
         proc.send_signal(signal.SIGUSR1)
-        wait_for(lambda: "tick: next run" in log_path.read_text(), what="the schedule printed")
+        wait_for(lambda: "tick (static, every 1s): next run" in log_path.read_text(), what="the schedule printed")
         path.write_text("tock:\n  every: 1s\n  class: Tock\n  queue: tocks\n")
         proc.send_signal(signal.SIGUSR2)
         wait_for(lambda: raw_redis.llen("resque:queue:tocks") >= 1, timeout=15, what="the reloaded schedule fired")
@@ -306,6 +307,80 @@ def test_scheduler_prints_on_usr1_reloads_on_usr2_and_hup_and_survives_a_broken_
         assert proc.wait(10) == 0
         assert not raw_redis.exists(LOCK)
         assert "schedule.yml:1: schedule 'tock': cron" in log_path.read_text()  # the refused entry named
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+
+
+def test_a_typo_in_a_key_is_refused_naming_the_key_its_line_and_why(tmp_path: Path, redis_url: str) -> None:
+    path = tmp_path / "s.yml"
+    path.write_text("nightly:\n  cron: '0 3 * * *'\n  clas: Archive\n  queue: low\n")
+    out = CliRunner().invoke(main, ["scheduler", "--once", "--schedule", str(path)], env={"REDIS_URL": redis_url})
+    assert out.exit_code != 0
+    assert "s.yml:3: schedule 'nightly': unknown key 'clas' (did you mean 'class'?)" in out.output
+    assert "resque-scheduler ignores keys it does not know, so it would queue class 'nightly'" in out.output
+
+
+@pytest.mark.parametrize("entry, refused", [
+    ("  class: Archive\n", True),  # no queue, and Archive is not registered here
+    ("  class: Archive\n  queue: file_serve\n", False),
+    ("  class: Archive\n  rails_env: production\n", False),  # never fires in this env
+])
+def test_an_entry_with_no_queue_is_refused_at_start(tmp_path: Path, redis_url: str, entry: str,
+                                                    refused: bool) -> None:
+    path = tmp_path / "s.yml"
+    path.write_text("archive:\n  every: 1h\n" + entry)
+    out = CliRunner().invoke(main, ["scheduler", "--once", "--schedule", str(path)], env={"REDIS_URL": redis_url})
+    if refused:
+        assert out.exit_code != 0 and "s.yml:1: schedule 'archive': no queue for class Archive" in out.output
+        assert "add 'queue: <name>' to the entry, or register Archive with its queue" in out.output
+    else:
+        assert out.exit_code == 0, out.output
+
+
+def test_a_persistent_entry_with_no_queue_is_skipped_with_one_line_per_change(
+        r: Resque, raw_redis: redis.Redis, caplog: pytest.LogCaptureFixture) -> None:
+    raw_redis.hset("resque:persistent_schedules", "orphan", '{"every":"1s","class":"Unregistered"}')
+    r.schedules.set("tick", {"every": "1s", "class": "Archive"}, persist=True)
+    sched = Scheduler(r, recurring=Recurring(r, dynamic=True))
+    with caplog.at_level("ERROR", logger="resque_interop.scheduler"):
+        sched.start(NOW)
+        for i in range(1, 6):
+            sched.tick(NOW + i)
+        raw_redis.hset("resque:persistent_schedules", "orphan", '{"every":"2s","class":"Unregistered"}')
+        for i in range(6, 9):
+            sched.tick(NOW + i)
+    skipped = [rec.getMessage() for rec in caplog.records if "orphan" in rec.getMessage()]
+    assert len(skipped) == 2 and "no queue for class Unregistered" in skipped[0]  # at start, and on its change
+    assert "orphan" in sched.recurring.skipped and raw_redis.llen("resque:queue:file_serve") == 8  # type: ignore[union-attr]
+    assert not raw_redis.hexists("resque:delayed:last_enqueued_at", "orphan")
+
+
+@pytest.mark.parametrize("options", [[], ["--dynamic"]], ids=["static", "dynamic"])
+def test_persistent_schedules_present_at_start_fire_without_dynamic(
+        r: Resque, raw_redis: redis.Redis, tmp_path: Path, options: list[str]) -> None:
+    r.schedules.set("tick", {"every": "1s", "class": "Tick", "queue": "ticks"}, persist=True)
+    log_path = tmp_path / "scheduler.log"
+    env = {**os.environ, "REDIS_URL": r.redis_id, "PYTHONPATH": str(ROOT)}
+    with open(log_path, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "resque_interop", "scheduler", "-i", "0.2", *options],
+                                env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_for(lambda: raw_redis.llen("resque:queue:ticks") >= 2, timeout=15, what="the persistent tick fired")
+        assert raw_redis.get(LOCK) is not None
+        started = log_path.read_text()
+        assert "scheduler started as master; schedules: no schedule file: 1 loaded (0 static, 1 from Redis" in started
+        r.schedules.set("tock", {"every": "1s", "class": "Tock", "queue": "tocks"}, persist=True)
+        if options:  # --dynamic re-reads them
+            wait_for(lambda: raw_redis.llen("resque:queue:tocks") >= 1, timeout=15, what="the new schedule fired")
+        else:  # as resque-scheduler without DYNAMIC_SCHEDULE: read at start only
+            time.sleep(1.5)
+            assert raw_redis.llen("resque:queue:tocks") == 0
+        proc.send_signal(signal.SIGUSR1)
+        wait_for(lambda: "tick (Redis, every 1s): next run" in log_path.read_text(), what="USR1 says where from")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0
     finally:
         if proc.poll() is None:
             proc.kill()

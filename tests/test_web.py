@@ -252,13 +252,14 @@ def _indexes(page: str) -> list[int]:
 def test_failed_filtered_by_class_and_ordered_as_resque_web(r: Resque, web: FlaskClient) -> None:
     for i, cls in enumerate(["A", "B", "A", "C", "A"]):
         fail(r, cls, i)
-    page = web.get("/failed?class=A").get_data(as_text=True)
+    page = web.get("/failed?class=A&order=asc").get_data(as_text=True)
     assert "with class" in page and _indexes(page) == [0, 2, 4]  # the real indexes: retry/remove act on them
-    assert _indexes(web.get("/failed?class=A&order=desc").get_data(as_text=True)) == [4, 2, 0]
-    assert _indexes(web.get("/failed?order=desc").get_data(as_text=True)) == [4, 3, 2, 1, 0]
+    # newest first by default, as resque-web 3.0
+    assert _indexes(web.get("/failed?class=A").get_data(as_text=True)) == [4, 2, 0]
+    assert _indexes(web.get("/failed?order=asc").get_data(as_text=True)) == [0, 1, 2, 3, 4]
     everything = web.get("/failed").get_data(as_text=True)
-    assert _indexes(everything) == [0, 1, 2, 3, 4]
-    assert 'class="class-filter" href="/failed/failed?order=asc&amp;class=B"' in everything
+    assert _indexes(everything) == [4, 3, 2, 1, 0]
+    assert 'class="class-filter" href="/failed/failed?order=desc&amp;class=B"' in everything
     api = web.get("/api/failed?class=A&start=1").get_json()
     assert [f["index"] for f in api["failures"]] == [2, 4] and api["total"] == 5
     # retrying from the filtered page acts on the entry shown
@@ -277,7 +278,7 @@ def test_failed_lists_overview_counts_classes(redis_url: str) -> None:
     assert re.search(r'href="/failed/low_failed\?class=A">A</a></td><td class="n">2<', page)
     assert re.search(r'href="/failed/low_failed\?class=B">B</a></td><td class="n">1<', page)
     assert re.search(r'href="/failed/high_failed\?class=C">C</a></td><td class="n">1<', page)
-    assert _indexes(web.get("/failed/low_failed?class=A").get_data(as_text=True)) == [0, 2]
+    assert _indexes(web.get("/failed/low_failed?class=A").get_data(as_text=True)) == [2, 0]
 
 
 def test_delayed_pages_and_actions(r: Resque, raw_redis: redis.Redis, web: FlaskClient) -> None:
@@ -291,8 +292,10 @@ def test_delayed_pages_and_actions(r: Resque, raw_redis: redis.Redis, web: Flask
     assert "Showing 1 to 20 of 25" in page
     api = web.get("/api/delayed?count=2").get_json()
     assert (api["jobs"], api["timestamps"]) == (27, 25)
-    assert api["items"] == [{"timestamp": 2000000000, "utc": "2033-05-18 03:33:20 UTC", "size": 2},
-                            {"timestamp": 2000000001, "utc": "2033-05-18 03:33:21 UTC", "size": 2}]
+    assert [{k: v for k, v in i.items() if k != "first"} for i in api["items"]] == [
+        {"timestamp": 2000000000, "utc": "2033-05-18 03:33:20 UTC", "size": 2},
+        {"timestamp": 2000000001, "utc": "2033-05-18 03:33:21 UTC", "size": 2}]
+    assert api["items"][0]["first"]["queue"] == "file_serve"  # each timestamp's first job, as a preview
     page = web.get("/delayed/2000000000").get_data(as_text=True)
     assert "café" in page and "other" in page
     assert "not JSON" in web.get("/delayed/2000000001").get_data(as_text=True)
@@ -322,7 +325,7 @@ def test_schedule_tab_lists_and_queues_now(r: Resque, raw_redis: redis.Redis, we
     raw_redis.set("resque:resque:resque_scheduler_master_lock", "rubyhost:4242")
     page = web.get("/schedule").get_data(as_text=True)
     assert "rubyhost:4242" in page and "cron 0 3 * * * UTC" in page and "every 1h" in page
-    assert "2026-12-01 03:00:00 +0000" in page and "Never" in page and "not usable" in page
+    assert 'title="2026-12-01 03:00:00 UTC"' in page and "Never" in page and "not usable" in page
     assert web.post("/schedule/requeue", data={"job_name": "hourly"}).status_code == 403  # no CSRF token
     assert not raw_redis.exists("resque:queue:low")
     assert post(web, "/schedule/requeue", job_name="hourly").status_code == 302

@@ -52,7 +52,7 @@ def test_the_class_filter_pages_on_the_server(r: Resque, web: FlaskClient) -> No
     for i in range(130):
         fail(r, "Rare" if i % 3 == 0 else "Common", i)
     seen: list[int] = []
-    url: str | None = "/failed?class=Rare"
+    url: str | None = "/failed?class=Rare&order=asc"
     while url:
         page = web.get(url).get_data(as_text=True)
         got = indexes(page)

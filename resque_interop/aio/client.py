@@ -28,7 +28,7 @@ from ..errors import ConnectionConfigError
 from ..hooks import Hooks, default_hooks
 from ..producer import Producer, info_summary
 from ..registry import Registry, default_registry
-from ..schema.codec import Codec, Dialect
+from ..schema.codec import Codec, Dialect, dialect_from_env
 from ..schema.keys import Keys, namespace_from_env
 from ..store.connection import describe, normalize_url, sentinel_address, url_from_env
 from .delayed import AsyncDelayedQueue
@@ -58,7 +58,7 @@ class AsyncResque(Producer):
 
     Takes the arguments :class:`~resque_interop.Resque` takes for producing:
     ``redis`` (a redis.asyncio client, a URL or ``host:port[:db]``; ``REDIS_URL``
-    by default), ``namespace``, ``registry``, ``dialect`` (``"json"`` or ``"oj"``),
+    by default), ``namespace``, ``registry``, ``dialect`` (``RESQUE_DIALECT``, else ``"json"``),
     ``hooks``, ``enqueue_front``; ``failure_backend`` (``FAILURE_BACKEND`` by
     default; the first of ``redis,sentry``) only tells ``info()`` which failure
     lists to count. ``max_connections`` bounds the connections concurrent enqueues
@@ -72,7 +72,7 @@ class AsyncResque(Producer):
         *,
         namespace: str | None = None,
         registry: Registry | None = None,
-        dialect: Dialect = "json",
+        dialect: Dialect | None = None,
         hooks: Sequence[Hooks] | None = None,
         enqueue_front: bool = False,
         failure_backend: str | None = None,
@@ -83,7 +83,7 @@ class AsyncResque(Producer):
         self.keys = Keys(namespace if namespace is not None else namespace_from_env())
         self.store = AsyncDataStore(self.redis, self.keys, max_connections)
         self.registry = registry if registry is not None else default_registry
-        self.codec = Codec(dialect)
+        self.codec = Codec(dialect or dialect_from_env())
         # the default list itself (not a copy), so hooks an app registers later still apply
         self.hooks: list[Hooks] = default_hooks if hooks is None else list(hooks)
         self.enqueue_front = enqueue_front
@@ -109,9 +109,10 @@ class AsyncResque(Producer):
     async def enqueue_to(self, queue: str, job: Any, *args: Any) -> bool | None:
         """Enqueue on ``queue``; ``job`` is a registered job or a class name.
         Returns True, or None when a ``before_enqueue`` hook returned False."""
+        self._validate(queue, job)
         name = self.job_name(job)
         target = self._target(job)
-        argv = list(args)
+        argv = self.job_args(job, args)
         if self._hooked(target) and any(
             r is False for r in await self._run_enqueue_hooks("before_enqueue", target, queue, name, argv)
         ):

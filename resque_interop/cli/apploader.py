@@ -47,6 +47,24 @@ def _missing(spec: str, exc: ModuleNotFoundError) -> bool:
     return bool(exc.name) and (spec == exc.name or spec.startswith(f"{exc.name}."))
 
 
+def _shadowing_module(name: str, exc: ModuleNotFoundError) -> str | None:
+    """Why ``a`` "is not a package" when ``a.b`` was asked for: a module file ``a.py``
+    found before the folder ``a/`` (a folder without ``__init__.py`` loses to a file)."""
+    if "is not a package" not in str(exc) or "." not in name:
+        return None
+    parts = name.split(".")
+    for depth in range(1, len(parts)):
+        module = sys.modules.get(".".join(parts[:depth]))
+        found = getattr(module, "__file__", None)
+        if module is not None and not hasattr(module, "__path__") and found:
+            folder = Path(found).with_suffix("")
+            also = (f"; the folder {folder}/ beside it has no __init__.py, so the file wins"
+                    if folder.is_dir() and not (folder / "__init__.py").exists() else "")
+            return (f"{'.'.join(parts[:depth])!r} is the module file {found}, not a package{also}. "
+                    f"Add {folder.name}/__init__.py to make the folder a package, or rename the file")
+    return None
+
+
 def import_app(spec: str) -> ModuleType:
     """Import ``spec`` (a dotted module name, or a path to a ``.py`` file or package
     folder); :class:`AppImportError` says where it looked and what to try."""
@@ -63,6 +81,9 @@ def import_app(spec: str) -> ModuleType:
     try:
         return importlib.import_module(name)
     except ModuleNotFoundError as exc:
+        shadow = _shadowing_module(name, exc)
+        if shadow:
+            raise AppImportError(f"cannot import app module {spec!r}: {shadow}") from exc
         if not _missing(name, exc):
             raise AppImportError(
                 f"cannot import app module {spec!r}: importing it failed with {exc} "

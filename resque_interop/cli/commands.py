@@ -20,6 +20,8 @@ from ..runtime.logfmt import format_args
 from ..version import __version__
 from .common import (
     F,
+    OneLineRedisErrors,
+    confirm,
     connection_options,
     echo_json,
     fail,
@@ -31,13 +33,16 @@ from .common import (
     make_client,
     table,
     when_from,
+    yes_option,
 )
 from .delayed import delayed, scheduler
+from .doctor import doctor
 from .failed import failed
+from .retries import retries
 from .schedule import schedule
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=OneLineRedisErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="resque-interop")
 def main() -> None:
     """Python workers, producers and a dashboard for Ruby Resque's Redis schema."""
@@ -52,12 +57,18 @@ def worker_options(func: F) -> F:
                           "directory (as python -m), or a file path (RESQUE_APP)."),
         click.option("-i", "--interval", envvar="INTERVAL", type=float, default=5.0, show_default=True,
                      help="Longest idle wait in seconds; 0 drains the queues and exits (INTERVAL)."),
-        click.option("--min-interval", envvar="MIN_INTERVAL", type=float, default=None, help="MIN_INTERVAL."),
-        click.option("--max-interval", envvar="MAX_INTERVAL", type=float, default=None, help="MAX_INTERVAL."),
+        click.option("--min-interval", envvar="MIN_INTERVAL", type=float, default=None,
+                     help="Shortest idle wait in seconds when backing off (MIN_INTERVAL; default: --interval)."),
+        click.option("--max-interval", envvar="MAX_INTERVAL", type=float, default=None,
+                     help="Longest idle wait in seconds when backing off (MAX_INTERVAL; default: --interval)."),
         click.option("--backoff-interval", envvar="BACKOFF_INTERVAL", type=float, default=None,
-                     help="BACKOFF_INTERVAL."),
+                     help="Seconds added to the idle wait after each empty poll, up to --max-interval "
+                          "(BACKOFF_INTERVAL; default: no back-off)."),
         click.option("--fork/--no-fork", "fork_per_job", default=None,
                      help="Fork a child per job (default; FORK_PER_JOB=false turns it off)."),
+        click.option("--job-timeout", envvar="RESQUE_JOB_TIMEOUT", type=float, default=None,
+                     help="Seconds a job may run unless registered with its own timeout; with fork the child "
+                          "is killed past it (RESQUE_JOB_TIMEOUT)."),
         click.option("--pidfile", envvar="PIDFILE", default=None, help="Write the pid here (PIDFILE)."),
         click.option("--background", envvar="BACKGROUND", is_flag=True, default=False,
                      help="Detach from the terminal (BACKGROUND)."),
@@ -89,11 +100,15 @@ def _run_worker(opts: dict[str, Any]) -> None:
         opts["redis_url"], opts["namespace"], failure_backend=opts["failure_backend"],
         heartbeat_interval=opts["heartbeat_interval"], prune_interval=opts["prune_interval"],
     )
-    worker = Worker(client, opts["queues"] or "", fork_per_job=opts["fork_per_job"])
+    worker = Worker(client, opts["queues"] or "", fork_per_job=opts["fork_per_job"], job_timeout=opts.get("job_timeout"))
     if opts.get("metrics_port") is not None:
         from ..worker.worker_metrics import serve_worker_metrics
 
-        serve_worker_metrics(worker, opts["metrics_port"], opts["metrics_host"])
+        try:
+            serve_worker_metrics(worker, opts["metrics_port"], opts["metrics_host"])
+        except OSError as exc:
+            fail(f"cannot serve metrics on {opts['metrics_host']}:{opts['metrics_port']}: {exc.strerror or exc} "
+                 "(another process has the port? each worker needs its own --metrics-port)")
     click.echo(worker_banner(worker, opts["app"]), err=True)
     worker.work(
         opts["interval"], min_interval=opts["min_interval"], max_interval=opts["max_interval"],
@@ -125,7 +140,16 @@ def _prepare_worker(opts: dict[str, Any]) -> None:
 @click.option("--metrics-host", envvar="RESQUE_METRICS_HOST", default="127.0.0.1", show_default=True,
               help="Address the metrics listen on; 0.0.0.0 for a remote Prometheus (RESQUE_METRICS_HOST).")
 def work(**opts: Any) -> None:
-    """Start one worker (as `rake resque:work`)."""
+    """Start one worker (as `rake resque:work`).
+
+    \b
+    Signals, as Ruby Resque's worker:
+      QUIT       finish the job in hand, unregister, exit
+      TERM, INT  kill the job's child (TERM_CHILD: TERM first), unregister, exit
+      USR1       kill the job's child, carry on
+      USR2       pause: take no new jobs
+      CONT       resume taking jobs
+    """
     _prepare_worker(opts)
     _run_worker(opts)
 
@@ -192,8 +216,8 @@ def queues(as_json: bool, redis_url: str | None, namespace: str) -> None:
 
 @main.command()
 @click.argument("queue")
-@click.option("-s", "--start", type=int, default=0)
-@click.option("-n", "--count", type=int, default=10)
+@click.option("-s", "--start", type=int, default=0, show_default=True, help="Index of the first job shown (0: the head).")
+@click.option("-n", "--count", type=int, default=10, show_default=True, help="How many jobs to show.")
 @click.option("--json", "as_json", is_flag=True,
               help="As one JSON array (an entry that is not JSON shows as its text).")
 @connection_options
@@ -218,11 +242,13 @@ def _json_or_text(text: str) -> Any:
 @main.command()
 @click.argument("queue")
 @click.option("--forget", is_flag=True, help="Also remove QUEUE from the queues set.")
+@yes_option
 @connection_options
-def clear(queue: str, forget: bool, redis_url: str | None, namespace: str) -> None:
-    """Delete every job waiting on QUEUE."""
+def clear(queue: str, forget: bool, yes: bool, redis_url: str | None, namespace: str) -> None:
+    """Delete every job waiting on QUEUE (asks first on a terminal; --yes for scripts)."""
     client = make_client(redis_url, namespace)
     size = client.size(queue)
+    confirm(f"Delete the {size} jobs waiting on {queue}", yes)
     if forget:
         client.remove_queue(queue)
     else:
@@ -328,24 +354,41 @@ def resume(redis_url: str | None, namespace: str) -> None:
               help="Basic auth password (RESQUE_WEB_PASSWORD).")
 @click.option("--failure-backend", envvar="FAILURE_BACKEND", default="redis", show_default=True,
               callback=failure_backend_name, help="FAILURE_BACKEND (reads go to the first named).")
+@click.option("--allow-host", "allow_hosts", multiple=True, metavar="NAME",
+              help="Also answer to this Host name (repeatable; RESQUE_WEB_ALLOWED_HOSTS, comma-separated, too). "
+                   "By default only the bind address, localhost, 127.0.0.1 and [::1]; others get 421.")
+@click.option("-s", "--schedule", "schedule_file", envvar="RESQUE_SCHEDULE", default=None,
+              help="Show this YAML file's schedules beside the persistent ones (RESQUE_SCHEDULE).")
 @connection_options
 def web(port: int, host: str, user: str | None, password: str | None, failure_backend: str,
-        redis_url: str | None, namespace: str) -> None:
+        allow_hosts: tuple[str, ...], schedule_file: str | None, redis_url: str | None, namespace: str) -> None:
     """Serve the dashboard (resque-web's options)."""
+    from ..scheduler.schedule_times import ScheduleSyntaxError
+    from ..scheduler.schedules import load_schedule_file
     from ..web.app import create_app
 
     client = make_client(redis_url, namespace, failure_backend=failure_backend)
-    app = create_app(client, auth=(user, password) if user and password else None)
+    if schedule_file:
+        try:
+            client.schedules.load(load_schedule_file(schedule_file))
+        except (OSError, ScheduleSyntaxError) as exc:
+            fail(f"schedule refused: {exc}")
+    app = create_app(client, auth=(user, password) if user and password else None, bind=host,
+                     allow_hosts=allow_hosts)
     click.echo(f"resque-interop dashboard on http://{host}:{port}/ ({client.redis_id}, namespace {namespace})")
     import waitress  # a production WSGI server: threads, no development-server warning
 
-    waitress.serve(app, host=host, port=port, threads=8, ident="resque_interop")
+    try:
+        waitress.serve(app, host=host, port=port, threads=8, ident="resque_interop")
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc} (another process has the port? "
+             "choose another with -p/--port)")
 
 
 @main.command()
 @click.option("--no-fork", is_flag=True, help="Run the jobs in-process.")
 def demo(no_fork: bool) -> None:
-    """Start a private Redis if needed, enqueue as Rails would, work, show the result."""
+    """Start a private Redis (unless REDIS_URL is set), enqueue as Rails would, work, show the result."""
     from ..dev.demo import run_demo
 
     sys.exit(run_demo(click.echo, fork_per_job=not no_fork))
@@ -354,4 +397,73 @@ def demo(no_fork: bool) -> None:
 main.add_command(failed)
 main.add_command(scheduler)
 main.add_command(delayed)
+main.add_command(retries)
 main.add_command(schedule)
+main.add_command(doctor)
+
+
+@main.command()
+@click.option("-c", "--config", "config_path", envvar="RESQUE_POOL_CONFIG", default=None,
+              help="resque-pool's YAML: queue lists to worker counts (RESQUE_POOL_CONFIG; default "
+                   "resque-pool.yml, else config/resque-pool.yml).")
+@click.option("-a", "--appname", default=None, help="Name shown in the master's title and log lines "
+              "(default: the current directory's name).")
+@click.option("-E", "--environment", default=None,
+              help="Set RACK_ENV, RAILS_ENV and RESQUE_ENV: the config section merged over the root.")
+@click.option("--term-graceful-wait", "term_behavior", flag_value="graceful_wait",
+              help="On TERM, stop workers gracefully and wait for them (the default with TERM_CHILD).")
+@click.option("--term-graceful", "term_behavior", flag_value="graceful",
+              help="On TERM, stop workers gracefully and exit without waiting.")
+@click.option("--term-immediate", "term_behavior", flag_value="immediate",
+              help="On TERM, stop workers at once (TERM; the default).")
+@click.option("--spawn-delay", type=int, default=0, metavar="MS", help="Milliseconds between spawning workers.")
+@click.option("--single-process-group", is_flag=True, default=False,
+              help="Workers stay in the master's process group (a Ctrl-C reaches them too).")
+@worker_options
+def pool(config_path: str | None, appname: str | None, environment: str | None, term_behavior: str | None,
+         spawn_delay: int, single_process_group: bool, **opts: Any) -> None:
+    """Run workers as resque-pool does, from its config/resque-pool.yml.
+
+    One worker process per count of each queue list ("high,low": 2), kept at that
+    count. Signals to the master: QUIT (graceful, waits), INT (graceful), TERM
+    (immediate; see --term-*), HUP (reload the file, restart workers), USR1, USR2
+    and CONT (sent on to the workers), WINCH (stop all workers; only with --background).
+    """
+    import logging
+    from pathlib import Path
+
+    from ..runtime.pool import PoolMaster
+    from ..runtime.pool_config import PoolConfigError, load_pool_config
+
+    if environment:
+        os.environ["RACK_ENV"] = os.environ["RAILS_ENV"] = os.environ["RESQUE_ENV"] = environment
+    try:
+        found, counts = load_pool_config(config_path)
+    except PoolConfigError as exc:
+        fail(str(exc))
+    opts["queues"] = next(iter(counts), "*")  # checked by _prepare_worker; each worker gets its own
+    _prepare_worker(opts)
+    from ..runtime.process import configure_logging
+
+    configure_logging(opts["verbose"], opts["very_verbose"])
+    logging.getLogger("resque_interop.pool").setLevel(logging.INFO)
+    term_child = bool(os.environ.get("TERM_CHILD"))
+
+    def load() -> dict[str, int]:
+        try:
+            return load_pool_config(config_path)[1]
+        except PoolConfigError as exc:  # a broken reload keeps the last good configuration
+            logging.getLogger("resque_interop.pool").error("%s; keeping the configuration in force", exc)
+            return master.config
+
+    def run_one(queues: str) -> None:
+        _run_worker({**opts, "queues": queues})
+
+    master = PoolMaster(
+        load, run_one, app_name=appname or Path.cwd().name,
+        term_behavior=term_behavior or ("graceful_wait" if term_child else "immediate"),  # type: ignore[arg-type]
+        term_child=term_child, handle_winch=opts["background"], spawn_delay=spawn_delay / 1000,
+        single_process_group=single_process_group)
+    click.echo(f"resque-interop pool: {sum(counts.values())} workers from "
+               f"{found or 'no config file (an empty pool)'}", err=True)
+    sys.exit(master.run())

@@ -13,25 +13,74 @@ import click
 import redis
 
 from ..client import Resque
-from ..errors import AppImportError, ResqueError
+from ..errors import AppImportError, DecodeError, ResqueError
+from ..schema.codec import DEFAULT_CODEC, DIALECTS
 from ..schema.timefmt import parse_time
-from ..store.connection import url_from_env
+from ..store.connection import describe, url_from_env
+from ..store.redis_errors import describe_redis_error
 from .apploader import import_app
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+# where make_client keeps the address it connected to, for the error line (never the password)
+_ADDRESS = "resque_interop.redis_address"
 
 
 def fail(message: str) -> None:
     raise click.ClickException(message)
 
 
+class OneLineRedisErrors(click.Group):
+    """The command group: a Redis error raised anywhere below (a full Redis, a read-only
+    replica, a wrong password, a timeout) ends the command with one line saying what to do
+    and exit status 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except redis.RedisError as exc:
+            raise click.ClickException(describe_redis_error(exc, ctx.meta.get(_ADDRESS))) from None
+
+
+_DIALECT_META = "resque_interop.dialect"
+
+
+def _remember_dialect(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value:
+        ctx.meta[_DIALECT_META] = value.lower()
+
+
 def connection_options(func: F) -> F:
-    """``-r/--redis`` (REDIS_URL) and ``-N/--namespace`` (RESQUE_NAMESPACE)."""
+    """``-r/--redis`` (REDIS_URL), ``-N/--namespace`` (RESQUE_NAMESPACE) and ``--dialect``
+    (RESQUE_DIALECT; kept in the click context for :func:`make_client`, so commands take no argument)."""
+    func = click.option("--dialect", envvar="RESQUE_DIALECT", type=click.Choice(DIALECTS, case_sensitive=False),
+                        default=None, expose_value=False, callback=_remember_dialect, metavar="NAME",
+                        help="The JSON the Ruby side writes (RESQUE_DIALECT): json (default), oj, rails "
+                        "(a Rails app), oj_rails, rails_oj; `resque-interop doctor` tells.")(func)
     func = click.option("-N", "--namespace", envvar="RESQUE_NAMESPACE", default="resque", show_default=True,
                         help="Key namespace (RESQUE_NAMESPACE).")(func)
     func = click.option("-r", "--redis", "redis_url", envvar="REDIS_URL", default=None,
                         help="Redis URL or host:port[:db] (REDIS_URL; default redis://localhost:6379/0).")(func)
     return func
+
+
+def yes_option(func: F) -> F:
+    """``-y/--yes``: do a destructive command without asking (for scripts)."""
+    return click.option("-y", "--yes", is_flag=True, default=False,
+                        help="Do it without asking (scripts; without a terminal the command refuses otherwise).")(func)
+
+
+def confirm(action: str, yes: bool) -> None:
+    """Ask before ``action`` on a terminal, as resque-web asks; without one, refuse unless --yes."""
+    if yes:
+        return
+    import sys
+
+    if not sys.stdin.isatty():
+        fail(f"not confirmed: {action}? There is no terminal to ask on; add --yes to do it")
+    if not click.confirm(f"{action}?", default=False):
+        fail("nothing done")
 
 
 def load_app(module: str | None) -> None:
@@ -48,13 +97,21 @@ def load_app(module: str | None) -> None:
 def make_client(redis_url: str | None, namespace: str, **kwargs: Any) -> Resque:
     """A client whose Redis answers; an unreachable one is named with the reason."""
     url = redis_url or url_from_env()
+    context = click.get_current_context(silent=True)
+    if context is not None and context.meta.get(_DIALECT_META):
+        kwargs.setdefault("dialect", context.meta[_DIALECT_META])
     try:
         client = Resque(url, namespace=namespace, **kwargs)
-        client.redis.ping()
     except ResqueError as exc:
         fail(str(exc))
+    # a sentinel client's pool names no host of its own: name the sentinels (no credentials)
+    address = ("redis-sentinel://" + url.split("@")[-1].removeprefix("redis-sentinel://")
+               if url.startswith("redis-sentinel://") else describe(client.redis))
+    click.get_current_context().meta[_ADDRESS] = address
+    try:
+        client.redis.ping()
     except (redis.RedisError, OSError) as exc:
-        fail(f"cannot reach Redis at {url}: {exc}")
+        fail(describe_redis_error(exc, address))
     return client
 
 
@@ -62,8 +119,8 @@ def json_args(text: str | None) -> list[Any]:
     if not text:
         return []
     try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
+        value = DEFAULT_CODEC.decode(text)  # integers of any size, as Ruby reads them
+    except DecodeError as exc:
         fail(f"ARGS must be a JSON array (e.g. '[44, \"masterbrew\"]'): {exc}")
     return value if isinstance(value, list) else [value]
 

@@ -10,6 +10,7 @@ from ..client import Resque
 from ..errors import ResqueError
 from .common import (
     F,
+    confirm,
     connection_options,
     echo_json,
     fail,
@@ -17,6 +18,7 @@ from .common import (
     human_time,
     make_client,
     table,
+    yes_option,
 )
 
 
@@ -129,21 +131,29 @@ def failed_retry(index: int | None, retry_all: bool, skip_retried: bool, queue: 
 
 @failed.command(name="remove")
 @click.argument("index", type=int)
+@yes_option
 @failure_options
-def failed_remove(index: int, list_name: str | None, failure_backend: str, redis_url: str | None,
+def failed_remove(index: int, yes: bool, list_name: str | None, failure_backend: str, redis_url: str | None,
                   namespace: str) -> None:
-    """Remove failure INDEX."""
+    """Remove failure INDEX (asks first on a terminal; --yes for scripts)."""
     client = failure_client(redis_url, namespace, failure_backend)
+    confirm(f"Remove failure {index}", yes)
     click.echo(f"removed {client.failure.remove(index, list_name)}")
 
 
 @failed.command(name="clear")
 @click.option("--retried", is_flag=True, help="Only the failures that were retried.")
+@yes_option
 @failure_options
-def failed_clear(retried: bool, list_name: str | None, failure_backend: str, redis_url: str | None,
+def failed_clear(retried: bool, yes: bool, list_name: str | None, failure_backend: str, redis_url: str | None,
                  namespace: str) -> None:
-    """Remove every failure (of one list with -l)."""
+    """Remove every failure (of one list with -l; asks first on a terminal; --yes for scripts)."""
     client = failure_client(redis_url, namespace, failure_backend)
+    if retried:
+        confirm(f"Remove the {client.failure.count_retried()} failures that were retried", yes)
+    else:
+        confirm(f"Remove all {client.failure.count(list_name)} failures" + (f" of {list_name}" if list_name else ""),
+                yes)
     if retried:
         click.echo(f"removed {client.failure.clear_retried()} retried failures")
     else:

@@ -9,21 +9,24 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .common import connection_options, fail, load_app, make_client, table
+from .common import (
+    confirm,
+    connection_options,
+    echo_json,
+    fail,
+    load_app,
+    make_client,
+    table,
+    yes_option,
+)
 
 if TYPE_CHECKING:
     from ..client import Resque
+    from ..scheduler.forecast import Forecast
 
 
 def _when(epoch: float | None) -> str:
     return "-" if epoch is None else datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def _interval(config: dict) -> str:
-    for kind in ("cron", "every"):
-        if config.get(kind):
-            return f"{kind} {json.dumps(config[kind]) if not isinstance(config[kind], str) else config[kind]}"
-    return "-"
 
 
 @click.group()
@@ -31,38 +34,75 @@ def schedule() -> None:
     """Recurring schedules (resque-scheduler's persistent_schedules, and a YAML file's)."""
 
 
+_ENV_OPTION = click.option("-E", "--env", "env", envvar="RAILS_ENV", default=None,
+                           help="Environment name for rails_env/env entries, as the scheduler's -E (RAILS_ENV): "
+                                "entries for another env are shown as skipped.")
+
+
+def _next_run(item: Forecast) -> str:
+    from ..scheduler.forecast import IF_STARTED_NOW, MASTER_AT_THE_LATEST
+
+    if item.next_run is None:
+        return "-"
+    if item.basis == IF_STARTED_NOW:
+        return f"when a scheduler starts ({_when(item.next_run)} if it started now)"
+    if item.basis == MASTER_AT_THE_LATEST:
+        return f"by {_when(item.next_run)} (at the latest: not enqueued since the master loaded it)"
+    return _when(item.next_run)
+
+
 @schedule.command("list")
 @click.option("-s", "--schedule", "schedule_file", envvar="RESQUE_SCHEDULE", default=None,
               help="Also show this YAML file's schedules (RESQUE_SCHEDULE).")
+@_ENV_OPTION
+@click.option("--json", "as_json", is_flag=True,
+              help="As JSON: {master, env, schedules: [{name, interval, class, queue, args, state, "
+                   "last_enqueued_at, next_run (epoch), next_run_at, next_run_basis}]}.")
 @connection_options
-def list_(schedule_file: str | None, redis_url: str | None, namespace: str) -> None:
-    """Each schedule: interval, class, queue, args, last enqueued, next run."""
-    client = _client(redis_url, namespace, schedule_file, None)
-    rows = []
-    for name, config in sorted(client.schedules.all().items()):
-        rows.append([name, _interval(config), config.get("class", name), config.get("queue") or "-",
-                     json.dumps(config.get("args")), client.schedules.last_enqueued_at(name) or "Never",
-                     _when(client.schedules.next_run(name))])
-    table("schedules", ["name", "interval", "class", "queue", "args", "last enqueued", "next run"], rows)
+def list_(schedule_file: str | None, env: str | None, as_json: bool, redis_url: str | None, namespace: str) -> None:
+    """Each schedule: interval, class, queue, args, state (skipped for this env?), last enqueued
+    and the next run the running master will use (marked when no master holds the lock)."""
+    from ..scheduler.forecast import overview
+
+    found = overview(_client(redis_url, namespace, schedule_file, None), env)
+    if as_json:
+        echo_json({"master": found.master, "env": found.env,
+                   "schedules": [{**item.as_dict(), "next_run_at": _when(item.next_run) if item.next_run else None}
+                                 for item in found.schedules]})
+        return
+    click.echo(f"master: {found.master}" if found.master else
+               "master: none (no scheduler holds the lock; next runs are those of a scheduler started now)")
+    click.echo(f"env: {found.env or 'none (entries with rails_env/env are skipped; -E or RAILS_ENV)'}")
+    rows = [[item.name, item.interval or "-", item.config.get("class", item.name), item.config.get("queue") or "-",
+             json.dumps(item.config.get("args")), item.state, item.last_enqueued_at or "Never", _next_run(item)]
+            for item in found.schedules]
+    table("schedules", ["name", "interval", "class", "queue", "args", "state", "last enqueued", "next run"], rows)
 
 
 @schedule.command()
 @click.argument("name")
-@click.option("-s", "--schedule", "schedule_file", envvar="RESQUE_SCHEDULE", default=None)
+@click.option("-s", "--schedule", "schedule_file", envvar="RESQUE_SCHEDULE", default=None,
+              help="Also look in this YAML file's schedules (RESQUE_SCHEDULE).")
+@_ENV_OPTION
 @connection_options
-def show(name: str, schedule_file: str | None, redis_url: str | None, namespace: str) -> None:
-    """One schedule's config (JSON), last enqueued time and next run."""
-    client = _client(redis_url, namespace, schedule_file, None)
-    config = client.schedules.get(name)
-    if config is None:
+def show(name: str, schedule_file: str | None, env: str | None, redis_url: str | None, namespace: str) -> None:
+    """One schedule's config (JSON), state, last enqueued time and next run, as list shows them."""
+    from ..scheduler.forecast import overview
+
+    found = overview(_client(redis_url, namespace, schedule_file, None), env)
+    item = next((item for item in found.schedules if item.name == name), None)
+    if item is None:
         fail(f"no schedule named {name!r}")
-    click.echo(json.dumps({"name": name, "config": config, "last_enqueued_at": client.schedules.last_enqueued_at(name),
-                           "next_run": _when(client.schedules.next_run(name))}, indent=2))
+        return
+    click.echo(json.dumps({"name": name, "config": item.config, "state": item.state, "master": found.master,
+                           "last_enqueued_at": item.last_enqueued_at, "next_run": _next_run(item),
+                           "next_run_basis": item.basis}, indent=2))
 
 
 @schedule.command()
 @click.argument("name")
-@click.option("-s", "--schedule", "schedule_file", envvar="RESQUE_SCHEDULE", default=None)
+@click.option("-s", "--schedule", "schedule_file", envvar="RESQUE_SCHEDULE", default=None,
+              help="Also look in this YAML file's schedules (RESQUE_SCHEDULE).")
 @click.option("-A", "--app", envvar="RESQUE_APP", default=None, help="Module that registers your jobs.")
 @connection_options
 def run(name: str, schedule_file: str | None, app: str | None, redis_url: str | None, namespace: str) -> None:
@@ -100,9 +140,11 @@ def set_(name: str, config: str, redis_url: str | None, namespace: str) -> None:
 
 @schedule.command()
 @click.argument("name")
+@yes_option
 @connection_options
-def remove(name: str, redis_url: str | None, namespace: str) -> None:
-    """Remove NAME from persistent_schedules (Resque.remove_schedule)."""
+def remove(name: str, yes: bool, redis_url: str | None, namespace: str) -> None:
+    """Remove NAME from persistent_schedules (Resque.remove_schedule; asks first on a terminal)."""
+    confirm(f"Remove the persistent schedule {name}", yes)
     removed = make_client(redis_url, namespace).schedules.remove(name)
     click.echo(f"removed {name}" if removed else f"no persistent schedule named {name!r}; schedulers notified")
 

@@ -1,4 +1,4 @@
-"""The zero-setup demo: a private Redis when none is configured, a few jobs
+"""The zero-setup demo: a private Redis unless REDIS_URL names one, a few jobs
 enqueued as a Rails app would, a worker that drains them, and what a Ruby
 resque-web would read."""
 
@@ -10,9 +10,8 @@ from collections.abc import Callable
 from ..client import Resque
 from ..registry import Registry
 from ..runtime.logfmt import format_args
-from ..store.connection import DEFAULT_URL
 from ..worker.worker import Worker
-from .redis_server import NoRedisServer, RedisServer, reachable
+from .redis_server import NoRedisServer, RedisServer
 
 Echo = Callable[[str], None]
 
@@ -36,18 +35,14 @@ def run_demo(echo: Echo, fork_per_job: bool = True) -> int:
     server: RedisServer | None = None
     namespace = os.environ.get("RESQUE_NAMESPACE")
     if url is None:
-        if reachable(DEFAULT_URL):
-            url = DEFAULT_URL
-            namespace = namespace or "resque:demo"
-            echo(f"Using the Redis at {url}, namespace {namespace!r} (your own keys are left alone).")
-        else:
-            try:
-                server = RedisServer().start()
-            except NoRedisServer as exc:
-                echo(str(exc))
-                return 1
-            url = server.url
-            echo(f"No Redis configured: started a private redis-server at {url}.")
+        # never a Redis nobody named (a developer's own on localhost:6379): one of our own
+        try:
+            server = RedisServer().start()
+        except NoRedisServer as exc:
+            echo(str(exc))
+            return 1
+        url = server.url
+        echo(f"No REDIS_URL set: started a private redis-server at {url} (set REDIS_URL to use your own).")
     try:
         client = Resque(url, namespace=namespace or "resque", registry=demo_registry())
         keys = client.keys

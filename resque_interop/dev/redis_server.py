@@ -99,14 +99,6 @@ class RedisServer:
         self.stop()
 
 
-def reachable(url: str) -> bool:
-    """Whether a Redis answers at ``url``."""
-    try:
-        return bool(redis.Redis.from_url(url, socket_connect_timeout=0.5).ping())
-    except (redis.RedisError, OSError, ValueError):
-        return False
-
-
 if __name__ == "__main__":  # python -m resque_interop.dev.redis_server: print a URL, run until killed
     server = RedisServer(int(os.environ["PORT"]) if os.environ.get("PORT") else None).start()
     print(server.url, flush=True)

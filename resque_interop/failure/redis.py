@@ -6,7 +6,7 @@ from typing import Any
 
 from ..errors import ResqueError
 from ..schema import timefmt
-from ..schema.payloads import FailureEntry, original_bytes
+from ..schema.payloads import FailureEntry, original_bytes, payload_bytes, with_field
 from .base import FailureBackend, FailureInfo, FailureRecord
 
 
@@ -68,8 +68,14 @@ class ListBackend(FailureBackend):
             raise ResqueError(f"failure {index} of {list_name!r} names no queue; pass to_queue")
         data = dict(record.data)  # keeps every field (failure_id included) in place
         data["retried_at"] = timefmt.failed_at(zone=self.retried_zone)
-        self.client.store.update_failed(list_name, index, self.client.codec.encode(data))
-        self.client.store.push(target, original if original is not None else self.client.codec.encode(record.payload))
+        # the entry and the job keep their writer's bytes (a Rails app's \u003c, Oj's floats), so
+        # what Ruby matches by bytes (remove_delayed, dequeue) still matches after a Python retry
+        entry = None
+        if "retried_at" not in record.data:
+            entry = with_field(record.raw, "retried_at", self.client.codec.encode(data["retried_at"]))
+        self.client.store.update_failed(list_name, index, entry or self.client.codec.encode(data))
+        job = original if original is not None else payload_bytes(record.raw)
+        self.client.store.push(target, job or self.client.codec.encode(record.payload))
         record.data = data
         return record
 

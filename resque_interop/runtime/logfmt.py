@@ -30,6 +30,8 @@ def format_args(args: Any, limit: int = LIMIT) -> str:
             text = repr(args)
         except RecursionError:
             text = f"<{type(args).__name__} nested too deep to show>"
+        except ValueError:  # an integer past Python's 4,300-digit str() limit (Ruby writes them)
+            text = f"<{type(args).__name__} holding an integer too long to show>"
     return bounded(text, limit)
 
 

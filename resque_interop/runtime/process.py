@@ -7,18 +7,27 @@ import os
 import signal
 import sys
 from collections.abc import Callable
+from datetime import datetime
 
 log = logging.getLogger("resque_interop.worker")
 
 FORWARDED = (signal.SIGQUIT, signal.SIGTERM, signal.SIGINT, signal.SIGUSR1, signal.SIGUSR2, signal.SIGCONT)
 
 
+class TimestampFormatter(logging.Formatter):
+    """Resque's line shapes (``*** message``; ``** [time] pid: message`` when very verbose)
+    with an ISO 8601 local time, to the millisecond and with its offset, on every line."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        return datetime.fromtimestamp(record.created).astimezone().isoformat(timespec="milliseconds")
+
+
 def configure_logging(verbose: bool = False, very_verbose: bool = False, stream: object = None) -> None:
-    """VERBOSE / LOGGING: info; VVERBOSE: debug; else warnings only (Resque's formatters)."""
+    """VERBOSE / LOGGING: info; VVERBOSE: debug; else warnings only; every line timestamped."""
     level = logging.DEBUG if very_verbose else logging.INFO if verbose else logging.WARNING
     handler = logging.StreamHandler(stream or sys.stderr)  # type: ignore[arg-type]
-    fmt = "** [%(asctime)s] %(process)d: %(message)s" if very_verbose else "*** %(message)s"
-    handler.setFormatter(logging.Formatter(fmt, "%H:%M:%S"))
+    fmt = "** [%(asctime)s] %(process)d: %(message)s" if very_verbose else "*** [%(asctime)s] %(message)s"
+    handler.setFormatter(TimestampFormatter(fmt))
     root = logging.getLogger("resque_interop")
     root.handlers[:] = [handler]
     root.setLevel(level)

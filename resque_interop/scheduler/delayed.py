@@ -3,7 +3,8 @@
 A Python producer can delay a job that Ruby's resque-scheduler later moves to
 its queue, and :meth:`DelayedQueue.enqueue_due` moves due jobs as the
 scheduler's ``handle_delayed_items`` does (``resque-interop scheduler`` runs it
-without the master lock: each batch leaves its list atomically). The keys, as resque-scheduler 5.0 writes them:
+whenever no other scheduler holds the master lock: each batch leaves its list
+atomically, checked against the lock in the same step). The keys, as resque-scheduler 5.0 writes them:
 
 * ``delayed_queue_schedule``: sorted set of epoch seconds (score = member);
 * ``delayed:<ts>``: list of items ``{"class":..,"args":[..],"queue":..}``;
@@ -16,6 +17,7 @@ resque-scheduler's schedule hooks are not run.
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Sequence
 from datetime import datetime
@@ -23,6 +25,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import DecodeError, NoQueueError
 from ..failure.base import FailureInfo
+from ..store.delayed_store import OTHER_MASTER
+from . import selection
+from .selection import Match
 
 if TYPE_CHECKING:
     from ..store.datastore import Pipe
@@ -88,6 +93,24 @@ class DelayedQueue:
         """``Resque.delayed?``."""
         return bool(self.scheduled_at(job, *args, queue=queue))
 
+    # -- selections (resque-scheduler's *_delayed_selection) ---------------------
+    def find_delayed_selection(self, match: Match, job: Any = None) -> list[str]:
+        """The delayed items (encoded, as Ruby returns them) of ``job``'s class (any when
+        None) whose args ``match`` selects; ``selection.args_contain`` builds a match."""
+        return [item.decode("utf-8", "replace") for item in self._selected(match, job)]
+
+    def remove_delayed_selection(self, match: Match, job: Any = None) -> int:
+        """Remove the selected items from every timestamp; how many were removed."""
+        return sum(self.client.store.delayed.remove(item) for item in self._selected(match, job))
+
+    def enqueue_delayed_selection(self, match: Match, job: Any = None) -> int:
+        """Queue the selected items now, each copy once, as the scheduler would when due
+        (each item leaves its lists and reaches its queue in one MULTI); how many."""
+        return sum(self.client.store.delayed.take(item, self._route) for item in self._selected(match, job))
+
+    def _selected(self, match: Match, job: Any) -> list[bytes]:
+        return selection.find(self.client, match, None if job is None else self.client.job_name(job))
+
     def schedule_size(self) -> int:
         """How many timestamps hold jobs (``delayed_queue_schedule_size``)."""
         return self.client.store.delayed.schedule_size()
@@ -111,24 +134,43 @@ class DelayedQueue:
         return [self.client.codec.decode(item) for item in raw]
 
     # -- moving due jobs ------------------------------------------------------
-    def enqueue_due(self, at: When | None = None, batch: int = 100) -> int:
+    def enqueue_due(self, at: When | None = None, batch: int = 100, holder: str = "") -> int:
         """Move every job due at ``at`` (now) to its queue, as the scheduler's
         ``handle_delayed_items``; returns how many were taken. An item that cannot
-        be queued (not JSON, no queue) becomes a failure holding it, not a loss."""
+        be queued (not JSON, no queue) becomes a failure holding it, not a loss.
+
+        Exactly once beside resque-scheduler: nothing is moved while a scheduler
+        other than ``holder`` (the master-lock value this process holds, if any)
+        holds the master lock, checked atomically with each batch, because a Ruby
+        master must be the only writer of the lists it moves (docs/interop.md)."""
         now = epoch_seconds(time.time() if at is None else at)
-        moved = 0
+        lock_key, moved = master_lock_key(self.client), 0
         while (timestamp := self.client.store.delayed.next_timestamp(now)) is not None:
-            moved += self.enqueue_timestamp(timestamp, batch)
+            taken, done = self._move(timestamp, batch, lock_key, holder)
+            moved += taken
+            if not done:
+                break  # another scheduler is master: it moves them
         return moved
 
     def enqueue_timestamp(self, when: When, batch: int = 100) -> int:
-        """Queue every job of one timestamp now, due or not (resque-web's "Queue now")."""
-        timestamp, moved = epoch_seconds(when), 0
+        """Queue every job of one timestamp now, due or not (resque-web's "Queue now").
+        A timestamp already due is left to the master when another scheduler holds the
+        lock (it is moving it); one still in the future is nobody else's to move."""
+        timestamp = epoch_seconds(when)
+        due = timestamp <= int(time.time()) + 1  # a second's margin for clocks a little apart
+        return self._move(timestamp, batch, master_lock_key(self.client) if due else None, "")[0]
+
+    def _move(self, timestamp: int, batch: int, lock_key: str | None, holder: str) -> tuple[int, bool]:
+        """Batches off one timestamp until it is empty: (moved, True), or (moved, False)
+        when another scheduler holds the lock."""
+        moved = 0
         while True:
-            taken = self.client.store.delayed.move_batch(timestamp, batch, self._route)
+            taken = self.client.store.delayed.move_batch(timestamp, batch, self._route, lock_key, holder)
+            if taken == OTHER_MASTER:
+                return moved, False
             moved += max(taken, 0)
             if 0 <= taken < batch:
-                return moved
+                return moved, True
 
     def remove_at(self, when: When, item: bytes) -> int:
         """Remove one encoded item from one timestamp (resque-web's "Cancel")."""
@@ -164,10 +206,16 @@ class DelayedQueue:
 
     # -- helpers ----------------------------------------------------------------
     def _item(self, queue: str | None, job: Any, args: tuple[Any, ...]) -> dict[str, Any]:
-        return delayed_item(self.client.job_name(job), args, queue)
+        return delayed_item(self.client.job_name(job), self.client.job_args(job, args), queue)
 
     def _encoded(self, job: Any, args: tuple[Any, ...], queue: str | None) -> bytes:
         return self.client.codec.encode(self._item(queue or self.client.queue_for(job), job, args), wrapped=True)
+
+
+def master_lock_key(client: SchedulerClient, prefix: str | None = None) -> str:
+    """resque-scheduler's master lock key, with RESQUE_SCHEDULER_MASTER_LOCK_PREFIX as Ruby reads it."""
+    prefix = os.environ.get("RESQUE_SCHEDULER_MASTER_LOCK_PREFIX", "") if prefix is None else prefix
+    return client.keys.scheduler_master_lock(prefix)
 
 
 def is_due(timestamp: int) -> bool:

@@ -3,9 +3,11 @@ when each fires next, and firing them as resque-scheduler's master does.
 
 Only the master may fire (:class:`~resque_interop.scheduler.scheduler.Scheduler` decides);
 this module keeps the loaded set in step with resque-scheduler's rules:
-static schedules (the YAML file) and persistent ones (Redis) merged, a persisted
-name winning; ``rails_env``/``env`` honoured; a dynamic scheduler re-reading
-``persistent_schedules`` and, as master, draining ``schedules_changed``. A config
+static schedules (the YAML file) and persistent ones (Redis, read at start and on
+each full load whether or not the scheduler is dynamic, as resque-scheduler
+does) merged, a persisted name winning; ``rails_env``/``env`` honoured; a dynamic
+scheduler re-reading ``persistent_schedules`` each round and, as master, draining
+``schedules_changed``. An entry with no queue to put its job on is skipped. A config
 that cannot be used is logged and skipped, never raised: one bad entry written
 to Redis by anyone must not stop the others from firing.
 """
@@ -27,6 +29,7 @@ from .schedules import (
     enqueue_from_config,
     env_matches,
     prepare,
+    unresolved_queue,
 )
 
 if TYPE_CHECKING:
@@ -52,6 +55,8 @@ class Recurring:
         self.skipped: dict[str, str] = {}  # name -> why it is not loaded
         self._sources: dict[str, bytes] = {}  # name -> its config as last loaded (or skipped)
         self._persistent: dict[str, dict[str, Any]] = {}
+        # name -> (reason, config) last logged as skipped, kept across full loads
+        self._logged: dict[str, tuple[str, bytes | None]] = {}
 
     def desired(self, read_redis: bool = True) -> dict[str, dict[str, Any]]:
         """Static schedules merged with the persisted ones (re-read from Redis when asked)."""
@@ -101,6 +106,15 @@ class Recurring:
                 self.jobs.pop(name, None)
                 self.skipped.pop(name, None)
                 self._load(name, config, now)
+
+    def origin(self, name: str) -> str:
+        """Where a schedule comes from: ``Redis`` (persistent_schedules) or ``static``."""
+        return "Redis" if name in self._persistent else "static"
+
+    def counts(self) -> tuple[int, int]:
+        """How many loaded schedules are static and how many come from Redis."""
+        from_redis = sum(1 for name in self.jobs if name in self._persistent)
+        return len(self.jobs) - from_redis, from_redis
 
     def next_due(self) -> float | None:
         """The earliest time a loaded schedule fires."""
@@ -154,12 +168,19 @@ class Recurring:
             self.skipped[name] = "no cron / every"
             log.info("no cron / every found for %s (%s) - skipping", config.get("class"), name)
             return
+        no_queue = unresolved_queue(self.client, name, entry.config)
+        if no_queue:  # it would fail on every tick: skipped, and logged once per change
+            self._skip(name, no_queue)
+            return
         self.jobs[name] = Loaded(entry, next_at)
+        self._logged.pop(name, None)
         log.debug("scheduling %s (%s)", name, entry.interval)
 
     def _skip(self, name: str, why: str) -> None:
-        if self.skipped.get(name) != why:
+        logged = (why, self._sources.get(name))
+        if self._logged.get(name) != logged:  # one line per change, not one per load or round
             log.error("skipping schedule %s: %s", name, why)
+            self._logged[name] = logged
         self.skipped[name] = why
 
     def _encode(self, config: dict[str, Any]) -> bytes:

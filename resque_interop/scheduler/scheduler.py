@@ -1,9 +1,10 @@
 """A process that moves due delayed jobs and fires recurring schedules, as resque-scheduler.
 
 It shares resque-scheduler's master lock (same key, value ``host:pid``, TTL and
-Lua scripts) for the recurring schedules only: delayed jobs are moved by every
-scheduler without it (each move is atomic), and the lock is taken only while
-this process has recurring schedules to fire. docs/interop.md states the
+Lua scripts). The lock is taken only while this process has recurring schedules
+to fire; delayed jobs are moved by every scheduler while no *other* scheduler
+holds the lock (each batch checks the lock atomically), so a Ruby master is
+always the only mover of the lists it reads. docs/interop.md states the
 guarantee beside Ruby's resque-scheduler.
 """
 
@@ -23,7 +24,9 @@ import redis
 from ..runtime.procline import set_title
 from ..runtime.sigsafe import SignalSafeEvent
 from ..store import scripts
+from ..store.redis_errors import refusal
 from ..version import __version__
+from .delayed import master_lock_key
 
 if TYPE_CHECKING:
     from .protocols import SchedulerClient
@@ -50,8 +53,7 @@ class MasterLock:
     def __init__(self, client: SchedulerClient, timeout: int = LOCK_TIMEOUT, prefix: str | None = None) -> None:
         self.client = client
         self.timeout = timeout
-        prefix = os.environ.get("RESQUE_SCHEDULER_MASTER_LOCK_PREFIX", "") if prefix is None else prefix
-        self.key = client.keys.scheduler_master_lock(prefix)
+        self.key = master_lock_key(client, prefix)
         self.value = f"{lock_hostname()}:{os.getpid()}"
 
     def acquire(self) -> bool:
@@ -65,11 +67,13 @@ class MasterLock:
 
 
 class Scheduler:
-    """resque-scheduler's loop. Every ``interval`` seconds it moves due delayed jobs, with
-    no lock: each batch is taken off its list under WATCH/MULTI, so racing movers (Ruby,
-    node or Python) never queue one item twice. The master lock is for recurring
-    schedules: it is taken only while this process has schedules to fire (``recurring``
-    holds at least one loaded), so a scheduler without any never stops a Ruby one's."""
+    """resque-scheduler's loop. Every ``interval`` seconds it moves due delayed jobs unless
+    another scheduler holds the master lock: each batch is taken off its list under
+    WATCH/MULTI with the lock watched too, so it never writes a list a Ruby master is
+    moving (Ruby reads before it watches) and racing Python movers never queue one item
+    twice. The lock is taken only while this process has schedules to fire
+    (``recurring`` holds at least one loaded), so a scheduler without any never stops a
+    Ruby one's."""
 
     def __init__(self, client: SchedulerClient, interval: float = 5.0, batch: int = 100, lock: MasterLock | None = None,
                  recurring: Recurring | None = None, source: str = "", schedule_file: str | None = None) -> None:
@@ -105,7 +109,7 @@ class Scheduler:
         now = time.time() if now is None else now
         if self.recurring is not None:
             self._recurring_round(now)  # first: a broken delayed queue must not stop the schedules
-        return self.client.delayed.enqueue_due(at=now, batch=self.batch)
+        return self.client.delayed.enqueue_due(at=now, batch=self.batch, holder=self.lock.value if self.master else "")
 
     def _recurring_round(self, now: float) -> None:
         recurring = self.recurring
@@ -127,15 +131,19 @@ class Scheduler:
     def role(self) -> str:
         if self.master:
             return "master"
-        return "standby" if self._wants_lock() else "delayed-jobs mover (no schedules, never takes the lock)"
+        if self._wants_lock():
+            return "standby"
+        return "delayed-jobs mover (no schedules: never takes the lock, moves while nobody holds it)"
 
     def describe(self) -> str:
+        """What is loaded from where: the start-up line, USR1 and the process title say it."""
         recurring = self.recurring
         if recurring is None:
             return self.source
-        dynamic = "dynamic" if recurring.dynamic else "static"
-        return (f"{self.source}, {len(recurring.jobs)} loaded, {len(recurring.skipped)} skipped "
-                f"({dynamic}; env {recurring.env or '-'})")
+        static, persistent = recurring.counts()
+        reread = "re-read each round (dynamic)" if recurring.dynamic else "read at start (--dynamic re-reads them)"
+        return (f"{self.source}: {len(recurring.jobs)} loaded ({static} static, {persistent} from Redis "
+                f"persistent_schedules, {reread}), {len(recurring.skipped)} skipped; env {recurring.env or '-'}")
 
     def run(self, once: bool = False) -> int:
         """Tick until QUIT, TERM or INT (or once); releases the lock on the way out.
@@ -144,6 +152,7 @@ class Scheduler:
             for sig in (signal.SIGQUIT, signal.SIGTERM, signal.SIGINT, signal.SIGUSR1, signal.SIGUSR2, signal.SIGHUP):
                 signal.signal(sig, self._on_signal)
         total, started = 0, False
+        refused = ""  # why Redis refuses writes, logged once (a round's MULTI is refused whole)
         try:
             while True:
                 try:
@@ -152,13 +161,22 @@ class Scheduler:
                         started = True
                     moved = self.tick()
                     total += moved
+                    if refused:
+                        log.warning("Redis accepts writes again")
+                        refused = ""
                     if moved:
                         log.info("queued %d delayed jobs", moved)
                 except (redis.ConnectionError, redis.TimeoutError) as exc:
                     log.error("lost Redis (%r); retrying in %.1fs", exc, self.interval)
                     self.master = False
-                except Exception:  # noqa: BLE001 - a scheduler outlives one bad round (hostile data, a bug)
-                    log.exception("scheduler round failed; retrying in %.1fs", self.interval)
+                except Exception as exc:  # noqa: BLE001 - a scheduler outlives one bad round (hostile data, a bug)
+                    why = refusal(exc)
+                    if why is None:
+                        log.exception("scheduler round failed; retrying in %.1fs", self.interval)
+                    elif why != refused:
+                        log.error("Redis refuses writes: %s; nothing is queued until it accepts them "
+                                  "(retrying every %.1fs)", why, self.interval)
+                        refused = why
                 if once:
                     return total
                 self._stop.wait(self._sleep())
@@ -183,9 +201,10 @@ class Scheduler:
         if recurring is None or not recurring.jobs:
             log.info("Scheduling Info: no recurring schedules loaded (%s)", self.describe())
             return
-        log.info("Scheduling Info (%s)", self.role())
+        log.info("Scheduling Info (%s; %s)", self.role(), self.describe())
         for name, job in sorted(recurring.jobs.items()):
-            log.info("  %s: next run %s", name, time.strftime("%Y-%m-%d %H:%M:%S %z", time.localtime(job.next_at)))
+            log.info("  %s (%s, %s): next run %s", name, recurring.origin(name), job.entry.interval,
+                     time.strftime("%Y-%m-%d %H:%M:%S %z", time.localtime(job.next_at)))
         for name, why in sorted(recurring.skipped.items()):
             log.info("  %s: not loaded (%s)", name, why)
 
@@ -193,14 +212,15 @@ class Scheduler:
         """Re-read the schedule file and reload every schedule (resque-scheduler's USR2).
         A file that no longer loads is refused with its line, and the schedules in force stay."""
         from .schedule_times import ScheduleSyntaxError
-        from .schedules import load_schedule_file
+        from .schedules import load_schedule_file, queue_check
 
         if self.recurring is None:
-            log.info("reload asked for; this scheduler has no schedules (start it with --schedule or --dynamic)")
+            log.info("reload asked for; this scheduler has no schedules")
             return
         if self.schedule_file:
             try:
-                self.client.schedules.load(load_schedule_file(self.schedule_file))
+                self.client.schedules.load(load_schedule_file(self.schedule_file,
+                                                              queue_check(self.client, self.recurring.env)))
             except (OSError, ScheduleSyntaxError) as exc:
                 log.error("schedule not reloaded, the one in force stays: %s", exc)
                 return
@@ -239,7 +259,7 @@ class Scheduler:
         elif self._wants_lock():
             state = f"Standby scheduler (lock not held; {self.describe()})"
         else:
-            state = "Delayed jobs only (no schedules; never takes the lock)"
+            state = "Delayed jobs only (no schedules; moves while no other scheduler holds the lock)"
         title = f"{name}{f'[{env}]' if env else ''}: {state}"
         if title != self._title:
             self._title = title

@@ -12,7 +12,9 @@ name to ``schedules_changed`` so a dynamic scheduler reloads it.
 
 from __future__ import annotations
 
+import difflib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -66,9 +68,9 @@ def compile_entry(name: str, config: Any, strict: bool = False) -> Entry | None:
     Redis is not strict, since Ruby ignores extra keys and would still fire it."""
     if not isinstance(config, dict):
         raise ScheduleSyntaxError(f"schedule {name!r} must be a mapping of keys, not {config!r}")
-    unknown = sorted(str(k) for k in config if k not in KNOWN_KEYS)
+    unknown = [str(k) for k in config if k not in KNOWN_KEYS]  # in the file's order
     if strict and unknown:
-        raise ScheduleSyntaxError(f"schedule {name!r}: unknown key(s) {', '.join(unknown)}")
+        raise ScheduleSyntaxError(f"schedule {name!r}: {unknown_key_reason(name, config, unknown[0])}")
     for key in ("class", "queue", "custom_job_class", "rails_env", "env"):
         if strict and config.get(key) is not None and not isinstance(config[key], str):
             raise ScheduleSyntaxError(f"schedule {name!r}: {key} must be a string")
@@ -89,6 +91,46 @@ def compile_entry(name: str, config: Any, strict: bool = False) -> Entry | None:
     return None
 
 
+def unknown_key_reason(name: str, config: dict[str, Any], key: str) -> str:
+    """Why a key resque-scheduler does not know is refused: Ruby ignores it silently, so a
+    typo changes what fires (a misspelt ``class`` queues a job named after the entry)."""
+    close = difflib.get_close_matches(key, sorted(KNOWN_KEYS), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    if close and close[0] == "class" and "class" not in config:
+        effect = f"so it would queue class {name!r}, the entry's name"
+    elif close and close[0] not in config:
+        effect = f"so its {close[0]!r} would be missing"
+    else:
+        effect = "so the entry would run without it"
+    return (f"unknown key {key!r}{hint}: resque-scheduler ignores keys it does not know, {effect}; "
+            f"known keys: {', '.join(sorted(KNOWN_KEYS))}")
+
+
+def queue_check(client: SchedulerClient, env: str | None) -> Callable[[str, dict[str, Any]], None]:
+    """A :func:`load_schedule_file` check refusing an entry this process would fire with no
+    queue to put it on: no ``queue:`` and its class not registered with one (``-A``).
+    Entries for another env, or with no cron/every, never fire here and pass."""
+
+    def check(name: str, config: dict[str, Any]) -> None:
+        if env_matches(config, env) and compile_entry(name, config) is not None:
+            why = unresolved_queue(client, name, config)
+            if why:
+                raise ScheduleSyntaxError(f"schedule {name!r}: {why}")
+
+    return check
+
+
+def unresolved_queue(client: SchedulerClient, name: str, config: dict[str, Any]) -> str | None:
+    """Why the entry's job has no queue here (None when it has one), and what to add."""
+    if config.get("queue"):
+        return None
+    job_class = config.get("class", name)
+    if isinstance(job_class, str) and client.queue_for(job_class):
+        return None
+    return (f"no queue for class {job_class}: add 'queue: <name>' to the entry, or register {job_class} "
+            f"with its queue in the module given by -A (@job({job_class!r}, queue=...)); Ruby would use its @queue")
+
+
 def env_matches(config: dict[str, Any], env: str | None) -> bool:
     """resque-scheduler's rule: no ``rails_env``/``env`` loads everywhere; else the current
     env must be one of its comma/space separated names."""
@@ -98,9 +140,11 @@ def env_matches(config: dict[str, Any], env: str | None) -> bool:
     return bool(env) and env in str(configured).replace(",", " ").split()
 
 
-def load_schedule_file(path: str | Path) -> dict[str, dict[str, Any]]:
-    """Read resque-scheduler's YAML schedule; every entry is checked and the first bad one
-    is refused with its file and line (:class:`ScheduleSyntaxError`)."""
+def load_schedule_file(path: str | Path,
+                       check: Callable[[str, dict[str, Any]], None] | None = None) -> dict[str, dict[str, Any]]:
+    """Read resque-scheduler's YAML schedule; every entry is checked (and given to ``check``,
+    e.g. :func:`queue_check`) and the first bad one is refused with its file and line
+    (:class:`ScheduleSyntaxError`; an unknown key's own line)."""
     text = Path(path).read_text(encoding="utf-8")
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -118,10 +162,22 @@ def load_schedule_file(path: str | Path) -> dict[str, dict[str, Any]]:
         config = loader.construct_object(value_node, deep=True)
         try:
             compile_entry(name, config, strict=True)
+            if check is not None:
+                check(name, prepare(name, config))
         except ScheduleSyntaxError as exc:
+            line = (_unknown_key_line(value_node) if "unknown key" in str(exc) else None) or line
             raise ScheduleSyntaxError(f"{path}:{line}: {exc}") from None
         out[name] = prepare(name, config)
     return out
+
+
+def _unknown_key_line(entry: yaml.Node) -> int | None:
+    """The line of an entry's first unknown key, if it has one."""
+    if isinstance(entry, yaml.MappingNode):
+        for key_node, _ in entry.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value not in KNOWN_KEYS:
+                return int(key_node.start_mark.line) + 1
+    return None
 
 
 def prepare(name: str, config: dict[str, Any]) -> dict[str, Any]:
@@ -147,6 +203,19 @@ def enqueue_from_config(client: SchedulerClient, config: dict[str, Any]) -> bool
         client.create(str(queue), custom, params)
         return True
     return client.enqueue_to(str(queue), name, *params)
+
+
+@dataclass(frozen=True)
+class ScheduleRow:
+    """One schedule as a listing shows it: ``source`` is ``redis`` (persistent_schedules,
+    every scheduler's) or ``file`` (this process's static ones, e.g. a YAML file's)."""
+
+    name: str
+    config: dict[str, Any]
+    source: str
+    last_enqueued_at: str | None
+    next_run: float | None
+    error: str | None = None
 
 
 class Schedules:
@@ -217,6 +286,32 @@ class Schedules:
         except ScheduleSyntaxError:
             return None
         return None if entry is None else entry.first_run(datetime.now(timezone.utc).timestamp() if now is None else now)
+
+    def listing(self, now: float | None = None, start: int = 0,
+                count: int | None = None) -> tuple[list[ScheduleRow], int]:
+        """A window of every schedule, in name order (unusable persisted ones last, with their
+        ``error``), each with its source, last enqueued time and next run; and how many there
+        are. One read of each hash; only the rows in the window are compiled, so a page costs
+        what it shows."""
+        good, bad = self.persistent()
+        last = self.client.store.schedules.all_last_enqueued_at()
+        now = datetime.now(timezone.utc).timestamp() if now is None else now
+        names = sorted(set(self.static) | set(good)) + sorted(set(bad) - set(self.static))
+        window = names[start:] if count is None else names[start:start + count]
+        rows: list[ScheduleRow] = []
+        for name in window:
+            if name in bad and name not in self.static:
+                rows.append(ScheduleRow(name, {}, "redis", last.get(name), None, bad[name]))
+                continue
+            source, config = ("redis", good[name]) if name in good else ("file", self.static[name])
+            error, next_run = None, None
+            try:
+                entry = compile_entry(name, config)
+                next_run = None if entry is None else entry.first_run(now)
+            except ScheduleSyntaxError as exc:
+                error = str(exc)
+            rows.append(ScheduleRow(name, config, source, last.get(name), next_run, error))
+        return rows, len(names)
 
     def enqueue_now(self, name: str) -> bool | None:
         """Queue a schedule's job now (resque-web's "Queue now"); KeyError if unknown."""

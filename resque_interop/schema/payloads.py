@@ -48,6 +48,30 @@ class FailureEntry(msgspec.Struct, omit_defaults=True):
     failure_id: str | None = None
 
 
+class _PayloadBytes(msgspec.Struct):
+    payload: msgspec.Raw = msgspec.Raw(b"")
+
+
+def payload_bytes(entry: bytes) -> bytes | None:
+    """The ``payload`` of a failure entry as its writer wrote it (another dialect's escapes and
+    floats kept), or None when the entry is not a JSON object with one."""
+    try:
+        found = msgspec.json.decode(entry, type=_PayloadBytes)
+    except (msgspec.DecodeError, RecursionError, ValueError):
+        return None
+    return bytes(found.payload) or None
+
+
+def with_field(entry: bytes, name: str, value: bytes) -> bytes | None:
+    """``entry`` (a JSON object) with ``"name":value`` appended, every other byte kept as written:
+    what Ruby's decode, ``item[name] = value``, encode writes in the writer's own dialect. None when
+    ``entry`` does not end an object."""
+    text = entry.rstrip()
+    if not text.endswith(b"}") or text.endswith(b"{}"):
+        return None
+    return text[:-1] + b',"' + name.encode() + b'":' + value + b"}"
+
+
 def job_args(payload: Any) -> list[Any]:
     """The ``args`` of a decoded payload as Ruby's ``perform(*args)`` splats them: a list
     as it is, none as ``[]``, an object as its ``[key, value]`` pairs (so node-resque's

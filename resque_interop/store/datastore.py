@@ -59,6 +59,11 @@ class CommandLog:
         self.commands.append(("delete", keys))
         return self
 
+    def command(self, *args: Any) -> CommandLog:
+        """Any other command, as ``execute_command`` takes it (``"SETNX", key, -1``)."""
+        self.commands.append(("execute_command", args))
+        return self
+
     def replay(self, pipe: Pipe) -> None:
         """Queue every recorded command on ``pipe``."""
         for name, args in self.commands:
@@ -193,6 +198,28 @@ class DataStore:
 
     def worker_payload(self, worker_id: str) -> bytes | None:
         return self.redis.get(self.keys.worker(worker_id))
+
+    def worker_payloads(self, worker_ids: Sequence[str]) -> list[bytes | None]:
+        """MGET of each ``worker:<id>``: the job a worker holds, or None (idle)."""
+        if not worker_ids:
+            return []
+        return list(self.redis.mget([self.keys.worker(w) for w in worker_ids]))
+
+    def name_connections(self, name: str) -> None:
+        """Name this process's Redis connections (CLIENT SETNAME; new ones too): not a key,
+        so nothing Ruby reads changes. A server that refuses it (ACL) leaves them unnamed."""
+        self.redis.connection_pool.connection_kwargs["client_name"] = name
+        try:
+            self.redis.client_setname(name)
+        except redis.ResponseError:
+            self.redis.connection_pool.connection_kwargs.pop("client_name", None)
+
+    def client_names(self) -> set[str] | None:
+        """The names of the server's open connections (CLIENT LIST); None when refused."""
+        try:
+            return {str(c.get("name") or "") for c in self.redis.client_list()} - {""}
+        except redis.ResponseError:
+            return None
 
     def worker_exists(self, worker_id: str) -> bool:
         return bool(self.redis.sismember(self.keys.workers, worker_id))

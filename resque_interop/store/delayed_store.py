@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from .datastore import DataStore, Pipe
 
 
+#: :meth:`DelayedStore.move_batch`'s answer when another scheduler holds the master lock
+OTHER_MASTER = -2
+
+
 class DelayedStore:
     """``delayed_queue_schedule``, ``delayed:<ts>``, ``timestamps:<item>`` and the master lock."""
 
@@ -52,6 +56,14 @@ class DelayedStore:
         """LLEN of each ``delayed:<ts>`` (0 for a key of another type)."""
         return [n or 0 for n in self.store.list_lengths([self.keys.delayed(ts) for ts in timestamps])]
 
+    def firsts(self, timestamps: Sequence[int]) -> list[bytes | None]:
+        """The first job of each ``delayed:<ts>`` (LINDEX 0, one round trip; None for an
+        empty key or one of another type): what a listing previews."""
+        pipe = self.redis.pipeline(transaction=False)
+        for ts in timestamps:
+            pipe.lindex(self.keys.delayed(ts), 0)
+        return [v if isinstance(v, bytes) else None for v in pipe.execute(raise_on_error=False)]
+
     def item_timestamps(self, data: bytes) -> list[str]:
         """The ``delayed:<ts>`` names that hold this encoded item."""
         return sorted(bytes(m).decode("utf-8", "replace") for m in self.redis.smembers(self.keys.timestamps(data)))
@@ -67,22 +79,72 @@ class DelayedStore:
             pipe.srem(self.keys.timestamps(data), name)
         return sum(int(n) for n in pipe.execute()[::2])
 
+    def all_items(self, group: int = 100) -> list[bytes]:
+        """Every item of every ``delayed:<ts>`` in the schedule, in order, ``group``
+        lists a round trip (as ``find_delayed_selection`` reads them)."""
+        prefix, found = self.keys.raw("delayed:").encode(), list[bytes]()
+        members = self.members()
+        for at in range(0, len(members), group):
+            pipe = self.redis.pipeline(transaction=False)
+            for member in members[at:at + group]:
+                pipe.lrange(prefix + bytes(member), 0, -1)
+            for items in pipe.execute(raise_on_error=False):
+                if isinstance(items, list):  # a key of another type holds nothing to select
+                    found.extend(bytes(i) for i in items)
+        return found
+
+    def take(self, data: bytes, route: Callable[[bytes, Pipe], None]) -> int:
+        """Remove every copy of one encoded item from the lists its ``timestamps:*`` set
+        names and have ``route`` queue each copy, in one MULTI under WATCH (Ruby's
+        ``enqueue_delayed``: ``remove_delayed_job``, then queue that many); the count."""
+        names_key, prefix = self.keys.timestamps(data), self.keys.raw("").encode()
+        while True:
+            with self.redis.pipeline(transaction=True) as pipe:
+                try:
+                    pipe.watch(names_key)
+                    names: Any = pipe.smembers(names_key)
+                    lists = [prefix + bytes(name) for name in names]
+                    if lists:
+                        pipe.watch(*lists)
+                    held: list[Any] = [pipe.lrange(key, 0, -1) for key in lists]  # at once, while watching
+                    copies = sum(list(items).count(data) for items in held)
+                    pipe.multi()
+                    for name, key in zip(names, lists):
+                        pipe.lrem(key, 0, data)
+                        pipe.srem(names_key, name)
+                    for _ in range(copies):
+                        route(data, pipe)
+                    pipe.execute()
+                    return copies
+                except redis.WatchError:
+                    continue  # an edit meanwhile: count again
+
     def next_timestamp(self, at: int) -> int | None:
         """The earliest timestamp due at ``at`` (epoch seconds), if any."""
         found = self.redis.zrangebyscore(self.keys.delayed_schedule, "-inf", at, start=0, num=1)
         return int(found[0]) if found else None
 
     def move_batch(
-        self, timestamp: int, batch: int, route: Callable[[bytes, Pipe], None]
+        self, timestamp: int, batch: int, route: Callable[[bytes, Pipe], None],
+        lock_key: str | None = None, holder: str = "",
     ) -> int:
         """Take up to ``batch`` items from ``delayed:<ts>`` as resque-scheduler does:
         under WATCH, one MULTI that SREMs each item's timestamps entry, has ``route``
         queue it (or record why it cannot), and LTRIMs them off. The number taken,
-        or -1 when another client changed the list first."""
+        -1 when another client changed the list first, or :data:`OTHER_MASTER` (and
+        nothing touched) when ``lock_key`` names a master lock that a scheduler other
+        than ``holder`` holds: the lock is WATCHed with the list, so the batch never
+        commits once another scheduler has taken it (resque-scheduler reads the list
+        before it WATCHes it, and must be the list's only writer while it moves)."""
         key, name = self.keys.delayed(timestamp), delayed_name(timestamp)
         with self.redis.pipeline(transaction=True) as pipe:
             try:
-                pipe.watch(key)
+                pipe.watch(key, *([lock_key] if lock_key else []))
+                if lock_key:
+                    owner: Any = pipe.get(lock_key)
+                    if owner is not None and bytes(owner) != holder.encode():
+                        pipe.unwatch()
+                        return OTHER_MASTER
                 found: Any = pipe.lrange(key, 0, batch - 1)  # runs at once while watching
                 items = [bytes(i) for i in found]
                 pipe.multi()

@@ -1,10 +1,11 @@
 """A lean lane to Redis for the hot paths (enqueue, reserve/finish).
 
 redis-py's pipeline machinery costs more per call than a Redis round trip on
-loopback. The lane keeps one connection per process and thread (made by the
-client's own pool, so TLS, auth and unix sockets behave the same), writes
+loopback. The lane keeps one connection per process and thread (borrowed from
+the client's own pool, so TLS, auth and unix sockets behave the same, and
+``max_connections`` counts it once however often it reconnects), writes
 pre-packed RESP and reads the replies with the pool's parser (hiredis when
-installed). A new pid (after fork) gets a new connection; a broken one is
+installed). A new pid (after fork) borrows a new connection; a broken one is
 reconnected once, as redis-py retries.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 from typing import Any
 
 import redis
@@ -34,8 +36,27 @@ def pack(*args: bytes | str | int) -> bytes:
     return b"".join(parts)
 
 
+class _Lent:
+    """A pool connection lent to one thread's lane: counted by the pool as in use, and
+    handed back when the thread ends (its thread-local slot is dropped) or the lane closes."""
+
+    def __init__(self, pool: redis.ConnectionPool, conn: Any) -> None:
+        self.conn = conn
+        self.pid = os.getpid()
+        self._give_back = weakref.finalize(self, pool.release, conn)
+
+    def give_back(self) -> None:
+        self._give_back()
+
+
 class Lane:
-    """Sends packed commands on a connection of its own and reads their replies."""
+    """Sends packed commands on a connection of its own and reads their replies.
+
+    Each thread borrows one connection from the client's pool (``get_connection``) and
+    keeps it; a broken connection is disconnected and the same one connects again, so a
+    reconnect never takes another of the pool's ``max_connections``. The loan ends with
+    the thread or :meth:`close` (``release``): the lane and the pool count the same
+    connections."""
 
     def __init__(self, client: redis.Redis) -> None:
         self._pool = client.connection_pool
@@ -43,12 +64,12 @@ class Lane:
 
     def _conn(self) -> Any:
         local = self._local
-        conn = getattr(local, "conn", None)
-        if conn is None or local.pid != os.getpid():
-            conn = self._pool.make_connection()
-            conn.connect()
-            local.conn, local.pid = conn, os.getpid()
-        return conn
+        lent = getattr(local, "lent", None)
+        if lent is None or lent.pid != os.getpid():
+            # after fork the pool starts afresh: the parent's loan is the parent's to end
+            local.lent = None
+            lent = local.lent = _Lent(self._pool, self._pool.get_connection())
+        return lent.conn
 
     def call(self, packed: bytes, replies: int = 1) -> list[Any]:
         """Send ``packed`` (one or more commands), return ``replies`` replies; a
@@ -56,6 +77,7 @@ class Lane:
         for attempt in (0, 1):
             conn = self._conn()
             try:
+                # a disconnected connection connects again here (send_packed_command does)
                 conn.send_packed_command([packed], check_health=False)
                 out = []
                 error = None
@@ -69,14 +91,19 @@ class Lane:
                     raise error
                 return out
             except (RedisConnectionError, RedisTimeoutError, OSError):
-                conn.disconnect()
-                self._local.conn = None
+                conn.disconnect()  # kept: the next try reconnects the same connection
                 if attempt:
                     raise
+            except BaseException:
+                # interrupted between send and the last reply (a signal's exception): the
+                # replies still due would answer the next call, so this socket is closed
+                conn.disconnect()
+                raise
         raise AssertionError("unreachable")
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.disconnect()
-            self._local.conn = None
+        """End this thread's loan: its connection goes back to the pool."""
+        lent = getattr(self._local, "lent", None)
+        self._local.lent = None
+        if lent is not None and lent.pid == os.getpid():
+            lent.give_back()

@@ -7,6 +7,12 @@ the value, stripped and downcased, equals ``true``), then pops the first job
 in priority order and records it in ``worker:<id>`` in the same step, so a
 kill -9 at any instant leaves a job either on its queue or in ``worker:<id>``.
 
+Every write comes after every read, and the first write is one that Redis refuses
+when out of memory (``SET`` of the job taken, else ``INCRBY``): a full Redis (or a
+read-only replica, or one that cannot save) refuses the whole call before it has
+changed anything, so a worker keeps its finish and takes nothing until Redis takes
+writes again. (A script's later writes are allowed once it has written.)
+
 It is also safe to call again when a reply was lost (a connection dropped or
 timed out after the script ran): the caller names the ``worker:<id>`` value
 it holds by its SHA1. A value it does not know is a job an earlier call
@@ -47,34 +53,45 @@ class LuaScript:
 
 FINISH_AND_RESERVE = LuaScript("""
 local held = redis.call('GET', KEYS[1])
+if held and (ARGV[1] == '0' or redis.sha1hex(held) ~= ARGV[3]) then return {0, held} end
+-- first decide, reading only; then write, a write Redis refuses when out of memory
+-- (SET, INCRBY) first: a full Redis refuses the whole script before anything changed
+local verdict, job, index, bad = false, nil, nil, nil
+if #KEYS > 5 then
+  if redis.call('SISMEMBER', KEYS[5], ARGV[4]) == 0 then
+    verdict = -2
+  else
+    local pause = redis.call('GET', KEYS[4])
+    if pause and string.lower(pause):gsub('^[%s%z]+', ''):gsub('[%s%z]+$', '') == 'true' then
+      verdict = -1
+    else
+      for i = 6, #KEYS do
+        local first = redis.pcall('LINDEX', KEYS[i], 0)
+        if type(first) == 'table' and first.err then
+          bad = bad or (i - 5)
+        elseif first then
+          job, index = first, i
+          break
+        end
+      end
+    end
+  end
+end
+if job then
+  redis.call('SET', KEYS[1],
+    '{"queue":' .. ARGV[index - 1] .. ',"run_at":"' .. ARGV[2] .. '","payload":' .. job .. '}')
+  redis.call('LPOP', KEYS[index])
+end
 if held then
-  if ARGV[1] == '0' or redis.sha1hex(held) ~= ARGV[3] then return {0, held} end
-  redis.call('DEL', KEYS[1])
   if ARGV[1] == '1' then
     redis.call('INCRBY', KEYS[2], 1)
     redis.call('INCRBY', KEYS[3], 1)
   end
+  if not job then redis.call('DEL', KEYS[1]) end
 end
-if #KEYS == 5 then return false end
-if redis.call('SISMEMBER', KEYS[5], ARGV[4]) == 0 then return -2 end
-local pause = redis.call('GET', KEYS[4])
-if pause then
-  local v = string.lower(pause):gsub('^[%s%z]+', ''):gsub('[%s%z]+$', '')
-  if v == 'true' then return -1 end
-end
-local bad = nil
-for i = 6, #KEYS do
-  local job = redis.pcall('LPOP', KEYS[i])
-  if type(job) == 'table' and job.err then
-    bad = bad or (i - 5)
-  elseif job then
-    redis.call('SET', KEYS[1],
-      '{"queue":' .. ARGV[i - 1] .. ',"run_at":"' .. ARGV[2] .. '","payload":' .. job .. '}')
-    return {i - 5, job}
-  end
-end
-if bad then return {-3, bad} end
-return false
+if job then return {index - 5, job} end
+if bad and not verdict then return {-3, bad} end
+return verdict
 """)
 
 # A heartbeat that also tells a worker it was pruned while alive (frozen past the
@@ -90,7 +107,13 @@ return 1
 # that a concurrent writer can never make it delete a different entry.
 REMOVE_AT = LuaScript("""
 local ok = redis.pcall('LSET', KEYS[1], ARGV[1], ARGV[2])
-if type(ok) == 'table' and ok.err then return 0 end
+if type(ok) == 'table' and ok.err then
+  -- no such entry: nothing removed; any other refusal (OOM, READONLY) is the caller's to see
+  if string.find(ok.err, 'index out of range', 1, true) or string.find(ok.err, 'no such key', 1, true) then
+    return 0
+  end
+  return redis.error_reply(ok.err)
+end
 return redis.call('LREM', KEYS[1], 1, ARGV[2])
 """)
 

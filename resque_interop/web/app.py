@@ -9,9 +9,19 @@ autoescaping; the only script is a static file that refreshes the live pages.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from flask import Blueprint, Flask, abort, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.wrappers import Response
 
 from ..client import Resque
@@ -19,18 +29,33 @@ from ..schema.codec import raw_text
 from ..schema.keys import schema_type
 from ..schema.readable import not_an_integer, to_int
 from ..version import __version__
+from ..worker_info import list_workers, runtime_of, split_worker_id
 from .delayed import add_delayed_routes
 from .errors import add_error_pages
 from .failed import add_failed_routes
-from .format import args_text, back_to, current_note, here, or_unknown, when, with_note
+from .format import age_seconds, args_text, back_to, current_note, here, or_unknown, when, with_note
+from .hosts import HostCheck, allowed_hosts, host_allowed
 from .jsonapi import api_json
 from .metrics import add_metrics_route
 from .params import int_arg
+from .retries import add_retry_routes
 from .schedule import add_schedule_routes
 from .security import CSRF_FIELD, basic_auth, check_csrf, csrf_token, finish_response
 
 PAGE = 20
 KEYS_PAGE = 100
+#: queues and workers per page (each row costs one read; resque-web shows them all)
+LIST_PAGE = 100
+#: above this many workers on more than one host, /workers shows a per-host summary (as resque-web does)
+WORKERS_SUMMARY = 100
+
+
+RUNTIME_TITLES = {
+    "Python": "resque_interop: its Redis connection is named resque_interop:<host>:<pid>",
+    "Ruby": "a Resque worker with no connection named by resque_interop (Ruby's resque)",
+    "node": "node-resque (it writes its start time as epoch milliseconds)",
+    "unknown": "this Redis does not list its connections (CLIENT LIST refused)",
+}
 
 
 class _Blueprint(Blueprint):
@@ -45,13 +70,18 @@ def _cell(value: Any) -> str:
     return raw_text(value) if isinstance(value, bytes) else str(value)
 
 
-def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0) -> Blueprint:
-    """The dashboard as a Blueprint bound to ``client``."""
+def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0,
+              allow_hosts: Iterable[str] | None = None) -> Blueprint:
+    """The dashboard as a Blueprint bound to ``client``; with ``allow_hosts``, its routes
+    answer 421 to any other ``Host`` (``create_app`` checks every request itself)."""
     bp = _Blueprint(name, __name__, template_folder="templates", static_folder="static",
                     static_url_path="/static")
+    hosts = None if allow_hosts is None else list(allow_hosts)
 
     @bp.before_request
     def guard() -> None:
+        if hosts is not None and not host_allowed(request.host, hosts):
+            abort(421, description="this dashboard does not answer to that Host")
         if request.method == "POST":
             check_csrf()
 
@@ -73,18 +103,34 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0) -
             "version": __version__,
             "poll_ms": int(poll_seconds * 1000),
             "bp": name,
+            "runtime_titles": RUNTIME_TITLES,
+            "age_seconds": age_seconds,
+            "prune_after": client.prune_interval,
         }
 
-    def page(template: str, **context: Any) -> str:
+    def page(template: str, **context: Any) -> Any:
         partial = request.headers.get("X-Resque-Partial") == "1"
-        return render_template(f"resque/{template}", partial=partial, **context)
+        html = render_template(f"resque/{template}", partial=partial, **context)
+        if not partial:
+            return html
+        # live refresh: an unchanged page is a 304 without a body
+        response = make_response(html)
+        response.add_etag()
+        return response.make_conditional(request)
 
     def done(message: str, default: str) -> Response:
         return redirect(with_note(back_to(default, url_for(f"{name}.overview")), message))
 
-    def queue_table() -> dict[str, int | None]:
+    def queue_table(start: int = 0, count: int | None = None) -> tuple[dict[str, int | None], int]:
+        """A page of queue names with their sizes (only the shown ones are read), and the total."""
         names = client.queues()
-        return dict(zip(names, client.store.sizes_or_none(names)))
+        shown = names[start:] if count is None else names[start:start + count]
+        return dict(zip(shown, client.store.sizes_or_none(shown))), len(names)
+
+    def runtimes(infos: list[Any]) -> dict[str, str]:
+        """Which runtime runs each worker (Python / Ruby / node; one CLIENT LIST)."""
+        names = client.store.client_names() if infos else None
+        return {w.id: runtime_of(w, names) for w in infos}
 
     def workers_total() -> int:
         return len(client.store.worker_ids())
@@ -92,16 +138,28 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0) -
     # -- pages ----------------------------------------------------------------
     @bp.get("/")
     def overview() -> str:
-        return page("overview.html", queues=queue_table(), working=client.working(), total=workers_total(),
-                    failed=client.failure.count(), live=True)
+        queues, queue_total = queue_table(0, LIST_PAGE)
+        working = client.working()
+        return page("overview.html", queues=queues, queue_total=queue_total, working=working,
+                    runtimes=runtimes(working), total=workers_total(), failed=client.failure.count(),
+                    paused=client.paused(), live=True)
+
+    @bp.get("/overview")
+    def overview_alias() -> Response:
+        """resque-web's URL for the overview."""
+        return redirect(url_for(f"{name}.overview"))
 
     @bp.get("/working")
     def working() -> str:
-        return page("working.html", working=client.working(), total=workers_total(), live=True)
+        working = client.working()
+        return page("working.html", working=working, runtimes=runtimes(working), total=workers_total(), live=True)
 
     @bp.get("/queues")
     def queues() -> str:
-        return page("queues.html", queues=queue_table(), failed=client.failure.count(), live=True)
+        start = int_arg("start", 0)
+        shown, total = queue_table(start, LIST_PAGE)
+        return page("queues.html", queues=shown, total=total, start=start, per_page=LIST_PAGE,
+                    failed=client.failure.count(), live=True)
 
     @bp.get("/queues/<path:queue>")
     def queue(queue: str) -> str:
@@ -132,18 +190,31 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0) -
 
     @bp.get("/workers")
     def workers() -> str:
-        infos = client.workers()
+        ids = client.store.worker_ids()
+        hosts: dict[str, list[str]] = {}
+        for worker_id in ids:
+            hosts.setdefault(split_worker_id(worker_id)[0], []).append(worker_id)
+        host = request.args.get("host")
+        if host is None and len(ids) > WORKERS_SUMMARY and len(hosts) > 1:
+            return page("workers_hosts.html", hosts={h: len(v) for h, v in sorted(hosts.items())},
+                        total=len(ids), live=True)
+        chosen = ids if host in (None, "*") else hosts.get(host or "", [])
+        start = int_arg("start", 0)
+        infos = list_workers(client, chosen[start:start + LIST_PAGE]) if chosen else []
         by_host: dict[str, list[Any]] = {}
         for w in infos:
             by_host.setdefault(w.host, []).append(w)
-        return page("workers.html", workers=infos, by_host=by_host, live=True)
+        return page("workers.html", workers=infos, by_host=by_host, runtimes=runtimes(infos),
+                    total=len(chosen), start=start,
+                    per_page=LIST_PAGE, host=host, paused=client.paused(), live=True)
 
     @bp.get("/workers/<path:worker_id>")
     def worker(worker_id: str) -> str:
         found = client.worker(worker_id)
         if found is None:
             abort(404, description="no such worker (it may have stopped)")
-        return page("worker.html", worker=found, live=True)
+        return page("worker.html", worker=found, runtime=runtimes([found])[found.id], paused=client.paused(),
+                    live=True)
 
     @bp.get("/stats")
     def stats() -> str:
@@ -178,6 +249,7 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0) -
         return rows
 
     add_delayed_routes(bp, client, page, PAGE)
+    add_retry_routes(bp, client, page, PAGE)
     add_metrics_route(bp, client)
     add_schedule_routes(bp, client, page)
 
@@ -188,7 +260,7 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0) -
 
     @bp.get("/api/queues")
     def api_queues() -> Response:
-        return api_json([{"name": q, "size": n} for q, n in queue_table().items()])
+        return api_json([{"name": q, "size": n} for q, n in queue_table()[0].items()])
 
     @bp.get("/api/queues/<path:queue>")
     def api_queue(queue: str) -> Response:
@@ -204,7 +276,9 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0) -
 
     @bp.get("/api/workers")
     def api_workers() -> Response:
-        return api_json([w.as_dict() for w in client.workers()])
+        infos = client.workers()
+        kinds = runtimes(infos)
+        return api_json([{**w.as_dict(), "runtime": kinds[w.id]} for w in infos])
 
     @bp.get("/api/stats/keys")
     def api_keys() -> Response:
@@ -220,10 +294,15 @@ def create_app(
     poll_seconds: float = 2.0,
     url_prefix: str = "",
     secret: str | None = None,
+    bind: str | None = None,
+    allow_hosts: Iterable[str] = (),
 ) -> Flask:
     """A Flask app serving the dashboard (``client`` defaults to REDIS_URL / RESQUE_NAMESPACE;
-    ``secret`` signs CSRF tokens, default ``RESQUE_WEB_SECRET`` or one per process)."""
+    ``secret`` signs CSRF tokens, default ``RESQUE_WEB_SECRET`` or one per process). It answers
+    only to the loopback names, ``bind``, ``allow_hosts`` and ``RESQUE_WEB_ALLOWED_HOSTS``
+    (anything else is a 421, see :mod:`.hosts`)."""
     app = Flask(__name__)
+    app.wsgi_app = HostCheck(app.wsgi_app, allowed_hosts(bind, allow_hosts))  # type: ignore[method-assign]
     if secret:
         app.config["RESQUE_WEB_SECRET"] = secret
     client = client or Resque()
@@ -242,7 +321,8 @@ def create_app(
 
 
 def mount(app: Flask, client: Resque, url_prefix: str = "/resque", **kwargs: Any) -> Blueprint:
-    """Mount the dashboard under ``url_prefix`` of an existing app."""
+    """Mount the dashboard under ``url_prefix`` of an existing app (``allow_hosts=[...]``
+    limits its routes to those Host names; else the app's own checks apply)."""
     bp = blueprint(client, **kwargs)
     app.register_blueprint(bp, url_prefix=url_prefix)
     return bp

@@ -56,15 +56,16 @@ def add_failed_routes(bp: Blueprint, client: Resque, page: Callable[..., str], p
             classes = {n: class_counts(client, n) for n in lists}
             return page("failed_lists.html", counts=counts, classes=classes, total=sum(counts.values()))
         list_name = known(list_name or default_list())
-        order = "desc" if request.args.get("order") == "desc" else "asc"
+        order = "asc" if request.args.get("order") == "asc" else "desc"  # newest first, as resque-web 3.0
         class_name = request.args.get("class") or None
         common = {"list_name": list_name, "order": order, "class_name": class_name, "per_page": per_page,
                   "job_queue": job_queue_name(list_name), "multi": len(lists) > 1 or list_name != "failed"}
         if class_name:
             start = int_arg("start", 0) if "start" in request.args else -1
             found = find(client, list_name, class_name, None if start < 0 else start, per_page, order)
+            shown = ",".join(f"{r.index}:{r.fingerprint}" for r in found.records)
             return page("failed.html", records=found.records, total=found.total, found=found, start=start,
-                        **common)
+                        shown_items=shown, **common)
         start = int_arg("start", 0)
         records, total = window(list_name, start, per_page, order)
         return page("failed.html", records=records, total=total, found=None, start=start, **common)
@@ -90,6 +91,48 @@ def add_failed_routes(bp: Blueprint, client: Resque, page: Callable[..., str], p
         record = checked_record(list_name, index)
         client.failure.remove(index, None if list_name == "failed" else list_name)
         return done(f"Removed failure {index} ({record.class_name or 'no class'})", list_page(list_name))
+
+    def shown_items() -> list[tuple[int, str]]:
+        """The ``index:fingerprint`` pairs of the failures a page showed (its ``items`` field)."""
+        pairs = []
+        for part in request.form.get("items", "").split(","):
+            index, _, fingerprint = part.partition(":")
+            if index.isdigit() and fingerprint:
+                pairs.append((int(index), fingerprint))
+        if not pairs or len(pairs) > 1000:
+            abort(400, description="no failures named (reload the page and try again)")
+        return pairs
+
+    def still_there(list_name: str, index: int, fingerprint: str) -> FailureRecord | None:
+        found = client.failure.all(index, 1, list_name)
+        return found[0] if found and found[0].fingerprint == fingerprint else None
+
+    @bp.post("/failed/<path:list_name>/requeue-shown")
+    def requeue_shown(list_name: str) -> Response:
+        """Retry the failures a (class-filtered) page showed, and only those."""
+        list_name, done_n, moved = known(list_name), 0, 0
+        for index, fingerprint in shown_items():
+            if still_there(list_name, index, fingerprint) is None:
+                moved += 1
+                continue
+            client.failure.requeue(index, None if list_name == "failed" else list_name)
+            done_n += 1
+        note = f"Retried {done_n} failed job{'s' if done_n != 1 else ''}"
+        return done(note + (f"; {moved} had moved or gone and were left" if moved else ""), list_page(list_name))
+
+    @bp.post("/failed/<path:list_name>/remove-shown")
+    def remove_shown(list_name: str) -> Response:
+        """Remove the failures a (class-filtered) page showed, highest index first so the
+        lower ones keep their places."""
+        list_name, done_n, moved = known(list_name), 0, 0
+        for index, fingerprint in sorted(shown_items(), reverse=True):
+            if still_there(list_name, index, fingerprint) is None:
+                moved += 1
+                continue
+            client.failure.remove(index, None if list_name == "failed" else list_name)
+            done_n += 1
+        note = f"Removed {done_n} failure{'s' if done_n != 1 else ''}"
+        return done(note + (f"; {moved} had moved or gone and were left" if moved else ""), list_page(list_name))
 
     @bp.post("/failed-actions/requeue-all")
     def requeue_all() -> Response:

@@ -54,6 +54,12 @@ def when(value: Any) -> Markup:
         dt.isoformat(), exact, _ago(time.time() - dt.timestamp()))
 
 
+def age_seconds(value: Any) -> float | None:
+    """How long ago a time Ruby or we wrote was (None when it is not a time)."""
+    dt = parse_time(str(value)) if value else None
+    return None if dt is None else time.time() - dt.timestamp()
+
+
 def exact_utc(timestamp: int) -> str:
     """``2033-05-18 03:33:20 UTC`` for epoch seconds; the number itself when out of range."""
     try:

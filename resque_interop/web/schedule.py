@@ -14,6 +14,11 @@ from werkzeug.wrappers import Response
 
 from ..client import Resque
 from ..scheduler.scheduler import MasterLock
+from .format import back_to, with_note
+from .params import int_arg
+
+#: schedules per page: each shown row is compiled (its next run), the others only counted
+SCHEDULE_PAGE = 100
 
 
 def _utc(epoch: float | None) -> str | None:
@@ -24,38 +29,44 @@ def add_schedule_routes(bp: Blueprint, client: Resque, page: Callable[..., str])
     """Mount the Schedule page, its "Queue now" action and ``/api/schedule`` on ``bp``."""
     name = bp.name
 
-    def rows() -> list[dict[str, Any]]:
+    def rows(start: int = 0, count: int | None = None) -> tuple[list[dict[str, Any]], int]:
+        """A page of the schedules and their total, from one read of each hash (``Schedules.listing``)."""
         out = []
-        _, bad = client.schedules.persistent()
-        for key, config in sorted(client.schedules.all().items()):
+        listed, total = client.schedules.listing(start=start, count=count)
+        for row in listed:
+            config = row.config
             kind = "cron" if config.get("cron") else "every" if config.get("every") else None
             value = config.get(kind) if kind else None
+            cls = config.get("class") or row.name
             out.append({
-                "name": key, "description": config.get("description"),
+                "name": row.name, "source": row.source, "description": config.get("description"),
                 "interval": f"{kind} {value if isinstance(value, str) else json.dumps(value)}" if kind else None,
-                "class": config.get("class") or key,
-                "queue": config.get("queue") or client.queue_for(str(config.get("class") or key)),
-                "args": json.dumps(config.get("args")), "last_enqueued_at": client.schedules.last_enqueued_at(key),
-                "next_run": _utc(client.schedules.next_run(key)), "error": None,
+                "class": cls, "queue": config.get("queue") or (client.queue_for(cls) if isinstance(cls, str) else None),
+                "args": json.dumps(config.get("args")), "last_enqueued_at": row.last_enqueued_at,
+                "next_run": _utc(row.next_run), "next_run_epoch": row.next_run, "error": row.error,
             })
-        out += [{"name": key, "error": why} for key, why in sorted(bad.items())]
-        return out
+        return out, total
 
     def master() -> str | None:
         return client.store.schedules.lock_holder(MasterLock(client).key)
 
     @bp.get("/schedule")
     def schedule() -> str:
-        return page("schedule.html", schedules=rows(), master=master())
+        start = int_arg("start", 0)
+        shown, total = rows(start, SCHEDULE_PAGE)
+        return page("schedule.html", schedules=shown, total=total, start=start, per_page=SCHEDULE_PAGE,
+                    master=master())
 
     @bp.post("/schedule/requeue")
     def schedule_requeue() -> Response:
+        job_name = request.form.get("job_name", "")
         try:
-            client.schedules.enqueue_now(request.form.get("job_name", ""))
+            client.schedules.enqueue_now(job_name)
         except KeyError:
             abort(404, description="no such schedule")
-        return redirect(url_for(f"{name}.schedule"))
+        return redirect(with_note(back_to(url_for(f"{name}.schedule"), url_for(f"{name}.overview")),
+                                  f"Queued {job_name} now"))
 
     @bp.get("/api/schedule")
     def api_schedule() -> Response:
-        return jsonify({"master": master(), "schedules": rows()})
+        return jsonify({"master": master(), "schedules": rows()[0]})

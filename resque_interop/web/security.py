@@ -100,6 +100,9 @@ def finish_response(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    if not (request.endpoint or "").endswith(".static") and request.endpoint != "static":
+        # pages and API answers hold queue contents: kept out of every cache
+        response.headers.setdefault("Cache-Control", "no-store")
     new = g.pop("resque_csrf_new", None)  # popped: a second after_request does not set it again
     if new:
         response.set_cookie(CSRF_COOKIE, new, httponly=True, samesite="Strict", secure=request.is_secure)

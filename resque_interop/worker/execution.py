@@ -18,8 +18,9 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
-from ..errors import DirtyExit, TermException
+from ..errors import DirtyExit, JobTimeout, TermException
 from ..runtime.procline import procline
+from .timeouts import overdue_message, timeout_for, wait_child
 
 if TYPE_CHECKING:
     from ..job import Job
@@ -87,13 +88,23 @@ class ForkExecutor:
         if self._kill_requested:
             self.kill_child()
         procline(f"Forked {pid} at {int(time.time())}")
+        seconds = timeout_for(job, worker.job_timeout)
+        overdue = False
         try:
-            status = self._wait(pid)
+            status = wait_child(pid, seconds) if seconds is not None else None
+            if status is None and seconds is not None:
+                overdue = True
+                self._kill_overdue(pid)
+            if status is None:
+                status = self._wait(pid)
             finished = os.read(read_fd, 1) == b"1"
         finally:
             os.close(read_fd)
             self.child = None
-        if os.WIFSIGNALED(status):
+        if overdue and not finished and seconds is not None:
+            # counted as failed (a failure of the job, unlike a dirty exit) and retryable
+            self._record(job, JobTimeout(overdue_message(seconds, pid)), count_failed=True)
+        elif os.WIFSIGNALED(status):
             sig = os.WTERMSIG(status)
             # Ruby's Process::Status#to_s: "pid 1210 SIGKILL (signal 9)"
             self._dirty(job, f"Child process received unhandled signal pid {pid} {_signal_name(sig)} (signal {sig})")
@@ -104,10 +115,21 @@ class ForkExecutor:
     def _dirty(self, job: Job, message: str) -> None:
         # As Ruby's perform_with_fork: the failure is saved but stat:failed is
         # not incremented (Ruby calls job.fail, not failed!).
+        self._record(job, DirtyExit(message), count_failed=False)
+
+    def _record(self, job: Job, exc: BaseException, count_failed: bool) -> None:
         try:
-            self.worker.report_failure(job, DirtyExit(message), count_failed=False)
-        except Exception as exc:  # noqa: BLE001 - the worker carries on
-            log.error("could not record the dirty exit of %r: %r", job, exc)
+            self.worker.report_failure(job, exc, count_failed=count_failed)
+        except Exception as err:  # noqa: BLE001 - the worker carries on
+            log.error("could not record the failure of %r (%r): %r", job, exc, err)
+
+    @staticmethod
+    def _kill_overdue(pid: int) -> None:
+        log.warning("child %s ran past its job timeout: killing it", pid)
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass  # it finished meanwhile; waitpid collects it
 
     @staticmethod
     def _wait(pid: int) -> int:

@@ -9,15 +9,26 @@ Python workers sharing a Redis remove each other only when really dead.
    queues when the pruner listens on ``*``), whose pid shows no Resque
    process title, is unregistered; a job it held becomes a ``Resque::DirtyExit``.
 Workers that never sent a heartbeat (other libraries) are left to rule 3.
+
+A Redis stall (a fork for a snapshot, a slow disk, a long script, DEBUG SLEEP) stops every
+heartbeat at once, so right after it every peer's heartbeat looks old. A pruner therefore
+prunes by heartbeat age only while its own view is current (see :class:`StallGuard`): not
+while it has had a gap in its own replies from Redis longer than the slack a live worker's
+heartbeat has (``max(prune - heartbeat interval, 2 x heartbeat interval)``) within the last
+prune interval, nor when its own heartbeat, as Redis holds it, is stale, nor when the
+pruning's first reply itself took that long. A dead worker is then pruned one prune
+interval after the stall at most later than without it.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..errors import DecodeError, DirtyExit, PruneDeadWorkerDirtyExit
-from ..failure.base import FailureInfo
+from ..job import Job
 from ..runtime.logfmt import format_error
 from ..runtime.procline import live_worker_pids
 from ..schema.payloads import is_job, job_class, original_bytes, unrunnable_payload
@@ -63,9 +74,9 @@ def unregister_worker(client: Resque, worker_id: str, exc: BaseException | None 
         if raw:
             queue, payload = held_job(client, raw)
             failure = exc or DirtyExit("Job still being processed")
-            info = FailureInfo.from_exception(failure, payload, worker_id, queue)
             try:
-                client.save_failure(info, writes)
+                # a job with a Retry counts it as an attempt (Ruby's job.fail runs resque-retry's hook)
+                Job(client, queue, payload, raw, worker_id).save_failure(failure, writes)
             except Exception as err:  # noqa: BLE001 - unregistering must go on
                 log.error("could not record the failure of %s: %s", worker_id, format_error(err))
         if client.store.unregister_worker_with(worker_id, raw, writes):
@@ -80,27 +91,94 @@ def held_class(client: Resque, raw: bytes | None) -> str | None:
     return job_class(held_job(client, raw)[1])
 
 
-def expired_workers(client: Resque) -> list[str]:
+def stall_slack(client: Resque) -> float:
+    """How long a live worker's heartbeat may lag before pruning could take it for dead: the
+    longest silence from Redis a pruner may have had and still trust heartbeat ages."""
+    return max(client.prune_interval - client.heartbeat_interval, 2 * client.heartbeat_interval)
+
+
+class StallGuard:
+    """What a worker knows of its own link to Redis, to tell a stalled Redis (or a frozen
+    process) from dead peers. ``heard()`` after each heartbeat Redis answered; pruning by
+    heartbeat age is safe when ``unsafe_for()`` is None."""
+
+    def __init__(self, client: Resque, clock: Callable[[], float] = time.monotonic) -> None:
+        self.client = client
+        self.clock = clock
+        self._last_reply: float | None = None
+        self._steady_from: float | None = None  # no gap since then
+
+    def heard(self) -> None:
+        """A heartbeat Redis answered, just now."""
+        now = self.clock()
+        if self._last_reply is not None and now - self._last_reply > stall_slack(self.client):
+            log.warning(
+                "no heartbeat reply from Redis for %.1fs (Redis stalled, or this process was frozen): "
+                "not pruning by heartbeat age for the next %ss, until every live worker has beaten again",
+                now - self._last_reply, self.client.prune_interval,
+            )
+            self._steady_from = now
+        self._last_reply = now
+
+    def unsafe_for(self) -> str | None:
+        """Why pruning by heartbeat age would not be safe now, or None."""
+        if self._steady_from is None:
+            return None
+        quiet = self.client.prune_interval - (self.clock() - self._steady_from)
+        if quiet > 0:
+            return f"Redis answered again only {self.client.prune_interval - quiet:.1f}s ago after a stall"
+        self._steady_from = None
+        return None
+
+
+def expired_workers(client: Resque, now: float | None = None,
+                    heartbeats: dict[str, str] | None = None) -> list[str]:
     """Ids whose heartbeat is older than the prune interval (Redis server time)."""
-    now = client.store.server_time()
+    now = client.store.server_time() if now is None else now
+    beats = client.store.all_heartbeats() if heartbeats is None else heartbeats
     out = []
-    for worker_id, beat in client.store.all_heartbeats().items():
+    for worker_id, beat in beats.items():
         when = parse_time(beat)
         if when is not None and int(now - when.timestamp()) > client.prune_interval:
             out.append(worker_id)
     return out
 
 
+def _stale_view(client: Resque, pruner_id: str, guard: StallGuard | None) -> tuple[str | None, list[str]]:
+    """(why heartbeat ages cannot be trusted now or None, the expired ids)."""
+    if guard is not None and (reason := guard.unsafe_for()) is not None:
+        return reason, []
+    asked = time.monotonic()
+    now = client.store.server_time()
+    waited = time.monotonic() - asked
+    if waited > stall_slack(client):
+        return f"Redis took {waited:.1f}s to answer (a stall)", []
+    beats = client.store.all_heartbeats()
+    own = parse_time(beats.get(pruner_id) or "")
+    # (a beat is stored to the second, hence the second more)
+    if own is not None and now - own.timestamp() > stall_slack(client) + 1:
+        return f"its own heartbeat is {now - own.timestamp():.0f}s old", []
+    return None, expired_workers(client, now, beats)
+
+
 def prune_dead_workers(
-    client: Resque, pruner_id: str, pruner_queues: list[str], hostname: str, force: bool = False
+    client: Resque, pruner_id: str, pruner_queues: list[str], hostname: str, force: bool = False,
+    guard: StallGuard | None = None,
 ) -> list[str]:
     """Prune as a worker ``pruner_id`` on ``pruner_queues`` at ``hostname``; returns the
-    ids removed. ``force`` skips the lock (the CLI's ``prune``)."""
+    ids removed. ``force`` skips the lock and the stall checks (the CLI's ``prune``);
+    ``guard`` is the pruner's own record of its link to Redis."""
     if not force and not client.store.acquire_prune_lock(pruner_id, int(client.heartbeat_interval)):
         return []
     all_ids = client.store.worker_ids()
     known = live_worker_pids()
-    expired = expired_workers(client)
+    if force:
+        expired = expired_workers(client)
+    else:
+        unsafe, expired = _stale_view(client, pruner_id, guard)
+        if unsafe is not None:
+            log.info("not pruning by heartbeat age: %s", unsafe)
+            # rule 3 still holds: a pid gone from this host is dead whatever Redis did
     removed = []
     for worker_id in expired:
         if worker_id == pruner_id:
@@ -111,7 +189,7 @@ def prune_dead_workers(
         removed.append(worker_id)
     wanted = set(pruner_queues)
     for worker_id in all_ids:
-        if worker_id in expired:
+        if worker_id in expired or worker_id == pruner_id:
             continue
         host, pid, queues = split_worker_id(worker_id)
         # a worker on other queues may be another library's (or language's): not ours to judge

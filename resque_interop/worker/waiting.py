@@ -21,12 +21,20 @@ from concurrent.futures import wait as wait_futures
 import redis
 
 from ..schema.keys import Keys
+from ..store.redis_errors import refusal
 
 log = logging.getLogger("resque_interop.worker")
 
 # One BLMOVE blocks at most this long; its connection reads with a timeout above
 # it (redis-py >= 8 reads with a 5 s timeout by default, shorter than a wait).
 WAIT_CAP = 30.0
+
+
+def _close(client: redis.Redis) -> None:
+    """Close a wait's own pool (one connection) for good: a client made on a pool
+    leaves the pool open when it closes, its socket to the garbage collector."""
+    client.close()
+    client.connection_pool.disconnect()
 
 
 class BlockingUnsupported(Exception):
@@ -66,7 +74,7 @@ class QueueWaiter:
         with self._lock:
             found = self._conns.pop(queue, None)
         if found is not None:
-            found[0].close()
+            _close(found[0])
 
     def _block(self, queue: str, timeout: float, ready: threading.Event) -> bool:
         conn, _ = self._conn(queue)
@@ -78,6 +86,11 @@ class QueueWaiter:
                 raise BlockingUnsupported(str(exc)) from None
             if str(exc).startswith("WRONGTYPE"):
                 return False  # not a list: the reserve skips it and says so; this wait times out
+            if refusal(exc) is not None:
+                # BLMOVE is a write Redis refuses while out of memory (or read-only): no job
+                # can be taken meanwhile anyway, so this wait times out (the worker's reserve
+                # says why) rather than spin on the refusal
+                return False
             self._drop(queue)
             ready.set()  # let the worker retry now rather than after the whole wait
             raise
@@ -136,7 +149,7 @@ class QueueWaiter:
         with self._lock:
             for q in [q for q in self._conns if q not in keep]:
                 conn, _ = self._conns.pop(q)
-                conn.close()
+                _close(conn)
 
     def close(self) -> None:
         """Stop waiting for good."""

@@ -27,6 +27,7 @@ import redis
 from ..client import Resque
 from ..errors import DecodeError, NoClassError, TermException
 from ..job import Job
+from ..runtime.eventloop import JobLoop
 from ..runtime.logfmt import bounded, format_error
 from ..runtime.procline import procline, set_title
 from ..runtime.sigsafe import SignalSafeEvent
@@ -34,19 +35,21 @@ from ..schema import timefmt
 from ..schema.payloads import HeldJob, is_job, unrunnable_payload
 from ..stats import RedisStatStore
 from ..store.datastore import CommandLog, Reserver
+from ..store.redis_errors import refusal
+from ..worker_info import interop_client_name, split_worker_id
 from .execution import ForkExecutor, InlineExecutor
-from .outage import MAX_BACKOFF, Outage
-from .prune import prune_dead_workers, unregister_worker
+from .outage import Outage, passing_fault
+from .prune import StallGuard, prune_dead_workers, unregister_worker
 from .queues import QueueList
+from .timeouts import inline_deadline, timeout_for
 from .waiting import QueueWaiter
 
 log = logging.getLogger("resque_interop.worker")
 
 # Bytes that another encoder may write differently from Ruby (fractions and
-# exponents, escapes, spacing, -0). Payloads without them are Ruby's already.
-_MAYBE_FOREIGN = re.compile(rb'[0-9][.eE]|\\[u/]|-0[^.0-9]|[:,] |[{\[] ')
+# exponents, escapes, spacing, -0, what ActiveSupport escapes). Payloads without them are Ruby's already.
+_MAYBE_FOREIGN = re.compile(rb'[0-9][.eE]|\\[u/]|-0[^.0-9]|[:,] |[{\[] |[<>&]|\xe2\x80[\xa8\xa9]')
 
-_LOST = (redis.ConnectionError, redis.TimeoutError)
 _STOPPED = object()  # what a reserve returns when a shutdown cut its retries short
 
 
@@ -75,6 +78,7 @@ class Worker:
         graceful_term: bool | None = None,
         run_at_exit_hooks: bool | None = None,
         hostname: str | None = None,
+        job_timeout: float | None = None,
     ) -> None:
         if queues is None or queues == [] or queues == "":
             queues = os.environ.get("QUEUES") or os.environ.get("QUEUE") or ""
@@ -94,6 +98,10 @@ class Worker:
         self.graceful_term = _env_flag("GRACEFUL_TERM") if graceful_term is None else graceful_term
         self.run_at_exit_hooks = _env_flag("RUN_AT_EXIT_HOOKS") if run_at_exit_hooks is None else run_at_exit_hooks
         self.executor = ForkExecutor(self) if self.fork_per_job else InlineExecutor(self)
+        #: seconds a job may run unless registered with its own timeout (see worker/timeouts.py)
+        self.job_timeout = job_timeout
+        #: where what an ``async def`` job or hook returns is awaited (a forked child makes its own)
+        self.job_loop = JobLoop()
         self.wake = SignalSafeEvent()  # set by signal handlers: see sigsafe.py
         self._shutdown = False
         self._paused = False
@@ -114,6 +122,8 @@ class Worker:
         self._register_lock = threading.Lock()
         #: prune dead workers after every heartbeat, not only at start-up (Ruby prunes at start only)
         self.prune_on_timer = True
+        #: this worker's own link to Redis: no pruning by heartbeat age right after a stall
+        self.stall_guard = StallGuard(client)
         self._bad_queue_logged: dict[str, float] = {}
 
     # -- identity and registration -----------------------------------------
@@ -121,7 +131,12 @@ class Worker:
         return self.id
 
     def register(self) -> None:
-        """SADD workers + SET worker:<id>:started, as Ruby."""
+        """SADD workers + SET worker:<id>:started, as Ruby; and name this process's
+        connections so a dashboard can tell a Python worker (see ``interop_client_name``)."""
+        host, pid, _ = split_worker_id(self.id)
+        name = interop_client_name(host, pid)
+        if name:
+            self.client.store.name_connections(name)
         self.client.store.register_worker(self.id, timefmt.started_at())
         self._registered = True
 
@@ -161,13 +176,21 @@ class Worker:
 
         def beat() -> None:
             first = True
+            failing = ""  # the last failure logged: one line per kind, not one per beat
             while True:
                 try:
                     self.heartbeat()
+                    self.stall_guard.heard()
+                    if failing:
+                        log.warning("heartbeat written again")
+                        failing = ""
                     if not first and self.prune_on_timer:
                         self.prune_dead_workers()
                 except redis.RedisError as exc:
-                    log.warning("heartbeat failed: %s", format_error(exc))
+                    what = passing_fault(exc) or format_error(exc)
+                    if what != failing:
+                        log.warning("heartbeat failed: %s", what)
+                        failing = what
                 except Exception as exc:  # noqa: BLE001 - the heartbeat thread must live on
                     log.error("heartbeat or pruning failed: %s", format_error(exc))
                 first = False
@@ -185,12 +208,13 @@ class Worker:
 
     def prune_dead_workers(self) -> list[str]:
         """Ruby's pruning, as this worker (see :mod:`resque_interop.worker.prune`)."""
-        return prune_dead_workers(self.client, self.id, self.queue_list.patterns, self.hostname)
+        return prune_dead_workers(self.client, self.id, self.queue_list.patterns, self.hostname,
+                                  guard=self.stall_guard)
 
     # -- hooks --------------------------------------------------------------
     def run_hook(self, name: str, *args: Any) -> None:
         for hook in self.client.hooks:
-            getattr(hook, name)(self, *args)
+            self.job_loop.settle(getattr(hook, name)(self, *args))
 
     def state_change(self, state: str) -> None:
         if state != self._last_state:
@@ -265,15 +289,40 @@ class Worker:
             data = self._queue_json[queue] = self.client.codec.encode(queue)
         return data
 
-    def startup(self) -> None:
+    def startup(self) -> bool:
+        """Heartbeat, prune, ``before_first_fork``, register. While Redis refuses writes
+        (out of memory, a read-only replica, ...), or is lost after it first answered,
+        wait and try again, saying so once; False when a shutdown came meanwhile (nothing
+        was registered). A Redis that never answered fails at once, as with Ruby."""
         set_title("resque: Starting")
         self.register_signal_handlers()
-        self.start_heartbeat()
-        self.prune_dead_workers()
-        if not self._first_fork_done:
-            self.run_hook("before_first_fork")
-            self._first_fork_done = True
-        self.register()
+        outage = Outage()
+        answered = False
+        while True:
+            try:
+                self.heartbeat()  # a write: refused here, before the heartbeat thread would log it too
+                answered = True
+                self.start_heartbeat()
+                self.prune_dead_workers()
+                if not self._first_fork_done:
+                    self.run_hook("before_first_fork")
+                    self._first_fork_done = True
+                self.register()
+                break
+            except redis.RedisError as exc:
+                fault = passing_fault(exc)
+                if fault is None or not (answered or refusal(exc)):
+                    raise
+                answered = True
+                self.stop_heartbeat()
+                if outage.begin(fault):
+                    log.error("%s; %s waits to register, retrying every %gs at most", fault, self.id, outage.cap)
+                if self._shutdown:
+                    return False
+                self.wake.wait(outage.next_delay())
+        if outage.ongoing:
+            log.warning("%s: %s registered", outage.over(), self.id)
+        return True
 
     def work(
         self,
@@ -291,7 +340,10 @@ class Worker:
         min_i = min(float(min_interval if min_interval is not None else _env_float("MIN_INTERVAL", interval)), max_i)
         backoff = min(float(backoff_interval if backoff_interval is not None else _env_float("BACKOFF_INTERVAL", 0.1)), max_i)
         current = max(min(interval, max_i), min_i)
-        self.startup()
+        if not self.startup():
+            self.stop_heartbeat()
+            self.run_hook("worker_exit")
+            return
         error: BaseException | None = None
         finish = "0"
         try:
@@ -305,8 +357,11 @@ class Worker:
                 if self._paused:
                     try:
                         finish = self._finish(finish)
-                    except _LOST as exc:  # kept: the next reserve finishes it
-                        log.error("lost Redis while pausing (%s); will retry", format_error(exc))
+                    except redis.RedisError as exc:  # kept: the next reserve finishes it
+                        fault = passing_fault(exc)
+                        if fault is None:
+                            raise
+                        log.error("%s while pausing; will retry", fault)
                     procline("Paused")
                     self.wake.wait(max(current, 0.05))
                     continue
@@ -316,7 +371,14 @@ class Worker:
                     break
                 finish = "0"
                 if reply == -2:  # pruned while alive: back into workers before any job
-                    self.reregister("at a reserve")
+                    try:
+                        self.reregister("at a reserve")
+                    except redis.RedisError as exc:  # the next reserve says -2 again
+                        fault = passing_fault(exc)
+                        if fault is None:
+                            raise
+                        log.error("%s while registering again; will retry", fault)
+                        self.wake.wait(1.0)
                     continue
                 if isinstance(reply, list) and int(reply[0]) == -3:
                     self._log_bad_queue(queues[int(reply[1]) - 1])
@@ -346,7 +408,10 @@ class Worker:
         finally:
             self._waiter.close()
             self._leave(finish, error if isinstance(error, Exception) else None)
-            self.run_hook("worker_exit")
+            try:
+                self.run_hook("worker_exit")
+            finally:
+                self.job_loop.close()
 
     def _leave(self, finish: str, error: Exception | None) -> None:
         """Finish the last job and unregister, retried while Redis is away, up to the
@@ -358,16 +423,18 @@ class Worker:
                 finish = self._finish(finish)
                 self.unregister(error)
                 return
-            except _LOST as exc:
-                outage.begin()
-                if outage.lasted() >= patience:
+            except redis.RedisError as exc:
+                fault = passing_fault(exc)
+                if fault is not None:
+                    outage.begin(fault)
+                    if outage.lasted() < patience:
+                        time.sleep(outage.next_delay())
+                        continue
                     log.error(
-                        "could not unregister %s: Redis did not answer for %.0fs (%s); "
-                        "pruning will remove it and fail any job it held", self.id, patience, format_error(exc),
+                        "could not unregister %s: %s for %.0fs; pruning will remove it and fail "
+                        "any job it held", self.id, fault, patience,
                     )
                     return
-                time.sleep(outage.next_delay())
-            except redis.RedisError as exc:
                 log.error("could not unregister %s: %s", self.id, format_error(exc))
                 return
 
@@ -394,14 +461,21 @@ class Worker:
             run_at = timefmt.run_at()
             try:
                 reply = reserver.call(finish, run_at, self._held)
-            except _LOST as exc:
-                if outage.begin():
-                    log.error("lost Redis (%s); retrying every %.1fs at most", format_error(exc), MAX_BACKOFF)
+            except redis.RedisError as exc:
+                fault = passing_fault(exc)
+                if fault is None:
+                    raise
+                if outage.begin(fault):
+                    if outage.refused:
+                        log.error("%s; no new job is taken until Redis accepts writes (retrying every %gs at most)",
+                                  fault, outage.cap)
+                    else:
+                        log.error("%s; retrying every %gs at most", fault, outage.cap)
                 self.wake.wait(outage.next_delay())
                 continue
             self._held = reserver.held_after(reply, run_at)
             if outage.ongoing:
-                log.warning("Redis is back after %.1fs", outage.lasted())
+                log.warning("%s", outage.over())
             return reply
 
     def _finish(self, finish: str) -> str:
@@ -475,7 +549,9 @@ class Worker:
         """Perform ``job`` here and report a failure (what the child does)."""
         self._in_job = True
         try:
-            job.perform()
+            # with fork the parent enforces the timeout; in-process, a soft one
+            with inline_deadline(None if self.fork_per_job else timeout_for(job, self.job_timeout)):
+                job.perform(self.job_loop)
         except (Exception, TermException) as exc:
             self.report_failure(job, exc)
         else:
@@ -509,9 +585,13 @@ class Worker:
         while True:
             try:
                 done = self.client.store.finish_with(self.id, self._held, writes, count)
-            except _LOST as exc:
-                if outage.begin():
-                    log.error("lost Redis while recording %s (%s); kept until Redis answers", what, format_error(exc))
+            except redis.RedisError as exc:
+                fault = passing_fault(exc)
+                if fault is None:
+                    raise
+                if outage.begin(fault):
+                    until = "it accepts writes" if outage.refused else "Redis answers"
+                    log.error("%s while recording %s; kept until %s", fault, what, until)
                 if self._shutdown:
                     shutdown_seen = outage.lasted() if shutdown_seen is None else shutdown_seen
                     if outage.lasted() - shutdown_seen >= patience:
@@ -520,7 +600,7 @@ class Worker:
                 time.sleep(outage.next_delay())
                 continue
             if outage.ongoing:
-                log.warning("Redis is back after %.1fs: recorded %s", outage.lasted(), what)
+                log.warning("%s: recorded %s", outage.over(), what)
             if not done:
                 log.warning("%s not recorded: the job was finished or pruned meanwhile (see its failure)", what)
             self._held = None

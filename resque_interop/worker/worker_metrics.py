@@ -17,7 +17,9 @@ Metrics:
   as the worker saw it (with fork per job, the fork included);
 * ``resque_jobs_total{class,outcome}``: ``performed``, ``failed``,
   ``dirty_exit`` (the child died or left without finishing), ``skipped`` (a
-  ``before_perform`` hook raised DontPerform).
+  ``before_perform`` hook raised DontPerform);
+* ``resque_job_retries_total{class,decision}``: what a job's Retry decided on a
+  failure, ``retried`` or ``gave_up`` (jobs without a Retry never appear).
 
 ``class`` is the job's class as people mean it (an ActiveJob's ``job_class``);
 after ``max_classes`` distinct names the rest count under ``other``, so a
@@ -43,6 +45,7 @@ BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 
            float("inf"))
 _UNSET, _PERFORMED, _FAILED, _DIRTY = 0, 1, 2, 3
 _OUTCOMES = {_UNSET: "skipped", _PERFORMED: "performed", _FAILED: "failed", _DIRTY: "dirty_exit"}
+_DECISIONS = {1: "retried", 2: "gave_up"}
 
 
 class JobMetrics(Hooks):
@@ -54,10 +57,13 @@ class JobMetrics(Hooks):
                                   registry=self.registry, buckets=BUCKETS)
         self.outcomes = Counter("resque_jobs", "Jobs by class and outcome.", ["class", "outcome"],
                                 registry=self.registry)
+        self.retries = Counter("resque_job_retries", "Retry decisions on failures, by class.", ["class", "decision"],
+                               registry=self.registry)
         self.max_classes = max_classes
         self._classes: set[str] = set()
-        # MAP_SHARED and anonymous: a forked child writes, the parent reads the same byte
-        self._outcome = mmap.mmap(-1, 1)
+        # MAP_SHARED and anonymous: a forked child writes, the parent reads the same bytes
+        # (the outcome; the Retry's decision)
+        self._outcome = mmap.mmap(-1, 2)
 
     # -- hooks: run where the job runs (the forked child, or the worker itself) ----
     def after_perform(self, job: Job) -> None:
@@ -67,10 +73,14 @@ class JobMetrics(Hooks):
         # a DirtyExit is recorded by the parent, after the child's own report if any
         self._outcome[0] = _DIRTY if isinstance(exc, DirtyExit) else _FAILED
 
+    def retry_decided(self, job: Job, exc: BaseException, decision: str) -> None:
+        self._outcome[1] = next((k for k, v in _DECISIONS.items() if v == decision), 0)
+
     # -- the parent ------------------------------------------------------------
     def started(self) -> float:
         """Before a job runs: clear the outcome, start the clock."""
         self._outcome[0] = _UNSET
+        self._outcome[1] = 0
         return time.perf_counter()
 
     def finished(self, job: Job, started: float) -> None:
@@ -78,13 +88,30 @@ class JobMetrics(Hooks):
         name = self.label(job.display_name)
         self.duration.labels(name).observe(time.perf_counter() - started)
         self.outcomes.labels(name, _OUTCOMES.get(self._outcome[0], "skipped")).inc()
+        decision = _DECISIONS.get(self._outcome[1])
+        if decision is not None:
+            self.retries.labels(name, decision).inc()
 
     def label(self, name: str) -> str:
         if name not in self._classes:
             if len(self._classes) >= self.max_classes:
-                return "other"
+                name = "other"
+                if name in self._classes:
+                    return name
             self._classes.add(name)
+            self.start_series(name)
         return name
+
+    def start_series(self, name: str) -> None:
+        """Every outcome of class ``name`` at 0, so that an alert on ``increase()`` sees
+        the first event (a series born at 1 looks like no increase to Prometheus)."""
+        for outcome in _OUTCOMES.values():
+            self.outcomes.labels(name, outcome)
+
+    def know(self, names: list[str]) -> None:
+        """Start the series of the classes a worker can run (its registered ones)."""
+        for name in names[: self.max_classes]:
+            self.label(name)
 
 
 class MeasuredExecutor:
@@ -111,6 +138,7 @@ class MeasuredExecutor:
 def instrument(worker: Worker, metrics: JobMetrics | None = None) -> JobMetrics:
     """Count ``worker``'s jobs in ``metrics`` (a new set when not given)."""
     metrics = metrics or JobMetrics()
+    metrics.know(worker.client.registry.names())
     # first among the global hooks: a later hook that raises must not hide the outcome
     worker.client.hooks.insert(0, metrics)
     worker.executor = MeasuredExecutor(worker.executor, metrics)  # type: ignore[assignment]  # same interface

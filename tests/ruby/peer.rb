@@ -1,12 +1,18 @@
 # Ruby Resque as a live peer for the contract tests, through Resque's public API only.
 #   ruby -I$RESQUE_SRC/lib peer.rb <command> [args...]
-# REDIS_URL, RESQUE_NAMESPACE, FAILURE_BACKEND (redis | redis_multi_queue), JSON_ADAPTER (json_gem | oj).
+# REDIS_URL, RESQUE_NAMESPACE, FAILURE_BACKEND (redis | redis_multi_queue), JSON_ADAPTER (json_gem | oj),
+# ACTIVESUPPORT=1 (require "active_support/all" first, as a Rails app has), OJ_RAILS=1 (Oj.optimize_rails).
+require 'active_support/all' if ENV['ACTIVESUPPORT'] || ENV['OJ_RAILS']
 require 'json'
 require 'resque'
 require 'resque/failure/redis_multi_queue'
 require 'multi_json'
 require 'resque-scheduler' if ENV['WITH_SCHEDULER'] # on the load path through RESQUE_SCHEDULER_SRC
 
+if ENV['OJ_RAILS']
+  require 'oj'
+  Oj.optimize_rails
+end
 MultiJson.use((ENV['JSON_ADAPTER'] || 'json_gem').to_sym)
 Resque.redis = Redis.new(url: ENV.fetch('REDIS_URL'))
 Resque.redis.namespace = ENV['RESQUE_NAMESPACE'] || 'resque'
@@ -89,6 +95,8 @@ when 'info'
   out(info: info, workers: Resque.workers.map(&:to_s).sort, working: Resque.working.map(&:to_s).sort,
       failed: Resque::Failure.count, queues: Resque.queues.sort,
       failures: Resque::Failure.queues.flat_map { |q| failures_of(q) })
+when 'dequeue'
+  out(Resque.dequeue(Archive, *JSON.parse(args[0])))
 when 'peek'
   out(Resque.peek(args[0], 0, 100))
 when 'requeue'
@@ -115,6 +123,11 @@ when 'aj_enqueue'
   ArchiveJob.perform_later(44, 'masterbrew', { sym: 1, 'str' => { deep: :x } }, Time.utc(2026, 11, 28, 12, 0, 0.5r),
                            Time.zone.local(2026, 6, 1, 9, 30), Date.new(2026, 11, 28), BigDecimal('1.10'), 2**70,
                            :a_symbol, flag: true) if json == 'rich'
+  if json == 'durations'
+    Time.zone = 'UTC'
+    ArchiveJob.perform_later(1.5.hours, 1.hour + 30.minutes, Time.zone.local(2026, 11, 28, 12, 0, 0.5r), '<b>&',
+                             at: 2.days)
+  end
   ArchiveJob.perform_later(*json) if json.is_a?(Array)
   out(true)
 when 'aj_enqueue_in'

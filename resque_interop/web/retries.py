@@ -1,0 +1,39 @@
+"""The dashboard's Retry tab: resque-retry's delayed retries with their attempt number and
+last failure, and cancel (the delayed item, its ``failure-<key>`` and its counter)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Blueprint, redirect, request, url_for
+from werkzeug.wrappers import Response
+
+from ..client import Resque
+from ..retry.pending import cancel_retry, pending_retries
+from .delayed import STAMP
+from .format import back_to, exact_utc, with_note
+from .jsonapi import api_json
+from .params import int_arg
+
+
+def add_retry_routes(bp: Blueprint, client: Resque, page: Callable[..., str], per_page: int) -> None:
+    """Mount the Retry page, its cancel action and ``/api/retries`` on ``bp``."""
+    name = bp.name
+
+    @bp.get("/retries")
+    def retries() -> str:
+        start = int_arg("start", 0)
+        found, total = pending_retries(client, start, per_page)
+        return page("retries.html", retries=found, total=total, start=start, per_page=per_page, utc=exact_utc)
+
+    @bp.post(f"/retries/<{STAMP}:timestamp>/cancel")
+    def retry_cancel(timestamp: int) -> Response:
+        gone = cancel_retry(client, timestamp, request.form.get("item", "").encode("utf-8"))
+        message = "Cancelled the retry" if gone else "That retry was already gone (run or removed)"
+        return redirect(with_note(back_to(url_for(f"{name}.retries"), url_for(f"{name}.overview")), message))
+
+    @bp.get("/api/retries")
+    def api_retries() -> Response:
+        start, count = int_arg("start", 0), min(int_arg("count", per_page), 1000)
+        found, total = pending_retries(client, start, count)
+        return api_json({"timestamps": total, "start": start, "items": [p.as_json() for p in found]})
