@@ -52,7 +52,7 @@ class Procs:
 
     def python_scheduler(self, *options: str) -> subprocess.Popen[str]:
         env = {**os.environ, "REDIS_URL": self.redis_url, "PYTHONPATH": str(ROOT), "LOCK_TIMEOUT": "30"}
-        return self._start([sys.executable, "-m", "resque_interop", "scheduler", "-q", "-i", INTERVAL, *options], env)
+        return self._start([sys.executable, "-m", "resque_interop", "scheduler", "--quiet", "-i", INTERVAL, *options], env)
 
     def ruby_enqueuer(self, first: int, start: int, stop: int) -> subprocess.Popen[str]:
         base = scheduler_args()
