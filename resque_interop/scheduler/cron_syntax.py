@@ -8,7 +8,7 @@ day), ``5/1`` is 5 only, ``12-12`` is 12, ranges wrap (``22-2`` hours, ``fri-mon
 ``24`` is 0, ``L``/``last``/negative days count from the month's end, ``mon#1,mon#3``
 checks ``#1`` only (fugit looks up the first entry of a weekday), and a day of month
 with a weekday matches when either does (classic cron). The time zone is resolved in
-:mod:`.cron_zones`; evaluation is in :mod:`.cron_times`.
+:func:`.cron_times.zone_for`, and lines are evaluated in :mod:`.cron_times`.
 """
 
 from __future__ import annotations
