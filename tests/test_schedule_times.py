@@ -104,6 +104,12 @@ def test_fugits_meaning_of_each_class_of_difference(line: str, start: str, fugit
     # 2027-03-14 06:00 EDT (10:00 UTC) is passed over: its wall time equals the start's in UTC
     ("0 6 * * * America/New_York", "UTC", "2027-03-14T06:00:00Z",
      ["2027-03-15 10:00", "2027-03-16 10:00", "2027-03-17 10:00"]),
+    # 2027-03-15 is the third Monday; fugit counts weeks back in absolute seconds across the change
+    ("0 0 * * mon#3", "America/New_York", "2027-03-10T00:00:00Z",
+     ["2027-03-22 04:00", "2027-04-19 04:00", "2027-05-17 04:00"]),
+    # several firings in the repeated hour: only the last wall time fired is passed over
+    ("*/30 * * * *", "Europe/Berlin", "2027-10-30T23:50:00Z",
+     ["2027-10-31 00:00", "2027-10-31 00:30", "2027-10-31 01:00"]),
     # April 30 2027 (Cairo, 23 h long) is the last day: fugit counts April 29 as last
     ("0 12 L * * Africa/Cairo", "UTC", "2027-04-20T12:00:00Z",
      ["2027-04-29 10:00", "2027-05-31 09:00", "2027-06-30 09:00"]),

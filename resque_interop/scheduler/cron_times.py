@@ -82,29 +82,52 @@ class _NoSuchTime(Exception):
 class _Clock:
     """Wall times of instants in one zone, and instants of wall times as et-orbi finds them."""
 
-    def __init__(self, zone: tzinfo) -> None:
+    def __init__(self, zone: tzinfo, process_zone: tzinfo) -> None:
         self.zone = zone
+        self.process_zone = process_zone
+        self._made: dict[datetime, int | _NoSuchTime] = {}
 
     def wall(self, t: int) -> datetime:
         return datetime.fromtimestamp(t, self.zone)
 
     def make(self, year: int, month: int, day: int = 1) -> int:
         """``EtOrbi.make(y, m, d, zone)``: local midnight; TZInfo raises where it is
-        missing (PeriodNotFound) or doubled (AmbiguousTime)."""
+        missing (PeriodNotFound) or doubled (AmbiguousTime). et-orbi first reads the wall
+        time with Ruby's ``Time.parse`` in the process's zone, which moves a time that
+        zone skips past its gap (Beirut's missing 00:00 becomes 01:00)."""
         if month == 13:
             year, month = year + 1, 1
         naive = datetime(year, month, day)
+        made = self._made.get(naive)
+        if made is None:
+            made = self._made[naive] = self._make(naive)
+        if isinstance(made, _NoSuchTime):
+            raise made
+        return made
+
+    def _make(self, naive: datetime) -> int | _NoSuchTime:
+        if not _exists(naive, self.process_zone):
+            naive = _wall(int(naive.replace(tzinfo=self.process_zone).timestamp()), self.process_zone)
         found = {int(naive.replace(tzinfo=self.zone, fold=fold).timestamp()) for fold in (0, 1)}
-        real = sorted(t for t in found if self.wall(t).replace(tzinfo=None) == naive)
+        real = sorted(t for t in found if _wall(t, self.zone) == naive)
         if len(real) == 1:
             return real[0]
-        raise _NoSuchTime("missing" if not real else "ambiguous", naive)
+        return _NoSuchTime("missing" if not real else "ambiguous", naive)
+
+
+def _wall(t: int, zone: tzinfo) -> datetime:
+    return datetime.fromtimestamp(t, zone).replace(tzinfo=None)
+
+
+def _exists(naive: datetime, zone: tzinfo) -> bool:
+    return any(_wall(int(naive.replace(tzinfo=zone, fold=fold).timestamp()), zone) == naive for fold in (0, 1))
 
 
 def next_time(line: str, fields: CronFields, zone: tzinfo, when: float, from_zone: tzinfo) -> int:
-    """The first run after epoch ``when`` (fugit's answer, in whole seconds)."""
+    """The first run after epoch ``when`` (fugit's answer, in whole seconds), for a start in
+    ``from_zone``, the process's zone (rufus passes ``EoTime.now``)."""
     try:
-        return _Cursor(fields, zone).next_time(when, from_zone)
+        return _Cursor(fields, zone, from_zone).next_time(when, from_zone)
     except _NoSuchTime as exc:
         kind, naive = exc.args
         raise CronEvaluationError(f"cron {line!r}: fugit fails where local midnight {naive:%Y-%m-%d} is {kind} "
@@ -122,9 +145,9 @@ class _TooManySteps(Exception):
 
 
 class _Cursor:
-    def __init__(self, fields: CronFields, zone: tzinfo) -> None:
+    def __init__(self, fields: CronFields, zone: tzinfo, process_zone: tzinfo) -> None:
         self.f = fields
-        self.clock = _Clock(zone)
+        self.clock = _Clock(zone, process_zone)
 
     def next_time(self, when: float, from_zone: tzinfo) -> int:
         wall = self.clock.wall

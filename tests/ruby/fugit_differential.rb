@@ -26,7 +26,10 @@ ZONES = [
   '+12:00', 'Europe/Berlinx', 'EST-5', 'UTC+5', 'Nowhere/Zone', 'GMT+0'
 ].freeze
 COMMON_ZONES = ZONES.first(31).freeze
-PROCESS_TZS = %w[UTC Europe/Berlin America/New_York Australia/Lord_Howe Asia/Kolkata].freeze
+# process zones: lines without a zone run in them, and et-orbi reads midnights in them (Beirut, Havana,
+# Santiago and the Azores skip or repeat a midnight)
+PROCESS_TZS = %w[UTC Europe/Berlin America/New_York Australia/Lord_Howe Asia/Kolkata Asia/Beirut America/Havana
+                 America/Santiago Atlantic/Azores].freeze
 
 # start instants: around the 2027 DST changes of the zones above, and a few ordinary ones
 STARTS = %w[
