@@ -130,7 +130,11 @@ class Recurring:
                 continue
             self.fire(name, job.entry.config, now)
             fired.append(name)
-            job.next_at = self._next(job, now)
+            try:
+                job.next_at = self._next(job, now)
+            except ScheduleSyntaxError as exc:  # fugit fails here too (CronEvaluationError): rufus drops the job
+                del self.jobs[name]
+                self._skip(name, str(exc))
         return fired
 
     @staticmethod
