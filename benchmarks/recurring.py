@@ -78,7 +78,7 @@ def main() -> None:
         write_schedule(schedule, opts.schedules)
         env = {**os.environ, "REDIS_URL": server.url, "RESQUE_SCHEDULER_INTERVAL": "1", "QUIET": "true",
                "PYTHONPATH": str(HERE.parent)}
-        commands = {"resque_interop scheduler": [sys.executable, "-m", "resque_interop", "scheduler", "-q",
+        commands = {"resque_interop scheduler": [sys.executable, "-m", "resque_interop", "scheduler", "--quiet",
                                                  "--schedule", str(schedule)]}
         ruby = scheduler_cmd()
         if ruby:

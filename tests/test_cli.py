@@ -198,16 +198,25 @@ def redis_on_6379() -> Iterator[redis.Redis]:
 def test_demo_runs_end_to_end(redis_url: str, raw_redis: redis.Redis, redis_on_6379: redis.Redis) -> None:
     before = _keyspace(redis_on_6379)
     env = {k: v for k, v in _env(redis_url).items() if k not in ("REDIS_URL", "RESQUE_REDIS", "RESQUE_NAMESPACE")}
-    for run_env in (_env(redis_url.rsplit("/", 1)[0] + "/3"), env):
+    # a real Resque's data where REDIS_URL points: the demo keeps out of it, RESQUE_NAMESPACE or not
+    real = redis.Redis.from_url(redis_url.rsplit("/", 1)[0] + "/3")
+    real.rpush("resque:queue:file_serve", b'{"class":"Archive","args":[1,"real"]}')
+    real.sadd("resque:queues", "file_serve")
+    real.set("resque:stat:processed", 7)
+    real_before = {k: real.dump(k) for k in real.scan_iter()}
+    for run_env in (_env(redis_url.rsplit("/", 1)[0] + "/3", RESQUE_NAMESPACE="resque"), env):
         done = subprocess.run([sys.executable, "-m", "resque_interop", "demo"], env=run_env, cwd=ROOT,
                               capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
         out = done.stdout
         assert '{"class":"Archive","args":[44,"masterbrew"]}' in out
         assert "Processed: 4   Failed: 1" in out and "episode id must be a number" in out
-        assert "resque:stat:processed" in out and "dashboard" in out
+        assert "resque:demo:stat:processed" in out and "dashboard" in out and "-N resque:demo" in out
     assert "started a private redis-server" in out  # with REDIS_URL unset, not the one on 6379
     assert _keyspace(redis_on_6379) == before
+    after = {k: real.dump(k) for k in real.scan_iter() if not k.startswith(b"resque:demo:")}
+    assert after == real_before
+    real.close()
 
 
 def test_work_logs_with_verbose(redis_url: str, raw_redis: redis.Redis) -> None:

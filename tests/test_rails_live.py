@@ -51,7 +51,6 @@ def test_ruby_removes_what_python_delayed(dialect: str, redis_url: str, raw_redi
     client = _client(redis_url, dialect)
     client.delayed.enqueue_at(WHEN, "Archive", *ARGS)
     client.delayed.enqueue_at(WHEN + 60, "Archive", *ARGS)
-    # Resque.scheduled_at reads a set (SMEMBERS): its order is the server's hash order
     assert sorted(scheduler(redis_url, "scheduled_at", json.dumps(ARGS), **SETUPS[dialect])) == [WHEN, WHEN + 60]
     assert scheduler(redis_url, "remove", json.dumps(ARGS), **SETUPS[dialect]) == 2
     assert raw_redis.keys("resque:timestamps:*") == [] and raw_redis.keys("resque:delayed:*") == []

@@ -4,12 +4,14 @@ master does, the master lock taken only with schedules, and bad entries from Red
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import signal
 import subprocess
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -322,10 +324,12 @@ def test_a_typo_in_a_key_is_refused_naming_the_key_its_line_and_why(tmp_path: Pa
     assert "resque-scheduler ignores keys it does not know, so it would queue class 'nightly'" in out.output
 
 
+# a class no test registers (tests.jobs registers Archive in the default registry, which the
+# scheduler command reads, once any test has imported it)
 @pytest.mark.parametrize("entry, refused", [
-    ("  class: Archive\n", True),  # no queue, and Archive is not registered here
-    ("  class: Archive\n  queue: file_serve\n", False),
-    ("  class: Archive\n  rails_env: production\n", False),  # never fires in this env
+    ("  class: RubyOnlyArchive\n", True),  # no queue, and the class is not registered here
+    ("  class: RubyOnlyArchive\n  queue: file_serve\n", False),
+    ("  class: RubyOnlyArchive\n  rails_env: production\n", False),  # never fires in this env
 ])
 def test_an_entry_with_no_queue_is_refused_at_start(tmp_path: Path, redis_url: str, entry: str,
                                                     refused: bool) -> None:
@@ -333,8 +337,8 @@ def test_an_entry_with_no_queue_is_refused_at_start(tmp_path: Path, redis_url: s
     path.write_text("archive:\n  every: 1h\n" + entry)
     out = CliRunner().invoke(main, ["scheduler", "--once", "--schedule", str(path)], env={"REDIS_URL": redis_url})
     if refused:
-        assert out.exit_code != 0 and "s.yml:1: schedule 'archive': no queue for class Archive" in out.output
-        assert "add 'queue: <name>' to the entry, or register Archive with its queue" in out.output
+        assert out.exit_code != 0 and "s.yml:1: schedule 'archive': no queue for class RubyOnlyArchive" in out.output
+        assert "add 'queue: <name>' to the entry, or register RubyOnlyArchive with its queue" in out.output
     else:
         assert out.exit_code == 0, out.output
 
@@ -385,3 +389,24 @@ def test_persistent_schedules_present_at_start_fire_without_dynamic(
         if proc.poll() is None:
             proc.kill()
             proc.wait(10)
+
+
+def test_a_cron_line_fugit_fails_on_later_is_unloaded_after_its_firing_with_one_error(
+        r: Resque, raw_redis: redis.Redis, caplog: pytest.LogCaptureFixture) -> None:
+    # fugit raises TZInfo::AmbiguousTime for this line from any October 2026 day: Havana's
+    # 2026-11-01 00:00 happens twice and fugit builds it to find the month's last day
+    r.schedules.set("havana", {"cron": "0 12 15 * * America/Havana", "class": "Archive"})
+    r.schedules.set("two", {"every": "2s", "class": "Archive"})
+    recurring = Recurring(r)
+    september = datetime(2026, 9, 10, tzinfo=timezone.utc).timestamp()
+    recurring.load_all(september)
+    fire_at = datetime(2026, 9, 15, 16, 0, tzinfo=timezone.utc).timestamp()  # 12:00 in Havana
+    assert recurring.jobs["havana"].next_at == fire_at
+    with caplog.at_level(logging.ERROR, logger="resque_interop.scheduler"):
+        assert "havana" in recurring.fire_due(fire_at)
+        recurring.fire_due(fire_at + 10)
+    assert "havana" not in recurring.jobs and "two" in recurring.jobs
+    assert "ambiguous" in recurring.skipped["havana"]
+    assert [rec.getMessage() for rec in caplog.records if "havana" in rec.getMessage()] == [
+        f"skipping schedule havana: {recurring.skipped['havana']}"]
+    assert raw_redis.llen("resque:queue:file_serve") >= 2  # havana's firing and the every's

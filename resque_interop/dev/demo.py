@@ -14,6 +14,8 @@ from ..worker.worker import Worker
 from .redis_server import NoRedisServer, RedisServer
 
 Echo = Callable[[str], None]
+#: where the demo writes, whatever RESQUE_NAMESPACE says: never a real Resque's keys
+DEMO_NAMESPACE = "resque:demo"
 
 
 def demo_registry() -> Registry:
@@ -33,7 +35,9 @@ def run_demo(echo: Echo, fork_per_job: bool = True) -> int:
     """Run the demo; returns a process exit code."""
     url = os.environ.get("REDIS_URL")
     server: RedisServer | None = None
-    namespace = os.environ.get("RESQUE_NAMESPACE")
+    # always a namespace of its own: with REDIS_URL (and RESQUE_NAMESPACE) pointing at a real
+    # Resque, the demo's jobs must not land on queues real workers take
+    namespace = DEMO_NAMESPACE
     if url is None:
         # never a Redis nobody named (a developer's own on localhost:6379): one of our own
         try:
@@ -44,7 +48,10 @@ def run_demo(echo: Echo, fork_per_job: bool = True) -> int:
         url = server.url
         echo(f"No REDIS_URL set: started a private redis-server at {url} (set REDIS_URL to use your own).")
     try:
-        client = Resque(url, namespace=namespace or "resque", registry=demo_registry())
+        if server is None:
+            echo(f"Using the Redis at {url}, namespace {namespace!r}: the keys of a real Resque "
+                 "(namespace resque) are left alone.")
+        client = Resque(url, namespace=namespace, registry=demo_registry())
         keys = client.keys
         client.store.delete(*[k for k in client.store.all_keys()
                               if k.startswith(("queue:file_serve", "failed", "stat:"))])
@@ -65,12 +72,12 @@ def run_demo(echo: Echo, fork_per_job: bool = True) -> int:
         sample = client.store.failed_range("failed", 0, 1)
         if sample:
             echo(f"\n{keys.failed}[0] = {sample[0].decode()}")
-        web = f"resque-interop web -r {url}" + (f" -N {namespace}" if namespace else "")
+        web = f"resque-interop web -r {url} -N {namespace}"
         if server is None:
             echo(f"\nSee it in the dashboard: {web}  (then open http://127.0.0.1:5678)")
         else:
             echo("\nThe private Redis stops now. To keep the data and see it in the dashboard,")
-            echo("start a Redis, set REDIS_URL, run the demo again, then: resque-interop web")
+            echo(f"start a Redis, set REDIS_URL, run the demo again, then: resque-interop web -N {namespace}")
         return 0
     finally:
         if server is not None:

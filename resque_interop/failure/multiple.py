@@ -7,6 +7,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..runtime.logfmt import format_error
 from .base import FailureBackend, FailureInfo, FailureRecord
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ class MultipleFailureBackend(FailureBackend):
             try:
                 backend.save(info, pipe if backend is self.first else None)
             except Exception as exc:  # noqa: BLE001 - reported below, then re-raised
-                log.error("failure backend %s could not save: %r", type(backend).__name__, exc)
+                log.error("failure backend %s could not save: %s", type(backend).__name__, format_error(exc))
                 errors.append(exc)
         if errors:
             raise errors[0]

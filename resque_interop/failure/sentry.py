@@ -24,6 +24,7 @@ import reprlib
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ResqueError
+from ..runtime.logfmt import format_error
 from ..schema.payloads import display_name, job_args, job_class
 from .base import FailureBackend, FailureInfo
 
@@ -105,7 +106,7 @@ class SentryFailureBackend(FailureBackend):
             if forked:  # it leaves with os._exit next: send now, or never
                 self._sdk.flush(timeout=self.flush_timeout)
         except Exception as exc:  # noqa: BLE001
-            log.error("could not send a failure to Sentry: %r", exc)
+            log.error("could not send a failure to Sentry: %s", format_error(exc))
 
     def _capture(self, info: FailureInfo) -> None:
         sdk = self._sdk

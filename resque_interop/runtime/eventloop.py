@@ -18,6 +18,8 @@ import threading
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from .logfmt import format_error
+
 T = TypeVar("T")
 
 log = logging.getLogger("resque_interop.worker")
@@ -97,7 +99,7 @@ class JobLoop:
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.run_until_complete(loop.shutdown_default_executor())
         except Exception as exc:  # noqa: BLE001 - leaving must not fail the worker
-            log.warning("closing the job event loop: %r", exc)
+            log.warning("closing the job event loop: %s", format_error(exc))
         finally:
             loop.close()
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import redis
 
+from ..runtime.logfmt import format_error
 from ..schema.timefmt import started_at
 from .schedule_times import Every, ScheduleSyntaxError
 from .schedules import (
@@ -129,7 +130,11 @@ class Recurring:
                 continue
             self.fire(name, job.entry.config, now)
             fired.append(name)
-            job.next_at = self._next(job, now)
+            try:
+                job.next_at = self._next(job, now)
+            except ScheduleSyntaxError as exc:  # fugit fails here too (CronEvaluationError): rufus drops the job
+                del self.jobs[name]
+                self._skip(name, str(exc))
         return fired
 
     @staticmethod
@@ -149,13 +154,14 @@ class Recurring:
         try:
             enqueue_from_config(self.client, prepare(name, config))
         except Exception as exc:  # noqa: BLE001 - resque-scheduler's failure handler logs and goes on
-            log.error("could not queue schedule %s: %r", name, exc)
+            log.error("could not queue schedule %s: %s", name, format_error(exc))
         self.client.store.schedules.set_last_enqueued_at(name, started_at(now))  # Ruby's Time.now.to_s
 
     def _load(self, name: str, config: dict[str, Any], now: float) -> None:
         self._sources[name] = self._encode(config)
         if not env_matches(config, self.env):
-            self.skipped[name] = f"its env {config.get('rails_env') or config.get('env')!r} is not {self.env!r}"
+            self.skipped[name] = (f"for env {config.get('rails_env') or config.get('env')} only "
+                                  f"({f'this is {self.env}' if self.env else 'no env set: -E / RAILS_ENV'})")
             log.debug("skipping schedule %s: %s", name, self.skipped[name])
             return
         try:

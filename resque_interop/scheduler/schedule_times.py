@@ -1,15 +1,20 @@
-"""When a recurring schedule fires: rufus-scheduler's ``cron`` and ``every`` values.
+"""When a recurring schedule fires: rufus-scheduler 3.8.2's ``cron`` and ``every`` values,
+with fugit 1.5.2's meaning (the library resque-scheduler 5.0 schedules with).
 
-Cron lines are evaluated by croniter (a maintained library) after translating
-the rufus-scheduler (fugit) spelling it does not share; ``every`` durations are
-parsed here because they are rufus's own compact format. Both are checked
-against rufus-scheduler's recorded answers (tests/ruby_fixtures/rufus_next_times.json).
+Why an own evaluator rather than croniter with corrections: fugit's meaning differs from
+classic cron (and croniter) in the grammar (``2/2`` weekdays is Tuesday only, ``12-12``,
+hour 24, ``mon%2``, ``fri#-2``, zones like ``EST5EDT`` or ``+05:30``), in how a day of
+month combines with a weekday ``#n`` (either matches), and above all in its DST answers,
+which come from how its cursor jumps (see :mod:`.cron_times`). Each correction would
+have had to undo croniter's own answer; mirroring fugit's small algorithm makes the
+Resque-side meaning the definition, and tests/ruby_fixtures/fugit_differential.json
+(recorded from fugit by tests/ruby/fugit_differential.rb) checks it over generated
+lines, zones and both DST changes of 2027.
 
-Differences from rufus-scheduler, refused at load with a :class:`ScheduleSyntaxError`
-rather than guessed: ``#-2``..``#-5`` weekday hashes (only ``#-1``/``#last`` is
-translated), fugit's ``&`` day-and-weekday modifier, natural language ("every day
-at noon"), and ``every`` values in other spellings than ``1h30m`` / ``90`` / ``1.5h``
-(ISO 8601 ``PT1H``, ``1 hour``).
+Refused at load rather than guessed (docs/interop.md lists them): a zone written as an
+abbreviation with an offset (``EST-5``) or as a name with extra characters that
+et-orbi shortens to a known one (``Europe/Berlinx``); and everything fugit itself
+refuses or fails on (``0 0 30 2 *``, ``*/0``, a line whose next time fugit cannot find).
 """
 
 from __future__ import annotations
@@ -17,30 +22,20 @@ from __future__ import annotations
 import functools
 import math
 import os
-import re
+import time
 from dataclasses import dataclass
-from datetime import datetime, timezone, tzinfo
+from datetime import timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from croniter import CroniterBadDateError, croniter
+from .cron_syntax import CronFields, parse_fields, why_refused
+from .cron_times import CronEvaluationError, next_time, zone_for
+from .durations import duration_seconds
+from .schedule_errors import CronRefused, ScheduleSyntaxError
 
-from ..errors import ResqueError
+__all__ = ["Cron", "CronEvaluationError", "Every", "ScheduleSyntaxError", "local_zone", "parse_cron",
+           "parse_every", "parse_first_in"]
 
-
-class ScheduleSyntaxError(ResqueError, ValueError):
-    """A ``cron`` or ``every`` value that rufus-scheduler or this library cannot use."""
-
-
-SPECIALS = {
-    "@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *", "@weekly": "0 0 * * 0",
-    "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@noon": "0 12 * * *", "@hourly": "0 * * * *",
-}
-_LAST_WEEKDAY = re.compile(r"^([a-z]{3}|[0-7])#(-1|last|l)$", re.IGNORECASE)
-_DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
-# rufus/fugit: seconds per unit; a bare number is seconds
-_UNITS = {"y": 365 * 86400, "M": 30 * 86400, "w": 7 * 86400, "d": 86400, "h": 3600, "m": 60, "s": 1}
-_DURATION = re.compile(r"^(?:\d+(?:\.\d+)?[yMwdhms]\s*)+$")
-_PART = re.compile(r"(\d+(?:\.\d+)?)([yMwdhms])")
+SCHEDULER_FREQUENCY = 0.3  # rufus refuses an every shorter than its own tick (resque-scheduler keeps 0.3 s)
 
 
 def local_zone() -> tzinfo:
@@ -64,25 +59,14 @@ class Cron:
     """A rufus-scheduler cron line: 5 fields, or 6 with seconds first, then an optional zone."""
 
     line: str
-    expression: str
+    fields: CronFields
     zone: tzinfo | None
-    seconds: bool
 
     def next_after(self, when: float) -> float:
-        """The first run strictly after epoch ``when``. A wall-clock time that a DST change
-        skips is skipped, as rufus does (croniter would run it an hour late)."""
-        zone = self.zone or local_zone()
-        start = datetime.fromtimestamp(when, zone)
-        it = croniter(self.expression, start, second_at_beginning=self.seconds)
-        for _ in range(1000):
-            try:
-                found: datetime = it.get_next(datetime)
-            except CroniterBadDateError as exc:
-                raise ScheduleSyntaxError(f"cron {self.line!r} never matches a real time") from exc
-            local = found.astimezone(zone)
-            if croniter.match(self.expression, local.replace(tzinfo=None), second_at_beginning=self.seconds):
-                return found.timestamp()
-        raise ScheduleSyntaxError(f"cron {self.line!r} never matches a real time")
+        """The first run strictly after epoch ``when``, as fugit's ``next_time`` from a
+        start in this process's zone (rufus passes ``EoTime.now``). Raises
+        :class:`CronEvaluationError` where fugit raises."""
+        return float(next_time(self.line, self.fields, self.zone or local_zone(), when, local_zone()))
 
 
 @dataclass(frozen=True)
@@ -96,66 +80,53 @@ class Every:
         return when + self.seconds
 
 
-def parse_cron(line: str) -> Cron:
-    """Parse a rufus-scheduler cron line; raises :class:`ScheduleSyntaxError`."""
+def parse_cron(line: object, now: float | None = None) -> Cron:
+    """Parse a rufus-scheduler cron line as fugit does; raises :class:`ScheduleSyntaxError`
+    naming the line and the construct. Like rufus, which computes the first time when it
+    schedules, a line whose next time after ``now`` fugit cannot find is refused too."""
     if not isinstance(line, str):
         raise ScheduleSyntaxError(f"cron must be a string, not {line!r}")
-    fields = SPECIALS.get(line.strip(), line).split()
-    zone: tzinfo | None = None
-    if len(fields) in (6, 7) and re.search(r"[A-Za-z]/|^(UTC|GMT|Z)$|^[+-]\d\d:?\d\d$", fields[-1]):
-        zone = _zone(fields.pop(), line)
-    if len(fields) not in (5, 6):
-        raise ScheduleSyntaxError(f"cron {line!r}: expected 5 fields (or 6 with seconds first), then a time zone")
-    fields = [_translate(field, line) for field in fields]
-    expression = " ".join(fields)
-    seconds = len(fields) == 6
     try:
-        croniter(expression, second_at_beginning=seconds)
-    except (ValueError, KeyError) as exc:
-        raise ScheduleSyntaxError(f"cron {line!r} is not valid: {exc}") from exc
-    cron = Cron(line, expression, zone, seconds)
-    cron.next_after(0.0 if zone is None else 1e9)  # refuse a line that never matches (Feb 30)
+        fields = parse_fields(line)
+        if fields is None:
+            raise ScheduleSyntaxError(f"cron {line!r} is not valid: {why_refused(line)}")
+        zone = None
+        if fields.zone is not None:
+            zone = zone_for(fields.zone)
+            if zone is None:
+                raise ScheduleSyntaxError(f"cron {line!r}: unknown time zone {fields.zone!r}")
+        if any(isinstance(h, tuple) and h[0] == 0 for _, h in fields.weekdays or ()):
+            raise CronRefused("a weekday %0")
+    except CronRefused as exc:
+        raise ScheduleSyntaxError(f"cron {line!r}: refused: {exc} (fugit fails or guesses here)") from None
+    cron = Cron(line, fields, zone)
+    cron.next_after(time.time() if now is None else now)
     return cron
 
 
 def parse_every(value: object) -> Every:
-    """Parse a rufus-scheduler duration (``30s``, ``1h30m``, ``90``, ``1.5h``)."""
-    text = str(value).strip() if isinstance(value, (str, int, float)) and not isinstance(value, bool) else None
-    if not text:
+    """Parse a rufus-scheduler ``every`` value: a number of seconds, or a fugit duration
+    (``30s``, ``1h30m``, ``1m30``, ``1 hour``, ``PT1H``); raises :class:`ScheduleSyntaxError`."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
         raise ScheduleSyntaxError(f"every {value!r}: expected a duration such as 30s, 5m or 1h30m")
-    if re.fullmatch(r"\d+(?:\.\d+)?", text):
-        seconds = float(text)
-    elif _DURATION.fullmatch(text):
-        seconds = sum(float(n) * _UNITS[unit] for n, unit in _PART.findall(text))
-    else:
-        raise ScheduleSyntaxError(f"every {value!r}: expected a duration such as 30s, 5m or 1h30m "
-                                  "(ISO 8601 and spelled-out units are not supported)")
+    seconds = value if not isinstance(value, str) else duration_seconds(value)
+    if seconds is None:
+        raise ScheduleSyntaxError(f"every {value!r}: not a duration fugit reads (such as 30s, 5m, 1h30m, PT1H)")
     if not seconds > 0 or not math.isfinite(seconds):
         raise ScheduleSyntaxError(f"every {value!r}: the interval must be positive")
-    return Every(text, seconds)
+    if seconds < SCHEDULER_FREQUENCY:
+        raise ScheduleSyntaxError(f"every {value!r}: shorter than rufus-scheduler's tick of {SCHEDULER_FREQUENCY} s")
+    return Every(str(value).strip(), float(seconds))
 
 
-def _zone(name: str, line: str) -> tzinfo:
-    if name in ("UTC", "GMT", "Z"):
-        return timezone.utc
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ScheduleSyntaxError(f"cron {line!r}: unknown time zone {name!r}") from exc
-
-
-def _translate(field: str, line: str) -> str:
-    """fugit spellings croniter lacks: ``fri#-1`` / ``fri#last`` (last Friday) is croniter's ``L5``."""
-    if "&" in field:
-        raise ScheduleSyntaxError(f"cron {line!r}: fugit's '&' modifier is not supported")
-    parts = []
-    for part in field.split(","):
-        m = _LAST_WEEKDAY.match(part)
-        if m:
-            day = m.group(1).lower()
-            number = _DAYS.index(day) if day in _DAYS else int(day) % 7
-            part = f"L{number}"
-        elif re.search(r"#-\d", part):
-            raise ScheduleSyntaxError(f"cron {line!r}: only #-1 (last) is supported of the negative weekday hashes")
-        parts.append(part)
-    return ",".join(parts)
+def parse_first_in(value: object) -> float:
+    """rufus's ``first_in``: ``0`` (or a duration of zero) means at once; else a fugit
+    duration or a number of seconds, never negative."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ScheduleSyntaxError(f"first_in {value!r}: expected a duration such as 10m")
+    seconds = value if not isinstance(value, str) else duration_seconds(value)
+    if seconds is None or not math.isfinite(seconds):
+        raise ScheduleSyntaxError(f"first_in {value!r}: not a duration fugit reads")
+    if seconds < 0:
+        raise ScheduleSyntaxError(f"first_in {value!r}: rufus refuses a first time in the past")
+    return float(seconds)

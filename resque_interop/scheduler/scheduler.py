@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import redis
 
+from ..runtime.logfmt import format_error
 from ..runtime.procline import set_title
 from ..runtime.sigsafe import SignalSafeEvent
 from ..store import scripts
@@ -167,7 +168,7 @@ class Scheduler:
                     if moved:
                         log.info("queued %d delayed jobs", moved)
                 except (redis.ConnectionError, redis.TimeoutError) as exc:
-                    log.error("lost Redis (%r); retrying in %.1fs", exc, self.interval)
+                    log.error("lost Redis (%s); retrying in %.1fs", format_error(exc), self.interval)
                     self.master = False
                 except Exception as exc:  # noqa: BLE001 - a scheduler outlives one bad round (hostile data, a bug)
                     why = refusal(exc)
@@ -188,7 +189,7 @@ class Scheduler:
                 if self.master or self._wants_lock():
                     self.lock.release()
             except redis.RedisError as exc:
-                log.error("could not release the master lock: %r", exc)
+                log.error("could not release the master lock: %s", format_error(exc))
 
     def stop(self) -> None:
         """Ask :meth:`run` to return after the current round."""
@@ -232,14 +233,18 @@ class Scheduler:
         """Act on the signals that arrived (in the loop, not in the handler); True to stop."""
         while self._signals:
             sig = self._signals.pop(0)
-            log.info("Got %s signal", signal.Signals(sig).name)
+            name = signal.Signals(sig).name
+            if sig not in (signal.SIGUSR1, signal.SIGUSR2, signal.SIGHUP):
+                log.info("Got %s signal: stopping (the master lock is released if held)", name)
+                continue
+            log.info("Got %s signal", name)
             if sig == signal.SIGUSR1:
                 self.print_schedule()
             elif sig in (signal.SIGUSR2, signal.SIGHUP):
                 try:
                     self.reload_schedule()
                 except Exception as exc:  # noqa: BLE001 - a reload never kills the scheduler
-                    log.error("schedule reload failed: %r", exc)
+                    log.error("schedule reload failed: %s", format_error(exc))
         return self._stopping
 
     def _wants_lock(self) -> bool:
@@ -266,8 +271,8 @@ class Scheduler:
             set_title(title)
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        self._signals.append(signum)  # logged and handled by the loop, between rounds
         if signum in (signal.SIGUSR1, signal.SIGUSR2, signal.SIGHUP):
-            self._signals.append(signum)  # handled by the loop, between rounds
             self._stop.set()
         else:
             self.stop()

@@ -19,11 +19,20 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
 from ..errors import NoClassError, NoQueueError
-from .schedule_times import Cron, Every, ScheduleSyntaxError, parse_cron, parse_every
+from .schedule_times import (
+    Cron,
+    Every,
+    ScheduleSyntaxError,
+    local_zone,
+    parse_cron,
+    parse_every,
+    parse_first_in,
+)
 
 if TYPE_CHECKING:
     from .protocols import SchedulerClient
@@ -84,7 +93,7 @@ def compile_entry(name: str, config: Any, strict: bool = False) -> Entry | None:
             raise ScheduleSyntaxError(f"schedule {name!r}: unsupported {kind} option(s) {', '.join(extra)}")
         try:
             trigger: Cron | Every = parse_cron(value) if kind == "cron" else parse_every(value)
-            first_in = parse_every(options["first_in"]).seconds if "first_in" in options else None
+            first_in = parse_first_in(options["first_in"]) if "first_in" in options else None
             return Entry(name, config, trigger, first_in, _first_at(options))
         except ScheduleSyntaxError as exc:
             raise ScheduleSyntaxError(f"schedule {name!r}: {exc}") from None
@@ -331,12 +340,29 @@ def _with_options(value: Any) -> tuple[Any, dict[str, Any]]:
 
 
 def _first_at(options: dict[str, Any]) -> float | None:
-    if "first_at" in options:
-        value = options["first_at"]
-        if isinstance(value, datetime):
-            return value.timestamp()
+    """rufus's ``first_at``: a time, or a string ``2027-03-28 02:30:00 [zone]`` (a tz database
+    name or an offset at the end, else the process's zone, as et-orbi reads it)."""
+    if "first_at" not in options:
+        return None
+    value = options["first_at"]
+    if isinstance(value, datetime):
+        return value.timestamp()
+    text = str(value).strip()
+    zone = None
+    head, _, last = text.rpartition(" ")
+    if head and not last[:1].isdigit() and not last.startswith(("+", "-")):
         try:
-            return datetime.fromisoformat(str(value)).timestamp()
-        except ValueError as exc:
-            raise ScheduleSyntaxError(f"first_at {value!r} is not an ISO-8601 time") from exc
-    return None
+            zone = ZoneInfo(last) if last not in ("UTC", "Z") else timezone.utc
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ScheduleSyntaxError(f"first_at {value!r}: unknown time zone {last!r}") from None
+        text = head
+    elif head and last.startswith(("+", "-")):
+        text = f"{head}{last}"
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise ScheduleSyntaxError(f"first_at {value!r} is not a time such as 2027-03-28 02:30:00 Europe/Berlin"
+                                  ) from exc
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=zone or local_zone())
+    return when.timestamp()

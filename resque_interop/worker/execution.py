@@ -19,6 +19,7 @@ import time
 from typing import TYPE_CHECKING
 
 from ..errors import DirtyExit, JobTimeout, TermException
+from ..runtime.logfmt import format_error
 from ..runtime.procline import procline
 from .timeouts import overdue_message, timeout_for, wait_child
 
@@ -121,7 +122,7 @@ class ForkExecutor:
         try:
             self.worker.report_failure(job, exc, count_failed=count_failed)
         except Exception as err:  # noqa: BLE001 - the worker carries on
-            log.error("could not record the failure of %r (%r): %r", job, exc, err)
+            log.error("could not record the failure of %r (%s): %s", job, format_error(exc), format_error(err))
 
     @staticmethod
     def _kill_overdue(pid: int) -> None:

@@ -20,6 +20,7 @@ from concurrent.futures import wait as wait_futures
 
 import redis
 
+from ..runtime.logfmt import format_error
 from ..schema.keys import Keys
 from ..store.redis_errors import refusal
 
@@ -121,7 +122,7 @@ class QueueWaiter:
                 log.warning("no BLMOVE on this server (%s): polling instead", exc)
                 self.supported = False
             except Exception as exc:  # noqa: BLE001 - a lost connection is retried by the caller
-                log.debug("wait on a queue failed: %r", exc)
+                log.debug("wait on a queue failed: %s", format_error(exc))
         return got
 
     def _release(self, futures: dict[str, Future[bool]], patience: float = 5.0) -> None:

@@ -30,7 +30,7 @@ from ..job import Job
 from ..runtime.eventloop import JobLoop
 from ..runtime.logfmt import bounded, format_error
 from ..runtime.procline import procline, set_title
-from ..runtime.sigsafe import SignalSafeEvent
+from ..runtime.sigsafe import SignalLog, SignalSafeEvent
 from ..schema import timefmt
 from ..schema.payloads import HeldJob, is_job, unrunnable_payload
 from ..stats import RedisStatStore
@@ -103,6 +103,7 @@ class Worker:
         #: where what an ``async def`` job or hook returns is awaited (a forked child makes its own)
         self.job_loop = JobLoop()
         self.wake = SignalSafeEvent()  # set by signal handlers: see sigsafe.py
+        self.signal_log = SignalLog(log)  # what the handlers say, logged off the handler
         self._shutdown = False
         self._paused = False
         self._in_job = False
@@ -228,16 +229,47 @@ class Worker:
         USR1: kill the child, go on; USR2: pause; CONT: resume."""
         if threading.current_thread() is not threading.main_thread():
             return
-        signal.signal(signal.SIGTERM, lambda *_: self.shutdown() if self.graceful_term else self.shutdown_now())
-        signal.signal(signal.SIGINT, lambda *_: self.shutdown_now())
-        signal.signal(signal.SIGQUIT, lambda *_: self.shutdown())
-        signal.signal(signal.SIGUSR1, lambda *_: self.executor.kill_child())
-        signal.signal(signal.SIGUSR2, lambda *_: self.pause())
-        signal.signal(signal.SIGCONT, lambda *_: self.unpause())
+        note = self.signal_log.note
+        child = "the job's child" if self.fork_per_job else "the job (it runs in this process)"
+
+        def term(*_: object) -> None:
+            if self.graceful_term:
+                note("TERM received (GRACEFUL_TERM): finishing the job in hand, then exiting")
+                self.shutdown()
+            else:
+                note(f"TERM received: stopping {child} and exiting")
+                self.shutdown_now()
+
+        def interrupt(*_: object) -> None:
+            note(f"INT received: stopping {child} and exiting")
+            self.shutdown_now()
+
+        def quit_(*_: object) -> None:
+            note("QUIT received: finishing the job in hand, then exiting")
+            self.shutdown()
+
+        def usr1(*_: object) -> None:
+            note("USR1 received: killing the job's child, carrying on" if self.fork_per_job else
+                 "USR1 received: nothing to kill (jobs run in this process)")
+            self.executor.kill_child()
+
+        def usr2(*_: object) -> None:
+            note("USR2 received: pausing job processing")
+            self.pause()
+
+        def cont(*_: object) -> None:
+            note("CONT received: resuming job processing")
+            self.unpause()
+
+        signal.signal(signal.SIGTERM, term)
+        signal.signal(signal.SIGINT, interrupt)
+        signal.signal(signal.SIGQUIT, quit_)
+        signal.signal(signal.SIGUSR1, usr1)
+        signal.signal(signal.SIGUSR2, usr2)
+        signal.signal(signal.SIGCONT, cont)
 
     def shutdown(self) -> None:
         """Stop after the current job."""
-        log.info("Exiting...")
         self._shutdown = True
         self.wake.set()
         self.run_hook("shutdown")
@@ -256,12 +288,12 @@ class Worker:
         return self._paused
 
     def pause(self) -> None:
-        log.info("USR2 received; pausing job processing")
+        """Take no new job until :meth:`unpause` (USR2)."""
         self.run_hook("before_pause")
         self._paused = True
 
     def unpause(self) -> None:
-        log.info("CONT received; resuming job processing")
+        """Take jobs again (CONT)."""
         self._paused = False
         self.wake.set()
         self.run_hook("after_pause")
@@ -277,7 +309,7 @@ class Worker:
             try:
                 names = self.client.store.queue_names()
             except redis.ConnectionError as exc:  # keep the last list; the reserve retries
-                log.error("lost Redis while listing queues (%r)", exc)
+                log.error("lost Redis while listing queues (%s)", format_error(exc))
                 return self._resolved
             self._resolved = self.queue_list.resolve(names)
             self._resolved_at = now
@@ -412,6 +444,7 @@ class Worker:
                 self.run_hook("worker_exit")
             finally:
                 self.job_loop.close()
+                self.signal_log.flush()  # a line noted by the last signal is written before exit
 
     def _leave(self, finish: str, error: Exception | None) -> None:
         """Finish the last job and unregister, retried while Redis is away, up to the

@@ -82,7 +82,7 @@ def record(line, from)
   cron = Fugit::Cron.parse(line)
   return { 'cron' => line, 'from' => from, 'next' => nil } unless cron
 
-  t = EtOrbi.make_time(Time.iso8601(from))
+  t = EtOrbi::EoTime.new(Time.iso8601(from).to_f, nil) # in the local zone, as rufus passes EoTime.now
   times = Array.new(COUNT) { t = cron.next_time(t) }
   { 'cron' => line, 'from' => from, 'next' => times.map { |x| iso(x) },
     'local' => times.map { |x| x.strftime('%Y-%m-%dT%H:%M:%S%:z') } }
