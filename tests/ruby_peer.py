@@ -129,9 +129,10 @@ def skip_reason() -> str:
 
 
 needs_ruby = pytest.mark.skipif(ruby_args() is None, reason=skip_reason())
-# for the few tests where Ruby runs a Python process of this checkout (the container has no Python)
-needs_local_ruby = pytest.mark.skipif(backend() != "local", reason="Ruby runs this checkout's Python here: "
-                                      "needs Ruby on this machine, not in a container")
+# for the few tests that reach into the Ruby process from this machine (Ruby starts this
+# checkout's Python, or libfaketime is preloaded into it): the container has neither
+needs_local_ruby = pytest.mark.skipif(backend() != "local", reason="needs Ruby on this machine, not in a "
+                                      "container (Ruby runs this checkout's Python, or libfaketime is preloaded)")
 
 
 def _with_peer(variable: str, feature: str) -> list[str] | None:
