@@ -6,6 +6,7 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -23,6 +24,54 @@ sys.path.insert(0, str(ROOT))
 NO_REDIS_HERE = "redis://127.0.0.1:1/0"
 os.environ.pop("RESQUE_REDIS", None)
 os.environ["REDIS_URL"] = os.environ.get("RESQUE_TEST_REDIS_URL") or NO_REDIS_HERE
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--ruby", choices=["auto", "local", "container"], default=None,
+                     help="where the live Ruby peers run: ruby on this machine, a container started through "
+                          "testcontainers (scripts/containers sets one up), or auto (the default: local if its "
+                          "Ruby loads Resque); same as RESQUE_RUBY")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # before any test module imports tests/ruby_peer.py, whose skip marks pick the back end
+    if config.getoption("--ruby"):
+        os.environ["RESQUE_RUBY"] = config.getoption("--ruby")
+        if "tests.ruby_peer" in sys.modules:
+            raise pytest.UsageError("tests/ruby_peer.py was imported before --ruby was read (by a conftest?)")
+    if os.environ.get("RESQUE_RUBY", "auto") != "auto":
+        # a back end asked for by name runs every Ruby-live test or the run stops here
+        from tests import ruby_peer
+
+        missing = ruby_peer.missing_peers()
+        if missing:
+            raise pytest.UsageError(f"RESQUE_RUBY={os.environ['RESQUE_RUBY']}: " + "; ".join(missing))
+
+
+def pytest_unconfigure() -> None:
+    # after the terminal summary, which asks the peers for their versions
+    if "tests.ruby_peer" in sys.modules:
+        sys.modules["tests.ruby_peer"].stop_container()
+
+
+@pytest.fixture(autouse=True)
+def _ruby_processes_reaped() -> Iterator[None]:
+    """A Ruby process a test leaves running (say after a failed assertion) is killed at its end."""
+    yield
+    if "tests.ruby_peer" in sys.modules:
+        sys.modules["tests.ruby_peer"].reap()
+
+
+@pytest.fixture(scope="session")
+def ruby_resque() -> Any:
+    """The live Ruby peers (tests/ruby_peer.py): ``ruby_resque.ruby(url, ...)``, ``.ruby_worker``,
+    ``.ruby_popen``, ``.ruby_run``, ``.scheduler``, ``.backend()`` and ``.describe()``; the test is
+    skipped, with the reason, when no back end runs Ruby Resque."""
+    from tests import ruby_peer
+
+    if ruby_peer.ruby_args() is None:
+        pytest.skip(ruby_peer.skip_reason())
+    return ruby_peer
 
 
 @pytest.fixture(scope="session")

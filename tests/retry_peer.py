@@ -3,53 +3,26 @@ its classes: both sides take each run's outcome from Redis, so any attempt can r
 
 from __future__ import annotations
 
-import functools
 import json
 import os
-import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
 import redis
 
 from resque_interop import Registry, Resque, Retry
 from resque_interop.worker import Worker
 
-from .ruby_peer import peer_src, ruby_env, scheduler_args, scheduler_skip_reason
+from .ruby_peer import needs_retry, ruby_run  # noqa: F401 - needs_retry: the retry tests import it from here
 
 RETRY_PEER = Path(__file__).parent / "ruby" / "retry_peer.rb"
 PLAN = "resque:retry-test:plan"
 RAN = "resque:retry-test:ran"
 
 
-@functools.cache
-def retry_args() -> list[str] | None:
-    """The ruby command line that loads Resque, resque-scheduler and resque-retry, or None."""
-    base = scheduler_args()
-    if base is None:
-        return None
-    src = peer_src("RESQUE_RETRY_SRC")
-    args = [*base, "-I", str(src / "lib")] if src else base
-    ok = subprocess.run([*args, "-e", 'require "resque-retry"'], capture_output=True, timeout=60)
-    return args if ok.returncode == 0 else None
-
-
-def _skip_reason() -> str:
-    if scheduler_args() is None:
-        return scheduler_skip_reason()
-    return "resque-retry not found: set RESQUE_RETRY_SRC to a checkout of lantins/resque-retry v1.8.1"
-
-
-needs_retry = pytest.mark.skipif(retry_args() is None, reason=_skip_reason())
-
-
 def ruby_retry(redis_url: str, *args: str) -> Any:
-    """Run a retry_peer.rb command; its JSON result."""
-    base = retry_args()
-    assert base is not None
-    done = subprocess.run([*base, str(RETRY_PEER), *args], capture_output=True, text=True, timeout=60,
-                          env=ruby_env(redis_url))
+    """Run a retry_peer.rb command (on either Ruby back end: tests/ruby_peer.py); its JSON result."""
+    done = ruby_run(redis_url, *args, script=RETRY_PEER, peers=["retry"])
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().split("\n")[-1])
 

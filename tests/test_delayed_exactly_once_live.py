@@ -24,7 +24,15 @@ import redis
 
 from resque_interop import Registry, Resque
 
-from .ruby_peer import SCHEDULER_PEER, needs_scheduler, ruby_env, scheduler_args
+from .ruby_peer import (
+    SCHEDULER_PEER,
+    PeerProcess,
+    needs_local_ruby,
+    needs_scheduler,
+    ruby_env,
+    ruby_popen,
+    scheduler_args,
+)
 from .workers import ROOT, wait_for
 
 pytestmark = [needs_scheduler, pytest.mark.ruby]
@@ -42,23 +50,25 @@ class Procs:
 
     def __init__(self, redis_url: str) -> None:
         self.redis_url = redis_url
-        self.started: list[subprocess.Popen[str]] = []
+        self.started: list[subprocess.Popen[str] | PeerProcess] = []
 
-    def ruby_scheduler(self, schedule: Path | None = None) -> subprocess.Popen[str]:
-        base = scheduler_args()
-        assert base is not None
-        env = ruby_env(self.redis_url, RESQUE_SCHEDULER_INTERVAL=INTERVAL, LOCK_TIMEOUT="30")
-        return self._start([*base, str(RUNNER), *([str(schedule)] if schedule else [])], env)
+    def ruby_scheduler(self, schedule: Path | None = None) -> PeerProcess:
+        return self._started(ruby_popen(self.redis_url, RUNNER, *([str(schedule)] if schedule else []),
+                                        peers=["scheduler"], stdout=subprocess.DEVNULL,
+                                        RESQUE_SCHEDULER_INTERVAL=INTERVAL, LOCK_TIMEOUT="30"))
 
     def python_scheduler(self, *options: str) -> subprocess.Popen[str]:
         env = {**os.environ, "REDIS_URL": self.redis_url, "PYTHONPATH": str(ROOT), "LOCK_TIMEOUT": "30"}
         return self._start([sys.executable, "-m", "resque_interop", "scheduler", "--quiet", "-i", INTERVAL, *options], env)
 
-    def ruby_enqueuer(self, first: int, start: int, stop: int) -> subprocess.Popen[str]:
-        base = scheduler_args()
-        assert base is not None
-        args = [*base, str(SCHEDULER_PEER), "enqueue_many", str(first), str(SPAN), str(start), str(stop), "ruby"]
-        return self._start(args, ruby_env(self.redis_url))
+    def ruby_enqueuer(self, first: int, start: int, stop: int) -> PeerProcess:
+        return self._started(ruby_popen(self.redis_url, SCHEDULER_PEER, "enqueue_many", str(first), str(SPAN),
+                                        str(start), str(stop), "ruby", peers=["scheduler"],
+                                        stdout=subprocess.DEVNULL))
+
+    def _started(self, proc: PeerProcess) -> PeerProcess:
+        self.started.append(proc)
+        return proc
 
     def _start(self, args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
         proc = subprocess.Popen(args, env=env, text=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -137,6 +147,7 @@ def test_python_master_and_ruby_standby_queue_each_delayed_job_once(procs: Procs
     assert _holder(raw_redis).endswith(f":{python.pid}")
 
 
+@needs_local_ruby  # the Python mover runs inside Ruby's window: both on this machine
 def test_python_mover_run_inside_rubys_read_then_watch_window_leaves_the_list_to_ruby(
         redis_url: str, raw_redis: redis.Redis) -> None:
     # deterministic: Ruby's master reads delayed:<ts>, then a Python mover runs, then Ruby

@@ -1,11 +1,10 @@
-"""Faults beside a live Ruby Resque (RESQUE_SRC): what Python leaves after hostile
+"""Faults beside a live Ruby Resque (tests/ruby_peer.py): what Python leaves after hostile
 payloads never breaks a Ruby worker, Ruby's requeue never enqueues a different job,
 and Python's nesting limit is exactly Ruby's."""
 
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import redis
@@ -13,7 +12,7 @@ import redis
 from resque_interop import Registry, Resque
 from resque_interop.schema.payloads import job_args
 
-from .ruby_peer import PEER, needs_ruby, ruby, ruby_args, ruby_env, ruby_worker
+from .ruby_peer import needs_ruby, ruby, ruby_run, ruby_worker
 from .test_faults import HOSTILE, _nested
 from .workers import WorkerProcess, wait_for
 
@@ -61,13 +60,10 @@ def test_ruby_requeue_of_python_failures_enqueues_the_same_job_or_raises(
     redis_url: str, raw_redis: redis.Redis, tmp_path: Path
 ) -> None:
     client = _hostile_drain(redis_url, raw_redis, tmp_path)
-    base = ruby_args()
-    assert base is not None
     outcomes = []
     for record in client.failure.all(0, client.failure.count()):
         before = raw_redis.llen("resque:queue:file_serve")
-        done = subprocess.run([*base, str(PEER), "requeue", str(record.index)], capture_output=True, text=True,
-                              timeout=60, env=ruby_env(redis_url))
+        done = ruby_run(redis_url, "requeue", str(record.index))
         after = raw_redis.lrange("resque:queue:file_serve", before, -1)
         if done.returncode != 0:
             assert after == [], record.payload

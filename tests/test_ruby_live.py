@@ -1,4 +1,4 @@
-"""Live against Ruby Resque 3.0 (RESQUE_SRC or an installed gem); skipped with the reason otherwise."""
+"""Live against Ruby Resque 3.0 (tests/ruby_peer.py finds it, here or in a container); skipped with the reason otherwise."""
 
 from __future__ import annotations
 

@@ -14,16 +14,7 @@ from resque_interop import Registry, Resque
 from resque_interop.dev.redis_server import free_port
 from resque_interop.web.app import create_app
 
-from .ruby_peer import (
-    PEER,
-    needs_ruby,
-    needs_scheduler,
-    ruby,
-    ruby_args,
-    ruby_env,
-    ruby_worker,
-    scheduler_args,
-)
+from .ruby_peer import PEER, needs_ruby, needs_scheduler, ruby, ruby_popen, ruby_worker
 from .workers import WorkerProcess, wait_for
 
 pytestmark = needs_ruby
@@ -41,8 +32,7 @@ def fetch(url: str) -> tuple[int, str]:
 
 def test_both_dashboards_agree(redis_url: str, raw_redis: redis.Redis) -> None:
     port = free_port()
-    web = subprocess.Popen([*(ruby_args() or []), str(PEER), "web", str(port)], env=ruby_env(redis_url),
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    web = ruby_popen(redis_url, PEER, "web", str(port), stdout=subprocess.DEVNULL)
     client = Resque(redis_url, registry=Registry())
     ruby_proc = ruby_worker(redis_url, "high,low", "0.1")
     try:
@@ -97,9 +87,8 @@ def test_resque_schedulers_web_tab_shows_python_delays(redis_url: str, raw_redis
     client.delayed.enqueue_at_with_queue("file_serve", 2000000000, "Archive", 44, "masterbrew")
     client.delayed.enqueue_at_with_queue("file_serve", 2000000060, "Archive", "<b>x</b>")
     port = free_port()
-    web = subprocess.Popen([*(scheduler_args() or []), str(PEER), "web", str(port)],
-                           env=ruby_env(redis_url, WITH_SCHEDULER="1"), stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL)
+    web = ruby_popen(redis_url, PEER, "web", str(port), peers=["scheduler"], stdout=subprocess.DEVNULL,
+                     WITH_SCHEDULER="1")
     try:
         wait_for(lambda: fetch(f"http://127.0.0.1:{port}/delayed")[0] == 200, timeout=20, what="resque-web up")
         status, page = fetch(f"http://127.0.0.1:{port}/delayed")

@@ -24,10 +24,10 @@ from pathlib import Path
 import pytest
 import redis
 
-from .ruby_peer import SCHEDULER_PEER, needs_scheduler, ruby_env, scheduler_args
+from .ruby_peer import SCHEDULER_PEER, needs_local_ruby, needs_scheduler, ruby_env, scheduler_args
 from .workers import ROOT, wait_for
 
-pytestmark = [needs_scheduler, pytest.mark.ruby,
+pytestmark = [needs_scheduler, pytest.mark.ruby, needs_local_ruby,  # libfaketime is preloaded into this host's ruby
               pytest.mark.skipif(shutil.which("faketime") is None, reason="needs libfaketime (faketime)")]
 
 RUNNER = SCHEDULER_PEER.parent / "scheduler_run.rb"

@@ -22,7 +22,7 @@ from resque_interop.cli import main
 from resque_interop.scheduler.forecast import IF_STARTED_NOW, MASTER, MASTER_AT_THE_LATEST, overview
 from resque_interop.schema.timefmt import started_at
 
-from .ruby_peer import SCHEDULER_PEER, needs_scheduler, ruby_env, scheduler_args
+from .ruby_peer import SCHEDULER_PEER, PeerProcess, needs_scheduler, ruby_popen
 from .workers import ROOT, wait_for
 
 LOCK = "resque:resque:resque_scheduler_master_lock"
@@ -133,16 +133,15 @@ class SchedulerProcess:
     """One scheduler process (Python's or Ruby's) running a YAML file; stopped at the end."""
 
     def __init__(self, redis_url: str, language: str, schedule: Path) -> None:
+        self.schedule = schedule
+        self.proc: subprocess.Popen[bytes] | PeerProcess
         if language == "python":
             args = [sys.executable, "-m", "resque_interop", "scheduler", "-i", "0.2", "-s", str(schedule)]
             env = {**os.environ, "REDIS_URL": redis_url, "PYTHONPATH": str(ROOT)}
+            self.proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         else:
-            base = scheduler_args()
-            assert base is not None
-            args = [*base, str(SCHEDULER_PEER.parent / "scheduler_run.rb"), str(schedule)]
-            env = ruby_env(redis_url, RESQUE_SCHEDULER_INTERVAL="0.2")
-        self.schedule = schedule
-        self.proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            self.proc = ruby_popen(redis_url, SCHEDULER_PEER.parent / "scheduler_run.rb", str(schedule),
+                                   peers=["scheduler"], stdout=subprocess.DEVNULL, RESQUE_SCHEDULER_INTERVAL="0.2")
 
     def stop(self) -> None:
         if self.proc.poll() is None:

@@ -20,7 +20,7 @@ import redis
 
 from resque_interop import Registry, Resque
 
-from .ruby_peer import SCHEDULER_PEER, needs_scheduler, ruby_env, scheduler, scheduler_args
+from .ruby_peer import SCHEDULER_PEER, PeerProcess, needs_scheduler, ruby_popen, scheduler
 from .workers import ROOT, wait_for
 
 pytestmark = [needs_scheduler, pytest.mark.ruby]
@@ -42,15 +42,14 @@ class Procs:
 
     def __init__(self, redis_url: str) -> None:
         self.redis_url = redis_url
-        self.started: list[subprocess.Popen[str]] = []
+        self.started: list[subprocess.Popen[str] | PeerProcess] = []
 
-    def ruby(self, schedule: Path | None = None, dynamic: bool = False) -> subprocess.Popen[str]:
-        base = scheduler_args()
-        assert base is not None
-        env = ruby_env(self.redis_url, LOCK_TIMEOUT=TTL, RESQUE_SCHEDULER_INTERVAL="0.2",
-                       DYNAMIC_SCHEDULE="true" if dynamic else "")
-        args = [*base, str(RUNNER), *([str(schedule)] if schedule else [])]
-        return self._start(args, env)
+    def ruby(self, schedule: Path | None = None, dynamic: bool = False) -> PeerProcess:
+        proc = ruby_popen(self.redis_url, RUNNER, *([str(schedule)] if schedule else []), peers=["scheduler"],
+                          stdout=subprocess.DEVNULL, LOCK_TIMEOUT=TTL, RESQUE_SCHEDULER_INTERVAL="0.2",
+                          DYNAMIC_SCHEDULE="true" if dynamic else "")
+        self.started.append(proc)
+        return proc
 
     def python(self, *options: str) -> subprocess.Popen[str]:
         env = {**os.environ, "REDIS_URL": self.redis_url, "PYTHONPATH": str(ROOT), "LOCK_TIMEOUT": TTL}

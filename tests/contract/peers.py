@@ -2,8 +2,9 @@
 
 * ``recorded-ruby``: the keyspaces recorded from Ruby Resque 3.0.0 (always);
 * ``node-resque``: node-resque 9.7.1 from npm, live (tests/node);
-* ``ruby-resque``: Ruby Resque live (RESQUE_SRC or an installed gem);
-* ``docker-stack``: compose.yaml's Ruby worker and resque-web (a Docker engine).
+* ``ruby-resque``: Ruby Resque 3.0.0 live, on this machine or in a container (tests/ruby_peer.py).
+
+compose.yaml's stack (Ruby's worker and resque-web beside ours) is tests/test_compose.py's.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..ruby_peer import has_activejob, ruby, ruby_args, ruby_worker, skip_reason
+from ..ruby_peer import describe, has_activejob, ruby, ruby_args, ruby_worker, skip_reason
 
 NODE_DIR = Path(__file__).resolve().parent.parent / "node"
 
@@ -24,19 +26,10 @@ class Peer:
     name: str
     why_absent: str | None
     cannot: dict[str, str] = field(default_factory=dict)  # scenario -> why this peer cannot play it
+    version: Callable[[], str] = lambda: ""  # what exactly is played against, for the summary
 
     def reason(self, scenario: str) -> str | None:
         return self.why_absent or self.cannot.get(scenario)
-
-
-def _docker_reason() -> str | None:
-    if shutil.which("docker") is None:
-        return "no docker client on PATH"
-    try:
-        ok = subprocess.run(["docker", "info"], capture_output=True, timeout=20).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        ok = False
-    return None if ok else "no Docker engine answers (docker info failed)"
 
 
 def _node_reason() -> str | None:
@@ -47,16 +40,22 @@ def _node_reason() -> str | None:
     return None
 
 
+def _node_version() -> str:
+    package = json.loads((NODE_DIR / "node_modules" / "node-resque" / "package.json").read_text())
+    node_version = subprocess.run(["node", "--version"], capture_output=True, text=True).stdout.strip()
+    return f"node-resque {package['version']} on node {node_version} (tests/node, from npm)"
+
+
 PEERS = [
-    Peer("recorded-ruby", None),
+    Peer("recorded-ruby", None, version=lambda: "Resque 3.0.0's keyspaces recorded in tests/ruby_fixtures"),
     Peer("node-resque", _node_reason(), {
         "pause": "node-resque has no pause-all-workers",
         "dirty-exit": "node-resque prunes by its own worker:ping keys, not Resque's heartbeats",
         "activejob": "node-resque has no ActiveJob",
-    }),
+    }, version=lambda: _node_version()),
     Peer("ruby-resque", None if ruby_args() else skip_reason(),
-         {} if has_activejob() else {"activejob": "ruby activejob not installed (apt-get install ruby-activejob)"}),
-    Peer("docker-stack", _docker_reason()),
+         {} if has_activejob() else {"activejob": "ruby activejob not installed (apt-get install ruby-activejob)"},
+         version=describe),
 ]
 
 

@@ -47,8 +47,6 @@ def test_contract(scenario: str, peer: str, direction: str, redis_url: str, raw_
     reason = info.reason(scenario)
     if reason:
         pytest.skip(f"{peer}: {reason}")
-    if peer == "docker-stack":
-        pytest.skip("docker-stack: run `docker compose up` and tests/test_compose.py against it")
     play = globals()[f"_{scenario.replace('-', '_')}"]
     play(peer, direction, redis_url, raw_redis, Resque(redis_url, registry=Registry()))
 
