@@ -346,7 +346,7 @@ def resume(redis_url: str | None, namespace: str) -> None:
 
 
 @main.command()
-@click.option("-p", "--port", type=int, default=5678, show_default=True)
+@click.option("-p", "--port", type=int, default=5678, show_default=True, help="Port to listen on.")
 @click.option("-o", "--host", default="127.0.0.1", show_default=True,
               help="Address to bind; 0.0.0.0 exposes it, so set a password.")
 @click.option("--user", envvar="RESQUE_WEB_USER", default=None, help="Basic auth user (RESQUE_WEB_USER).")

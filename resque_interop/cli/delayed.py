@@ -37,9 +37,11 @@ def _truthy(value: str | None) -> bool:
 @click.option("--lock-timeout", envvar="LOCK_TIMEOUT", type=int, default=180, show_default=True,
               help="Master lock TTL in seconds (LOCK_TIMEOUT).")
 @click.option("-A", "--app", envvar="RESQUE_APP", default=None,
-              help="Module that registers your jobs (their queues and enqueue hooks).")
+              help="Module that registers your jobs (their queues and enqueue hooks), as for work "
+                   "(RESQUE_APP).")
 @click.option("--once", is_flag=True, help="One round, then exit.")
-@click.option("-v", "--verbose", envvar=["VERBOSE", "LOGGING"], is_flag=True, default=False, help="Log each round.")
+@click.option("-v", "--verbose", envvar=["VERBOSE", "LOGGING"], is_flag=True, default=False,
+              help="Log each round (VERBOSE / LOGGING).")
 @click.option("--quiet", envvar="QUIET", is_flag=True, default=False,
               help="Errors only; without it the start, role changes and each firing are logged (QUIET).")
 @connection_options

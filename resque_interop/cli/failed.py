@@ -41,8 +41,9 @@ def failure_options(func: F) -> F:
 
 
 @failed.command(name="list")
-@click.option("-s", "--start", type=int, default=0)
-@click.option("-n", "--count", type=int, default=20)
+@click.option("-s", "--start", type=int, default=0, show_default=True,
+              help="Index of the first failure shown, in each failure list (0: the oldest).")
+@click.option("-n", "--count", type=int, default=20, show_default=True, help="How many failures to show.")
 @click.option("-c", "--class", "class_name", default=None, help="Only failures of this job class.")
 @click.option("--json", "as_json", is_flag=True, help="As JSON, each failure whole.")
 @failure_options

@@ -31,7 +31,8 @@ def retries(ctx: click.Context, start: int, count: int, as_json: bool, app: str 
     rows = [[human_time(p.timestamp), p.timestamp, p.class_name, format_args(p.args), p.attempt,
              (f"{p.last_failure.get('exception')}: {p.last_failure.get('error')}" if p.last_failure else "n/a")]
             for p in found]
-    table(f"retries waiting: {len(found)} in {min(count, max(total - start, 0))} of {total} timestamps",
+    looked = min(count, max(total - start, 0))
+    table(f"retries waiting: {len(found)} (in {looked} of {total} delayed timestamps)",
           ["due", "epoch", "class", "args", "attempt", "last failure"], rows)
 
 

@@ -58,7 +58,7 @@ def parse_pool_config(text: str, environment: str | None, source: str = "resque-
     try:
         loaded = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise PoolConfigError(f"{source}: not valid YAML: {exc}") from None
+        raise PoolConfigError(f"{source}{_yaml_where_and_what(exc)}") from None
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):
@@ -100,3 +100,12 @@ def _queue_list(key: Any, source: str) -> str:
     if not text or any(not part for part in text.split(",")):
         raise PoolConfigError(f"{source}: {text!r} is not a queue list")
     return text
+
+
+def _yaml_where_and_what(exc: yaml.YAMLError) -> str:
+    """``:LINE:COLUMN: not valid YAML: <problem>`` on one line (PyYAML's own text spans
+    several and names the source ``<unicode string>``)."""
+    mark = getattr(exc, "problem_mark", None)
+    where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
+    what = " ".join(filter(None, [getattr(exc, "context", None), getattr(exc, "problem", None)]))
+    return f"{where}: not valid YAML: {what or ' '.join(str(exc).split())}"

@@ -158,7 +158,10 @@ def load_schedule_file(path: str | Path,
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
-        raise ScheduleSyntaxError(f"{path}: not valid YAML: {exc}") from exc
+        mark = getattr(exc, "problem_mark", None)  # PyYAML's own text spans lines, "<unicode string>"
+        where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
+        what = " ".join(filter(None, [getattr(exc, "context", None), getattr(exc, "problem", None)]))
+        raise ScheduleSyntaxError(f"{path}{where}: not valid YAML: {what or ' '.join(str(exc).split())}") from exc
     if root is None:
         return {}
     if not isinstance(root, yaml.MappingNode):
