@@ -170,8 +170,9 @@ def test_hup_reloads_the_file_and_the_environment_picks_its_section(redis_url: s
         before = set(pool.workers()["high,low"])
         (pool_dir / "config" / "resque-pool.yml").write_text('"high,low": 1\nmedia: 1\n')
         pool.proc.send_signal(signal.SIGHUP)
-        wait_for(lambda: pool.counts() == {"high,low": 1, "media": 1}, 30, "the reloaded counts")
-        assert not before & set(pool.workers()["high,low"])  # old workers were restarted
+        # the old workers unregister as they finish (QUIT), the new ones register as they start
+        wait_for(lambda: pool.counts() == {"high,low": 1, "media": 1}
+                 and not before & set(pool.workers()["high,low"]), 30, "the reloaded counts, new workers")
         (pool_dir / "config" / "resque-pool.yml").write_text('media: <%= 2 %>\n')
         pool.proc.send_signal(signal.SIGHUP)
         wait_for(lambda: "keeping the configuration in force" in pool.output(), 15, "the refusal")
@@ -227,3 +228,10 @@ def test_an_erb_file_is_refused_in_one_line(redis_url: str, pool_dir: Path) -> N
                           capture_output=True, text=True, timeout=60)
     assert done.returncode != 0
     assert "ERB tags" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_queues_on_the_command_line_are_refused(redis_url: str, pool_dir: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "resque_interop", "pool", "-A", "tests.jobs", "-q", "high"],
+                          cwd=pool_dir, env={**os.environ, "REDIS_URL": redis_url, "PYTHONPATH": str(ROOT)},
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0 and "pool takes its queues from the config file" in done.stderr

@@ -422,7 +422,8 @@ main.add_command(doctor)
 @worker_options
 def pool(config_path: str | None, appname: str | None, environment: str | None, term_behavior: str | None,
          spawn_delay: int, single_process_group: bool, **opts: Any) -> None:
-    """Run workers as resque-pool does, from its config/resque-pool.yml.
+    """Run workers as resque-pool does, from its config/resque-pool.yml (the queues come
+    from the file: -q and QUEUE/QUEUES are not used).
 
     One worker process per count of each queue list ("high,low": 2), kept at that
     count. Signals to the master: QUIT (graceful, waits), INT (graceful), TERM
@@ -435,6 +436,9 @@ def pool(config_path: str | None, appname: str | None, environment: str | None, 
     from ..runtime.pool import PoolMaster
     from ..runtime.pool_config import PoolConfigError, load_pool_config
 
+    source = click.get_current_context().get_parameter_source("queues")
+    if source is click.core.ParameterSource.COMMANDLINE:
+        fail("pool takes its queues from the config file (queue list: count); drop -q/--queues")
     if environment:
         os.environ["RACK_ENV"] = os.environ["RAILS_ENV"] = os.environ["RESQUE_ENV"] = environment
     try:
