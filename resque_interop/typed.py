@@ -93,52 +93,40 @@ class ArgumentTypes:
         if not kwargs and self._positional_only_shape and self._required <= len(args) <= len(self._names):
             return self._convert_positional(args), {}
         bound = self._bind(args, kwargs)
-        for name, value in bound.arguments.items():
-            param = self.params[name]
-            if param.annotation is inspect.Parameter.empty:
-                continue
-            if param.kind is inspect.Parameter.VAR_POSITIONAL:
-                bound.arguments[name] = tuple(
-                    self._convert(f"{name}[{i}]", item, param.annotation) for i, item in enumerate(value))
-            elif param.kind is inspect.Parameter.VAR_KEYWORD:
-                bound.arguments[name] = {
-                    key: self._convert(f"{name}.{key}", item, param.annotation) for key, item in value.items()}
-            else:
-                bound.arguments[name] = self._convert(name, value, param.annotation)
+        self._map(bound, self._convert, skip_unannotated=True)
         return list(bound.args), dict(bound.kwargs)
 
     def validate(self, args: tuple[Any, ...] | list[Any], kwargs: dict[str, Any] | None = None) -> None:
         """Python values checked against the annotations, unchanged (ActiveJob's enqueue,
         whose own serializers then write them)."""
-        bound = self._bind(list(args), dict(kwargs or {}))
-        for name, value in bound.arguments.items():
-            param = self.params[name]
-            if param.annotation is inspect.Parameter.empty:
-                continue
-            items = (enumerate(value) if param.kind is inspect.Parameter.VAR_POSITIONAL else
-                     value.items() if param.kind is inspect.Parameter.VAR_KEYWORD else [(None, value)])
-            for key, item in items:
-                where = name if key is None else f"{name}[{key}]" if isinstance(key, int) else f"{name}.{key}"
-                self._convert(where, item, param.annotation)
+        self._map(self._bind(list(args), dict(kwargs or {})), self._convert, skip_unannotated=True)
 
     def check(self, args: tuple[Any, ...] | list[Any], kwargs: dict[str, Any] | None = None
               ) -> tuple[list[Any], dict[str, Any]]:
         """Python values checked against the annotations and turned into what JSON carries
         (dataclasses and Structs as objects): the enqueue side. Raises JobArgumentError."""
         bound = self._bind(list(args), dict(kwargs or {}))
-        for name, value in bound.arguments.items():
-            param = self.params[name]
-            if param.kind is inspect.Parameter.VAR_POSITIONAL:
-                bound.arguments[name] = tuple(
-                    self._outgoing(f"{name}[{i}]", item, param.annotation) for i, item in enumerate(value))
-            elif param.kind is inspect.Parameter.VAR_KEYWORD:
-                bound.arguments[name] = {
-                    key: self._outgoing(f"{name}.{key}", item, param.annotation) for key, item in value.items()}
-            else:
-                bound.arguments[name] = self._outgoing(name, value, param.annotation)
+        self._map(bound, self._outgoing, skip_unannotated=False)
         return list(bound.args), dict(bound.kwargs)
 
     # -- helpers ----------------------------------------------------------------
+    def _map(self, bound: inspect.BoundArguments, fn: Callable[[str, Any, Any], Any], *,
+             skip_unannotated: bool) -> None:
+        """``fn(where, value, annotation)`` over every bound argument, element by element for
+        ``*args`` and ``**kwargs``, its results put back in ``bound``."""
+        for name, value in bound.arguments.items():
+            param = self.params[name]
+            if skip_unannotated and param.annotation is inspect.Parameter.empty:
+                continue
+            if param.kind is inspect.Parameter.VAR_POSITIONAL:
+                bound.arguments[name] = tuple(fn(f"{name}[{i}]", item, param.annotation)
+                                              for i, item in enumerate(value))
+            elif param.kind is inspect.Parameter.VAR_KEYWORD:
+                bound.arguments[name] = {key: fn(f"{name}.{key}", item, param.annotation)
+                                         for key, item in value.items()}
+            else:
+                bound.arguments[name] = fn(name, value, param.annotation)
+
     def _convert_positional(self, args: list[Any]) -> list[Any]:
         n = len(args)
         shape = self._tuples.get(n)
