@@ -183,3 +183,12 @@ def test_the_list_predicts_a_live_masters_every_ticks(running: SchedulerProcess,
         wait_for(lambda: raw_redis.llen("resque:queue:ticks") > count, timeout=30, what="the predicted tick")
         errors.append(time.time() - tick["next_run"])
     assert all(abs(error) < 1.0 for error in errors), errors
+
+
+def test_an_entry_a_python_scheduler_would_refuse_is_marked(redis_url: str, raw_redis: redis.Redis) -> None:
+    # in Redis (as Ruby persists it): no queue, and its class registered nowhere in this process
+    raw_redis.hset("resque:persistent_schedules", "orphan", '{"every":"1h","class":"RubyOnlyNightly"}')
+    raw_redis.hset("resque:persistent_schedules", "queued", '{"every":"1h","class":"RubyOnlyNightly","queue":"q"}')
+    found = _list(redis_url)["schedules"]
+    assert found["orphan"]["state"].startswith("fires in Ruby only (no queue here: a Python scheduler refuses it")
+    assert found["queued"]["state"] == "fires"

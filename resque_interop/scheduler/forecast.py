@@ -16,13 +16,13 @@ started now, labelled as such.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from ..schema.timefmt import parse_time
 from .delayed import master_lock_key
 from .schedule_times import Every, ScheduleSyntaxError
-from .schedules import compile_entry, env_matches
+from .schedules import compile_entry, env_matches, unresolved_queue
 
 if TYPE_CHECKING:
     from .protocols import SchedulerClient
@@ -34,6 +34,9 @@ IF_STARTED_NOW = "if a scheduler started now"  # no master holds the lock
 #: a record this far behind its next run is older than the master's load of the entry
 #: (the master fires within a fraction of a second of the due time, the record is truncated)
 STALE_AFTER = 2.0
+
+
+RUBY_ONLY = "fires in Ruby only (no queue here: a Python scheduler refuses it; add queue: or -A)"
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,9 @@ def overview(client: SchedulerClient, env: str | None, now: float | None = None)
     out = [Forecast(row.name, {}, None, f"invalid: its stored config is not usable ({row.error})",
                     row.last_enqueued_at, None, None) if row.error and not row.config else
            forecast(row.name, row.config, row.last_enqueued_at, env, master is not None, now) for row in rows]
+    # the check a Python scheduler makes at start: a Ruby one would use the class's @queue
+    out = [replace(one, state=RUBY_ONLY) if one.state == "fires" and unresolved_queue(client, one.name, one.config)
+           else one for one in out]
     return Overview(master, env, out)
 
 
