@@ -174,3 +174,15 @@ def test_the_schedule_page_reads_each_hash_once(r: Resque, raw_redis: redis.Redi
     web = create_app(r).test_client()
     few, many = commands(5), commands(60)
     assert few == many and few.get("hgetall") == 2 and "hget" not in few, (few, many)
+
+
+def test_a_mounted_dashboards_hosts_are_compared_as_requests_are(r: Resque) -> None:
+    from flask import Flask
+
+    from resque_interop.web.app import mount
+
+    app = Flask("host_app_case")
+    mount(app, r, url_prefix="/ops", allow_hosts=[" Ops.Example.com. "])
+    client = app.test_client()
+    assert client.get("/ops/queues", headers={"Host": "ops.example.com"}).status_code == 200
+    assert client.get("/ops/queues", headers={"Host": "OPS.example.com:8080"}).status_code == 200

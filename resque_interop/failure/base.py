@@ -281,6 +281,27 @@ class FailureBackend:
         """Delete failures (one list, or all)."""
         raise self._no_reads()
 
+    def record_if_unchanged(self, index: int, fingerprint: str, queue: str | None = None) -> FailureRecord | None:
+        """Entry ``index`` when it is still the failure ``fingerprint`` names (a page's view
+        of it), else None: it moved or is gone."""
+        found = self.all(index, 1, queue)
+        return found[0] if found and found[0].fingerprint == fingerprint else None
+
+    def act_on_unchanged(self, pairs: list[tuple[int, str]], queue: str | None, action: str) -> tuple[int, int]:
+        """``requeue`` or ``remove`` each ``(index, fingerprint)`` still in place (removals
+        highest index first, so the lower ones keep their places); (done, left as moved)."""
+        done = moved = 0
+        for index, fingerprint in sorted(pairs, reverse=action == "remove"):
+            if self.record_if_unchanged(index, fingerprint, queue) is None:
+                moved += 1
+                continue
+            if action == "remove":
+                self.remove(index, queue)
+            else:
+                self.requeue(index, queue)
+            done += 1
+        return done, moved
+
     def clear_retried(self) -> int:
         """Delete the failures that were retried (resque-web's "clear retried")."""
         removed = 0

@@ -34,7 +34,7 @@ from .delayed import add_delayed_routes
 from .errors import add_error_pages
 from .failed import add_failed_routes
 from .format import age_seconds, args_text, back_to, current_note, here, or_unknown, when, with_note
-from .hosts import HostCheck, allowed_hosts, host_allowed
+from .hosts import HostCheck, allowed_hosts, host_allowed, normalised_hosts
 from .jsonapi import api_json
 from .metrics import add_metrics_route
 from .params import int_arg
@@ -76,7 +76,7 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0,
     answer 421 to any other ``Host`` (``create_app`` checks every request itself)."""
     bp = _Blueprint(name, __name__, template_folder="templates", static_folder="static",
                     static_url_path="/static")
-    hosts = None if allow_hosts is None else list(allow_hosts)
+    hosts = None if allow_hosts is None else normalised_hosts(allow_hosts)
 
     @bp.before_request
     def guard() -> None:

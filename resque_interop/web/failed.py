@@ -71,10 +71,10 @@ def add_failed_routes(bp: Blueprint, client: Resque, page: Callable[..., str], p
         return page("failed.html", records=records, total=total, found=None, start=start, **common)
 
     def checked_record(list_name: str, index: int) -> FailureRecord:
-        found = client.failure.all(index, 1, known(list_name))
-        if not found or found[0].fingerprint != request.form.get("fingerprint"):
+        found = client.failure.record_if_unchanged(index, request.form.get("fingerprint", ""), known(list_name))
+        if found is None:
             abort(409, description="that failure moved or is gone: reload the page and try again")
-        return found[0]
+        return found
 
     def list_page(list_name: str) -> str:
         return url_for(f"{name}.failed", list_name=list_name)
@@ -103,36 +103,22 @@ def add_failed_routes(bp: Blueprint, client: Resque, page: Callable[..., str], p
             abort(400, description="no failures named (reload the page and try again)")
         return pairs
 
-    def still_there(list_name: str, index: int, fingerprint: str) -> FailureRecord | None:
-        found = client.failure.all(index, 1, list_name)
-        return found[0] if found and found[0].fingerprint == fingerprint else None
+    def act_on_shown(list_name: str, action: str, did: str) -> Response:
+        list_name = known(list_name)
+        done_n, moved = client.failure.act_on_unchanged(shown_items(), None if list_name == "failed" else list_name,
+                                                        action)
+        note = did.format(n=done_n, s="s" if done_n != 1 else "")
+        return done(note + (f"; {moved} had moved or gone and were left" if moved else ""), list_page(list_name))
 
     @bp.post("/failed/<path:list_name>/requeue-shown")
     def requeue_shown(list_name: str) -> Response:
         """Retry the failures a (class-filtered) page showed, and only those."""
-        list_name, done_n, moved = known(list_name), 0, 0
-        for index, fingerprint in shown_items():
-            if still_there(list_name, index, fingerprint) is None:
-                moved += 1
-                continue
-            client.failure.requeue(index, None if list_name == "failed" else list_name)
-            done_n += 1
-        note = f"Retried {done_n} failed job{'s' if done_n != 1 else ''}"
-        return done(note + (f"; {moved} had moved or gone and were left" if moved else ""), list_page(list_name))
+        return act_on_shown(list_name, "requeue", "Retried {n} failed job{s}")
 
     @bp.post("/failed/<path:list_name>/remove-shown")
     def remove_shown(list_name: str) -> Response:
-        """Remove the failures a (class-filtered) page showed, highest index first so the
-        lower ones keep their places."""
-        list_name, done_n, moved = known(list_name), 0, 0
-        for index, fingerprint in sorted(shown_items(), reverse=True):
-            if still_there(list_name, index, fingerprint) is None:
-                moved += 1
-                continue
-            client.failure.remove(index, None if list_name == "failed" else list_name)
-            done_n += 1
-        note = f"Removed {done_n} failure{'s' if done_n != 1 else ''}"
-        return done(note + (f"; {moved} had moved or gone and were left" if moved else ""), list_page(list_name))
+        """Remove the failures a (class-filtered) page showed, and only those."""
+        return act_on_shown(list_name, "remove", "Removed {n} failure{s}")
 
     @bp.post("/failed-actions/requeue-all")
     def requeue_all() -> Response:

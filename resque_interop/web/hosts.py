@@ -45,6 +45,12 @@ def allowed_hosts(bind: str | None = None, extra: Iterable[str] = ()) -> list[st
         names.append(f"[{bind}]" if ":" in bind and not bind.startswith("[") else bind)
     names += list(extra)
     names += os.environ.get(HOSTS_ENV, "").split(",")
+    return normalised_hosts(names)
+
+
+def normalised_hosts(names: Iterable[str]) -> list[str]:
+    """Host names as requests are compared with them: trimmed, lower case, no trailing
+    dot, each once."""
     out: list[str] = []
     for name in names:
         name = name.strip().lower().rstrip(".")
