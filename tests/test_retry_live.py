@@ -50,6 +50,7 @@ def delayed_items(raw: redis.Redis) -> list[tuple[int, bytes]]:
     ["", ""],
     [{"k": "tab\there", "u": "é\u2028\x01#{x}#$y", "n": [1, {"m": {}}]}],
     [-0.0, 0.0001, 1e16, 123456789012345.6, 2**70, -7],
+    [1234567890123456.8, 1e15, 9007199254740993.0, 0.1 + 0.2],  # 16 digits before the point: fixed form
     ["with space", "new\nline"],
 ])
 def test_the_digest_is_rubys(redis_url: str, args: list) -> None:

@@ -22,6 +22,8 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any, Literal
 
+from .rubynum import ruby_float
+
 #: ``"3.3"``: ``{"a"=>1}`` (every Ruby up to 3.3: what Resque 3.0's Rubies write);
 #: ``"3.4"``: ``{"a" => 1}`` (Ruby 3.4 and later).
 HashStyle = Literal["3.3", "3.4"]
@@ -46,35 +48,13 @@ class RubyJoinError(TypeError):
 
 
 def float_to_s(value: float) -> str:
-    """Ruby's ``Float#to_s``: the shortest repr, in fixed form for exponents -4..15."""
+    """Ruby's ``Float#to_s`` (what the json gem writes too: :func:`rubynum.ruby_float`),
+    with Ruby's words for NaN and the infinities, which JSON has none for."""
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):
         return "Infinity" if value > 0 else "-Infinity"
-    if value == 0:
-        return "-0.0" if math.copysign(1.0, value) < 0 else "0.0"
-    sign = "-" if value < 0 else ""
-    digits, exponent = _shortest(abs(value))
-    decpt = exponent + 1  # how many digits stand before the decimal point
-    if decpt < -3 or decpt > 15:
-        mantissa = digits[0] + "." + (digits[1:] or "0")
-        return f"{sign}{mantissa}e{exponent:+03d}"
-    if decpt <= 0:
-        return f"{sign}0.{'0' * -decpt}{digits}"
-    if decpt >= len(digits):
-        return f"{sign}{digits}{'0' * (decpt - len(digits))}.0"
-    return f"{sign}{digits[:decpt]}.{digits[decpt:]}"
-
-
-def _shortest(value: float) -> tuple[str, int]:
-    """(significant digits, scientific exponent) of the shortest round-trip form, which
-    Python's ``repr`` and Ruby's dtoa agree on."""
-    mantissa, _, exp_text = repr(value).partition("e")
-    whole, _, frac = mantissa.partition(".")
-    digits = whole + frac
-    significant = digits.lstrip("0")
-    exponent = len(whole) - 1 - (len(digits) - len(significant)) + (int(exp_text) if exp_text else 0)
-    return significant.rstrip("0") or "0", exponent
+    return ruby_float(value)
 
 
 def string_inspect(text: str) -> str:
