@@ -172,6 +172,12 @@ class Codec:
         self._decoder = msgspec.json.Decoder()
         self._prefixes: dict[str, bytes] = {}
 
+    @property
+    def escapes_html(self) -> bool:
+        """Whether this dialect writes ``<>&`` and U+2028/2029 escaped (ActiveSupport's
+        encoder under the json gem), where the others write them raw."""
+        return self._activesupport
+
     def prepare(self, value: Any) -> Any:
         """Check ``value`` and turn its floats into raw Ruby-formatted numbers."""
         kind = type(value)

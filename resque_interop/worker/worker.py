@@ -47,8 +47,10 @@ from .waiting import QueueWaiter
 log = logging.getLogger("resque_interop.worker")
 
 # Bytes that another encoder may write differently from Ruby (fractions and
-# exponents, escapes, spacing, -0, what ActiveSupport escapes). Payloads without them are Ruby's already.
-_MAYBE_FOREIGN = re.compile(rb'[0-9][.eE]|\\[u/]|-0[^.0-9]|[:,] |[{\[] |[<>&]|\xe2\x80[\xa8\xa9]')
+# exponents, escapes, spacing, -0). Payloads without them are Ruby's already.
+_MAYBE_FOREIGN = re.compile(rb'[0-9][.eE]|\\[u/]|-0[^.0-9]|[:,] |[{\[] ')
+# ... and, for a dialect with ActiveSupport loaded, what it escapes where others write it raw
+_MAYBE_FOREIGN_TO_RAILS = re.compile(_MAYBE_FOREIGN.pattern + rb'|[<>&]|\xe2\x80[\xa8\xa9]')
 
 _STOPPED = object()  # what a reserve returns when a shutdown cut its retries short
 
@@ -104,6 +106,7 @@ class Worker:
         self.job_loop = JobLoop()
         self.wake = SignalSafeEvent()  # set by signal handlers: see sigsafe.py
         self.signal_log = SignalLog(log)  # what the handlers say, logged off the handler
+        self._maybe_foreign = _MAYBE_FOREIGN_TO_RAILS if client.codec.escapes_html else _MAYBE_FOREIGN
         self._shutdown = False
         self._paused = False
         self._in_job = False
@@ -553,7 +556,7 @@ class Worker:
             self.jobs_done += 1
             return
         try:
-            foreign = _MAYBE_FOREIGN.search(raw) is not None and self.client.codec.encode(payload) != raw
+            foreign = self._maybe_foreign.search(raw) is not None and self.client.codec.encode(payload) != raw
         except Exception:  # noqa: BLE001 - not ours to rewrite; it still runs
             foreign = False
         if foreign:
