@@ -90,7 +90,7 @@ def error_code(exc: BaseException) -> str | None:
 def refuses_writes(exc: BaseException) -> bool:
     """True when Redis answered but refuses writes for now (full, a replica, cannot persist):
     the write may succeed later, so it is a fault to wait out, not a bug."""
-    return error_code(exc) in WRITE_REFUSED_CODES
+    return refusal(exc) is not None
 
 
 def refusal(exc: BaseException) -> str | None:

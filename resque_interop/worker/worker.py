@@ -377,7 +377,7 @@ class Worker:
         current = max(min(interval, max_i), min_i)
         if not self.startup():
             self.stop_heartbeat()
-            self.run_hook("worker_exit")
+            self._exit_hooks()
             return
         error: BaseException | None = None
         finish = "0"
@@ -443,11 +443,15 @@ class Worker:
         finally:
             self._waiter.close()
             self._leave(finish, error if isinstance(error, Exception) else None)
-            try:
-                self.run_hook("worker_exit")
-            finally:
-                self.job_loop.close()
-                self.signal_log.flush()  # a line noted by the last signal is written before exit
+            self._exit_hooks()
+
+    def _exit_hooks(self) -> None:
+        """``worker_exit``, then close the job loop and write what the last signal noted."""
+        try:
+            self.run_hook("worker_exit")
+        finally:
+            self.job_loop.close()
+            self.signal_log.flush()  # a line noted by the last signal is written before exit
 
     def _leave(self, finish: str, error: Exception | None) -> None:
         """Finish the last job and unregister, retried while Redis is away, up to the
