@@ -116,7 +116,7 @@ def r(raw_redis: redis.Redis, redis_url: str, registry: Registry) -> Resque:
 @pytest.fixture(autouse=True)
 def _default_hooks_restored() -> Iterator[None]:
     """Hooks an imported app module registers globally do not leak between tests."""
-    from resque_interop.hooks import default_hooks
+    from resque_interop.client.hooks import default_hooks
 
     saved = list(default_hooks)
     yield

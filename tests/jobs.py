@@ -10,7 +10,8 @@ import time
 
 import redis
 
-from resque_interop import Hooks, job, register_hooks
+from resque_interop import Hooks, register_hooks
+from resque_interop.client import job
 
 
 def _redis() -> redis.Redis:

@@ -7,7 +7,7 @@ import re
 from prometheus_client import CollectorRegistry, generate_latest
 
 from resque_interop import Registry, Resque
-from resque_interop.metrics import ResqueCollector
+from resque_interop.metrics.collector import ResqueCollector
 from resque_interop.worker.worker_metrics import JobMetrics
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import redis
 
-from resque_interop import Retry, job
+from resque_interop import Retry
+from resque_interop.client import job
 
 
 def _redis() -> redis.Redis:

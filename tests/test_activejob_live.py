@@ -12,7 +12,7 @@ import pytest
 import redis
 
 from resque_interop import Registry, Resque
-from resque_interop.activejob import Duration, Symbol
+from resque_interop.schema.activejob import Duration, Symbol
 from resque_interop.worker import Worker
 
 from .ruby_peer import has_activejob, needs_ruby, needs_scheduler, ruby, ruby_worker

@@ -14,7 +14,7 @@ import pytest
 import redis
 
 from resque_interop import EncodeError, Resque
-from resque_interop.activejob import (
+from resque_interop.schema.activejob import (
     WRAPPER,
     Duration,
     GlobalID,

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from resque_interop import Registry, Resque
 from resque_interop.cli import main
-from resque_interop.doctor import diagnose
+from resque_interop.client.doctor import diagnose
 
 from .keyspace import load, step
 from .test_rails_dialect import _load_keyspace

@@ -9,7 +9,7 @@ import redis
 
 from resque_interop import Registry, Resque
 from resque_interop.failure import FailureInfo, MultipleFailureBackend, RedisFailureBackend
-from resque_interop.stats import NullStatStore
+from resque_interop.store.stats import NullStatStore
 
 from .keyspace import dump, load, normalize, step
 

@@ -14,8 +14,8 @@ import pytest
 import redis
 
 from resque_interop import Registry, Resque, Retry
+from resque_interop.client.job import Job
 from resque_interop.errors import DirtyExit, JobTimeout
-from resque_interop.job import Job
 from resque_interop.schema.ruby_join import retry_key_name
 from resque_interop.worker import Worker
 

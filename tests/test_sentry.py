@@ -117,7 +117,7 @@ def test_failures_reach_redis_and_sentry_with_the_real_traceback(
     assert (exc["type"], exc["module"], exc["value"]) == ("ArgumentError", "tests.jobs", "boom <b>")
     frames = exc["stacktrace"]["frames"]
     assert frames[-1]["function"] == "failing" and frames[-1]["module"] == "tests.jobs"
-    assert any(f["function"] == "perform" and f["module"] == "resque_interop.job" for f in frames)
+    assert any(f["function"] == "perform" and f["module"] == "resque_interop.client.job" for f in frames)
     got = tags(event)
     assert (got["resque.queue"], got["resque.class"], got["resque.worker"]) == ("low", "Failing", record.worker)
     assert got["resque.args"].startswith("[1, 'xxx") and len(got["resque.args"]) <= 200

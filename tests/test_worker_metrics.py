@@ -78,9 +78,9 @@ def test_outcomes_and_durations_by_class(fork: str, redis_url: str, raw_redis: r
 
 
 def test_skipped_jobs_and_the_class_cap(redis_url: str, raw_redis: redis.Redis) -> None:
+    from resque_interop.client.hooks import Hooks
+    from resque_interop.client.job import Job
     from resque_interop.errors import DontPerform
-    from resque_interop.hooks import Hooks
-    from resque_interop.job import Job
     from resque_interop.worker import Worker
     from resque_interop.worker.worker_metrics import instrument
 

@@ -23,11 +23,12 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from ..activejob import WRAPPER, activejob_request
+from ..client.activejob import activejob_request
+from ..client.hooks import Hooks, default_hooks
+from ..client.producer import Producer, info_summary
+from ..client.registry import Registry, default_registry
 from ..errors import ConnectionConfigError
-from ..hooks import Hooks, default_hooks
-from ..producer import Producer, info_summary
-from ..registry import Registry, default_registry
+from ..schema.activejob import WRAPPER
 from ..schema.codec import Codec, Dialect, dialect_from_env
 from ..schema.keys import Keys, namespace_from_env
 from ..store.connection import describe, normalize_url, sentinel_address, url_from_env
@@ -114,13 +115,13 @@ class AsyncResque(Producer):
         target = self._target(job)
         argv = self.job_args(job, args)
         if self._hooked(target) and any(
-            r is False for r in await self._run_enqueue_hooks("before_enqueue", target, queue, name, argv)
+            r is False for r in await self.run_enqueue_hooks("before_enqueue", target, queue, name, argv)
         ):
             return None
         data = self._job_data(name, argv)
         await self.store.push("" if queue is None else str(queue), data, front=self.enqueue_front)
         if self._hooked(target):
-            await self._run_enqueue_hooks("after_enqueue", target, queue, name, argv)
+            await self.run_enqueue_hooks("after_enqueue", target, queue, name, argv)
         return True
 
     async def enqueue_ruby(self, class_name: str, *args: Any, queue: str | None = None) -> bool | None:
@@ -151,7 +152,7 @@ class AsyncResque(Producer):
         """Push a raw payload (extra fields kept), as ``Resque.push``."""
         await self.store.push(str(queue), self.codec.encode(item))
 
-    async def _run_enqueue_hooks(self, kind: str, target: Any, queue: str, name: str,
+    async def run_enqueue_hooks(self, kind: str, target: Any, queue: str, name: str,
                                  args: list[Any]) -> list[Any]:
         results = []
         for result in self._hook_results(kind, target, queue, name, args):

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import click
 import redis
 
-from ..client import Resque
+from ..client.resque import Resque
 from ..errors import AppImportError, DecodeError, ResqueError
 from ..schema.codec import DEFAULT_CODEC, DIALECTS
 from ..schema.timefmt import parse_time

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..doctor import diagnose
+from ..client.doctor import diagnose
 from .common import connection_options, echo_json, make_client
 
 

@@ -14,11 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .errors import DecodeError, EncodeError
-from .schema.codec import DIALECTS, Codec
+from ..errors import DecodeError, EncodeError
+from ..schema.codec import DIALECTS, Codec
 
 if TYPE_CHECKING:
-    from .client import Resque
+    from .resque import Resque
 
 _CODECS = {name: Codec(name) for name in DIALECTS}
 

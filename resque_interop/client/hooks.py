@@ -33,16 +33,6 @@ AnyWorker: TypeAlias = Any
 #: event loop before it goes on.
 MaybeAwaitable: TypeAlias = "Awaitable[None] | None"
 
-JOB_HOOK_PREFIXES = (
-    "before_enqueue",
-    "after_enqueue",
-    "before_dequeue",
-    "after_dequeue",
-    "before_perform",
-    "around_perform",
-    "after_perform",
-    "on_failure",
-)
 
 
 class Hooks:
@@ -102,14 +92,6 @@ class Hooks:
 
     def after_pause(self, worker: AnyWorker) -> MaybeAwaitable:
         """When a worker receives CONT."""
-
-
-def job_hooks(target: Any, prefix: str) -> list[Callable[..., Any]]:
-    """The per-job hook methods of a job class with this prefix, in name order."""
-    if not isinstance(target, type):
-        return []
-    names = sorted(n for n in dir(target) if n.startswith(prefix) and callable(getattr(target, n)))
-    return [getattr(target, n) for n in names]
 
 
 #: Hooks that clients built without ``hooks=`` use (the convenience default,

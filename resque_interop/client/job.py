@@ -1,7 +1,7 @@
 """A job: a queue name and a payload, and how it is performed and failed.
 
 A payload's class name is resolved through the client's registry only. A
-Rails ActiveJob wrapper payload is unwrapped by :mod:`resque_interop.activejob`.
+Rails ActiveJob wrapper payload is unwrapped by :mod:`resque_interop.client.activejob`.
 """
 
 from __future__ import annotations
@@ -9,20 +9,18 @@ from __future__ import annotations
 import inspect
 import logging
 from collections.abc import Callable, Coroutine
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .errors import DontPerform
-from .failure.base import FailureInfo
-from .hooks import job_hooks
-from .retry import lifecycle as retry_steps
-from .retry.policy import Retry
-from .runtime.eventloop import JobLoop, process_loop
-from .runtime.logfmt import bounded, format_args
-from .schema.payloads import ACTIVEJOB_WRAPPER, PayloadView
-from .store.datastore import CommandLog
-
-if TYPE_CHECKING:
-    from .client import Resque
+from ..errors import DontPerform
+from ..failure.base import FailureInfo
+from ..retry import lifecycle as retry_steps
+from ..retry.policy import Retry
+from ..runtime.eventloop import JobLoop, process_loop
+from ..runtime.logfmt import bounded, format_args
+from ..schema.payloads import ACTIVEJOB_WRAPPER, PayloadView
+from ..store.datastore import CommandLog
+from .plugins import job_hooks
+from .protocols import JobClient
 
 log = logging.getLogger("resque_interop.worker")
 
@@ -36,7 +34,7 @@ class Job(PayloadView):
     )
 
     def __init__(
-        self, client: Resque, queue: str, payload: Any, raw: bytes | None = None, worker_id: str = ""
+        self, client: JobClient, queue: str, payload: Any, raw: bytes | None = None, worker_id: str = ""
     ) -> None:
         self.client = client
         self.queue = queue
@@ -133,7 +131,7 @@ class Job(PayloadView):
     def save_failure(self, exc: BaseException, pipe: Any = None) -> None:
         """Record ``exc`` without running hooks: through the job's Retry when it has one
         (which may retry it and keep it out of the failure backend), else the backend."""
-        info = FailureInfo.from_exception(exc, self.payload, self.worker_id, self.queue)
+        info = FailureInfo.from_exception(exc, self.payload, self.worker_id, self.queue, cut_after=__file__)
         if not self._retry_failure(exc, info, pipe):
             self.client.save_failure(info, pipe)
 
@@ -157,7 +155,7 @@ class Job(PayloadView):
         target = spec.target if spec is not None else None
 
         def enqueue_hooks(kind: str, queue: str, name: str, args: list[Any]) -> bool:
-            return all(r is not False for r in self.client._run_enqueue_hooks(kind, target, queue, name, args))
+            return all(r is not False for r in self.client.run_enqueue_hooks(kind, target, queue, name, args))
 
         try:
             self.retry_decision, suppressed = retry_steps.on_failure(

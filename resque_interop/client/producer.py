@@ -11,10 +11,11 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from .errors import EncodeError, NoClassError, NoQueueError
-from .hooks import Hooks, job_hooks
+from ..errors import EncodeError, NoClassError, NoQueueError
+from ..schema.codec import Codec
+from .hooks import Hooks
+from .plugins import job_hooks
 from .registry import JobSpec, Registry
-from .schema.codec import Codec
 
 
 class Producer:

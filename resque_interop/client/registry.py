@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, TypeVar
 
-from .errors import UnknownJobError
-from .retry.policy import Retry
+from ..errors import UnknownJobError
+from ..retry.policy import Retry
 from .typed import ArgumentTypes, TypedMode, typed_mode
 
 T = TypeVar("T")

@@ -9,24 +9,28 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 import redis
 
-from .errors import NoQueueError
-from .failure import FailureBackend, FailureInfo, backend_named
+from ..errors import NoQueueError
+from ..failure import FailureBackend, FailureInfo, backend_named
+from ..scheduler.delayed import DelayedQueue
+from ..scheduler.schedules import Schedules
+from ..schema.activejob import WRAPPER
+from ..schema.codec import Codec, Dialect, dialect_from_env
+from ..schema.keys import Keys, namespace_from_env
+from ..schema.workers import WorkerInfo
+from ..store.connection import connect, describe
+from ..store.datastore import DataStore
+from ..store.stats import RedisStatStore, StatStore
+from ..store.worker_listing import list_workers
+from .activejob import activejob_request
 from .hooks import Hooks, default_hooks
 from .job import Job
 from .producer import Producer, info_summary
 from .registry import Registry, default_registry
-from .scheduler.delayed import DelayedQueue
-from .scheduler.schedules import Schedules
-from .schema.codec import Codec, Dialect, dialect_from_env
-from .schema.keys import Keys, namespace_from_env
-from .stats import RedisStatStore, StatStore
-from .store.connection import connect, describe
-from .store.datastore import DataStore
-from .worker_info import WorkerInfo, list_workers
 
 DEFAULT_HEARTBEAT_INTERVAL = 60
 
@@ -105,12 +109,12 @@ class Resque(Producer):
         target = self._target(job)
         argv = self.job_args(job, args)
         if self._hooked(target) and any(
-            r is False for r in self._run_enqueue_hooks("before_enqueue", target, queue, name, argv)
+            r is False for r in self.run_enqueue_hooks("before_enqueue", target, queue, name, argv)
         ):
             return None
         self.create(queue, name, argv)
         if self._hooked(target):
-            self._run_enqueue_hooks("after_enqueue", target, queue, name, argv)
+            self.run_enqueue_hooks("after_enqueue", target, queue, name, argv)
         return True
 
     def enqueue_ruby(self, class_name: str, *args: Any, queue: str | None = None) -> bool | None:
@@ -118,12 +122,25 @@ class Resque(Producer):
         stores exactly what ``Resque.enqueue(Archive, 44, "masterbrew")`` stores."""
         return self.enqueue_to(self._ruby_queue(class_name, queue), class_name, *args)
 
-    def enqueue_activejob(self, job_class: str, *args: Any, queue: str | None = None, **options: Any) -> str:
-        """Enqueue for Rails' ActiveJob (see :func:`resque_interop.activejob.enqueue_activejob`);
-        returns the job_id."""
-        from .activejob import enqueue_activejob
-
-        return enqueue_activejob(self, job_class, *args, queue=queue, **options)
+    def enqueue_activejob(self, job_class: str, *args: Any, queue: str | None = None,
+                          kwargs: dict[str, Any] | None = None, timezone_name: str | None = None,
+                          locale: str = "en", priority: int | None = None, rails: str = "6.1",
+                          wait: float | None = None, wait_until: datetime | float | None = None) -> str:
+        """Enqueue for Rails: ``enqueue_activejob("ArchiveJob", 44, "masterbrew", queue="file_serve")``
+        writes what ``ArchiveJob.perform_later(44, "masterbrew")`` writes; ``kwargs`` are the job's
+        keyword arguments. ``wait`` (seconds) or ``wait_until`` delay it as
+        ``ArchiveJob.set(wait: ...).perform_later`` does with resque-scheduler. Returns the job_id."""
+        queue, data = activejob_request(self, job_class, args, queue=queue, kwargs=kwargs,
+                                        timezone_name=timezone_name, locale=locale, priority=priority,
+                                        rails=rails, wait=wait, wait_until=wait_until)
+        # delayed, as the Rails adapter's enqueue_at: Resque.enqueue_at_with_queue(queue, ts, JobWrapper, data)
+        if wait is not None:
+            self.delayed.enqueue_in_with_queue(queue, wait, WRAPPER, data)
+        elif wait_until is not None:
+            self.delayed.enqueue_at_with_queue(queue, wait_until, WRAPPER, data)
+        else:
+            self.enqueue_to(queue, WRAPPER, data)
+        return str(data["job_id"])
 
     def enqueue_many(self, jobs: Iterable[tuple[Any, ...]], batch: int = 1000) -> int:
         """Bulk enqueue ``(queue, job, args)`` tuples (or ``(job, args)`` for registered
@@ -140,7 +157,7 @@ class Resque(Producer):
             return
         self.store.push(queue, data, front=self.enqueue_front)
 
-    def _run_enqueue_hooks(self, kind: str, target: Any, queue: str, name: str, args: list[Any]) -> list[Any]:
+    def run_enqueue_hooks(self, kind: str, target: Any, queue: str, name: str, args: list[Any]) -> list[Any]:
         return list(self._hook_results(kind, target, queue, name, args))
 
     def push(self, queue: str, item: dict[str, Any]) -> None:
@@ -205,27 +222,27 @@ class Resque(Producer):
         name = self.job_name(job)
         spec = self._spec(job)
         target = spec.target if spec else None
-        if any(r is False for r in self._run_enqueue_hooks("before_dequeue", target, queue, name, list(args))):
+        if any(r is False for r in self.run_enqueue_hooks("before_dequeue", target, queue, name, list(args))):
             return None
         removed = self.destroy(queue, name, *args)
-        self._run_enqueue_hooks("after_dequeue", target, queue, name, list(args))
+        self.run_enqueue_hooks("after_dequeue", target, queue, name, list(args))
         return removed
 
     def workers(self) -> list[WorkerInfo]:
         """Every registered worker (Ruby, Python or node-resque)."""
-        return list_workers(self)
+        return list_workers(self.store, self.codec)
 
     def worker(self, worker_id: str) -> WorkerInfo | None:
         """One registered worker, or None."""
         if not self.store.worker_exists(worker_id):
             return None
-        return list_workers(self, [worker_id])[0]
+        return list_workers(self.store, self.codec, [worker_id])[0]
 
     def working(self) -> list[WorkerInfo]:
         """The workers that hold a job now (only those are read in full)."""
         ids = self.store.worker_ids()
         held = self.store.worker_payloads(ids)
-        return list_workers(self, [i for i, job in zip(ids, held) if job]) if any(held) else []
+        return list_workers(self.store, self.codec, [i for i, job in zip(ids, held) if job]) if any(held) else []
 
     def info(self) -> dict[str, Any]:
         """``Resque.info``: pending, processed, queues, workers, working, failed, servers,

@@ -31,7 +31,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from .errors import JobArgumentError
+from ..errors import JobArgumentError
 
 #: The modes ``typed=`` takes: strict JSON rules, or lax (strings for numbers and booleans).
 TypedMode = Literal["strict", "lax"]

@@ -21,9 +21,6 @@ from ..schema.payloads import PayloadView, original_bytes
 if TYPE_CHECKING:
     from ..store.protocols import StoreClient
 
-_JOB_FILE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "job.py")
-
-
 def exception_name(exc: BaseException) -> str:
     """The ``exception`` field: Ruby's class name for our Resque errors, else the
     Python class name (``ValueError``, ``myapp.errors.Boom`` for non-builtins)."""
@@ -36,14 +33,15 @@ def exception_name(exc: BaseException) -> str:
     return f"{kind.__module__}.{kind.__qualname__}"
 
 
-def backtrace_lines(exc: BaseException) -> list[str]:
+def backtrace_lines(exc: BaseException, cut_after: str | None = None) -> list[str]:
     """The ``backtrace`` field: ``file:line:in 'func'``, innermost first as Ruby
-    writes it, cut where the job was called from resque_interop (Ruby cuts at
-    ``lib/resque/job.rb``)."""
+    writes it; frames up to the last one in the file ``cut_after`` (where the job was
+    called from) are left out, as Ruby cuts at ``lib/resque/job.rb``."""
     frames = traceback.extract_tb(exc.__traceback__)
     start = 0
+    cut = os.path.abspath(cut_after) if cut_after else None
     for i, frame in enumerate(frames):
-        if os.path.abspath(frame.filename) == _JOB_FILE:
+        if cut is not None and os.path.abspath(frame.filename) == cut:
             start = i + 1
     return [f"{f.filename}:{f.lineno}:in '{f.name}'" for f in reversed(frames[start:])]
 
@@ -63,9 +61,12 @@ class FailureInfo:
     exc: BaseException | None = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def from_exception(cls, exc: BaseException, payload: Any, worker: str, queue: str) -> FailureInfo:
-        """Describe a Python exception as Ruby would describe a Ruby one."""
-        return cls(payload, exception_name(exc), str(exc), backtrace_lines(exc), worker, queue, exc=exc)
+    def from_exception(cls, exc: BaseException, payload: Any, worker: str, queue: str,
+                       cut_after: str | None = None) -> FailureInfo:
+        """Describe a Python exception as Ruby would describe a Ruby one (its backtrace cut
+        after the frames of the file ``cut_after``, the one that called the job)."""
+        return cls(payload, exception_name(exc), str(exc), backtrace_lines(exc, cut_after), worker, queue,
+                   exc=exc)
 
 
 @dataclass

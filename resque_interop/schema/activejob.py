@@ -1,10 +1,10 @@
-"""Rails ActiveJob over Resque, both ways.
+"""Rails ActiveJob's wire format, both ways (the client side is :mod:`resque_interop.client.activejob`).
 
 With ActiveJob's ``:resque`` adapter every job arrives as
 ``{"class":"ActiveJob::QueueAdapters::ResqueAdapter::JobWrapper","args":[job_data]}``.
 Consuming: ``job_data["job_class"]`` is looked up in the registry (register
 ``"ArchiveJob"`` as any class) and ``job_data["arguments"]`` are deserialised by
-ActiveJob's rules. Producing: :func:`enqueue_activejob` writes what Rails would.
+ActiveJob's rules. Producing: ``Resque.enqueue_activejob`` writes what Rails would.
 
 Ruby -> Python:
   Symbol -> :class:`Symbol` (a ``str``); Time, DateTime, TimeWithZone -> aware
@@ -19,21 +19,16 @@ Ruby -> Python:
 from __future__ import annotations
 
 import re
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .errors import EncodeError, ResqueError
-from .registry import Registry
-from .schema.codec import rails_decimal
-
-if TYPE_CHECKING:
-    from .client import Resque
-    from .producer import Producer
+from ..errors import EncodeError, ResqueError
+from . import timefmt
+from .codec import rails_decimal
 
 WRAPPER = "ActiveJob::QueueAdapters::ResqueAdapter::JobWrapper"
 SERIALIZED = "_aj_serialized"
@@ -187,21 +182,6 @@ def deserialize_arguments(arguments: list[Any], resolver: Any = None) -> tuple[l
     return [deserialize(a, resolver) for a in arguments], kwargs
 
 
-def resolve_wrapper(registry: Registry, args: list[Any]) -> tuple[Any, Any, list[Any], dict[str, Any]]:
-    """(target, perform, args, kwargs) for a JobWrapper payload's ``job_data``."""
-    if not args or not isinstance(args[0], dict) or "job_class" not in args[0]:
-        raise TypeError("ActiveJob wrapper payload without job data (expected args[0].job_class)")
-    job_data = args[0]
-    spec = registry.get(str(job_data["job_class"]))
-    arguments = job_data.get("arguments") or []
-    if not isinstance(arguments, list):
-        raise TypeError(f"ActiveJob arguments must be a list, got {type(arguments).__name__}")
-    pos, kw = deserialize_arguments(arguments, getattr(registry, "globalid_resolver", None))
-    if spec.typed:
-        pos, kw = spec.argument_types.convert(pos, kw)
-    return spec.target, spec.perform, pos, kw
-
-
 # -- Python -> Ruby -------------------------------------------------------------
 def bigdecimal_to_s(value: Decimal) -> str:
     """Ruby's ``BigDecimal#to_s`` (what Rails 6.1 writes): ``Decimal("1.10")`` -> ``0.11e1``."""
@@ -242,7 +222,7 @@ def _zone_name(value: datetime) -> str:
 
 
 #: The dialects of a Ruby with ActiveSupport's JSON loaded (a Rails app): BigDecimal#to_s is "1.1" there.
-_WITH_ACTIVESUPPORT = ("rails", "oj_rails", "rails_oj")
+WITH_ACTIVESUPPORT = ("rails", "oj_rails", "rails_oj")
 
 
 def _at_least(rails: str, version: str) -> bool:
@@ -321,8 +301,6 @@ def job_data(job_class: str, args: tuple[Any, ...], kwargs: dict[str, Any], queu
              scheduled_at: float | None = None) -> dict[str, Any]:
     """What ``ActiveJob::Base#serialize`` returns (field order included): Rails >= 7.1 writes
     ``enqueued_at`` with nanoseconds and ``scheduled_at`` (the epoch ``scheduled_at``, or null)."""
-    from .schema import timefmt
-
     arguments = [serialize(a, rails, activesupport) for a in args]
     if kwargs:
         hash_ = serialize({Symbol(k): v for k, v in kwargs.items()}, rails, activesupport)
@@ -346,47 +324,3 @@ def job_data(job_class: str, args: tuple[Any, ...], kwargs: dict[str, Any], queu
         data["scheduled_at"] = (None if scheduled_at is None else
                                 _time_value(datetime.fromtimestamp(scheduled_at, timezone.utc)))
     return data
-
-
-def activejob_request(client: Producer, job_class: str, args: tuple[Any, ...], *, queue: str | None = None,
-                      kwargs: dict[str, Any] | None = None, timezone_name: str | None = None,
-                      locale: str = "en", priority: int | None = None, rails: str = "6.1",
-                      wait: float | None = None, wait_until: datetime | float | None = None
-                      ) -> tuple[str, dict[str, Any]]:
-    """(queue, job_data) for :func:`enqueue_activejob`, checked; both clients share it."""
-    queue = queue or client.queue_for(job_class) or "default"
-    spec = client.registry.find(job_class)
-    if spec is not None and spec.typed:
-        spec.argument_types.validate(args, kwargs)
-    if wait is not None and wait_until is not None:
-        raise ValueError("give wait or wait_until, not both")
-    scheduled_at = None
-    if wait is not None:
-        scheduled_at = time.time() + wait
-    elif wait_until is not None:
-        scheduled_at = wait_until.timestamp() if isinstance(wait_until, datetime) else float(wait_until)
-    data = job_data(job_class, args, kwargs or {}, queue, timezone_name=timezone_name, locale=locale,
-                    priority=priority, rails=rails, activesupport=client.codec.dialect in _WITH_ACTIVESUPPORT,
-                    scheduled_at=scheduled_at)
-    return queue, data
-
-
-def enqueue_activejob(client: Resque, job_class: str, *args: Any, queue: str | None = None,
-                      kwargs: dict[str, Any] | None = None, timezone_name: str | None = None,
-                      locale: str = "en", priority: int | None = None, rails: str = "6.1",
-                      wait: float | None = None, wait_until: datetime | float | None = None) -> str:
-    """Enqueue for Rails: ``enqueue_activejob(client, "ArchiveJob", 44, "masterbrew", queue="file_serve")``
-    writes what ``ArchiveJob.perform_later(44, "masterbrew")`` writes; ``kwargs`` are the job's
-    keyword arguments. ``wait`` (seconds) or ``wait_until`` delay it as
-    ``ArchiveJob.set(wait: ...).perform_later`` does with resque-scheduler. Returns the job_id."""
-    queue, data = activejob_request(client, job_class, args, queue=queue, kwargs=kwargs,
-                                    timezone_name=timezone_name, locale=locale, priority=priority,
-                                    rails=rails, wait=wait, wait_until=wait_until)
-    # delayed, as the Rails adapter's enqueue_at: Resque.enqueue_at_with_queue(queue, ts, JobWrapper, data)
-    if wait is not None:
-        client.delayed.enqueue_in_with_queue(queue, wait, WRAPPER, data)
-    elif wait_until is not None:
-        client.delayed.enqueue_at_with_queue(queue, wait_until, WRAPPER, data)
-    else:
-        client.enqueue_to(queue, WRAPPER, data)
-    return str(data["job_id"])

@@ -1,17 +1,14 @@
-"""Reading workers back: Ruby's, node-resque's and ours, as resque-web shows them."""
+"""A registered worker as resque-web shows it (Ruby's, node-resque's and ours): its id's parts, its
+runtime, its counters; reading them from Redis is :mod:`resque_interop.store.worker_listing`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .errors import DecodeError
-from .schema.codec import raw_text
-from .schema.readable import not_an_integer, to_int
-from .schema.timefmt import parse_time
-
-if TYPE_CHECKING:
-    from .client import Resque
+from .codec import raw_text
+from .readable import not_an_integer, to_int
+from .timefmt import parse_time
 
 
 @dataclass
@@ -102,7 +99,7 @@ def split_worker_id(worker_id: str) -> tuple[str, str, list[str]]:
     return host, pid, [q for q in queues.split(",") if q] if queues else []
 
 
-def _counter(info: WorkerInfo, ruby: bytes | None, node: bytes | None, ruby_key: str, node_key: str) -> int:
+def worker_counter(info: WorkerInfo, ruby: bytes | None, node: bytes | None, ruby_key: str, node_key: str) -> int:
     """Ruby's per-id counter, else node-resque's per ``host:pid``; one that does not
     parse counts 0 and is noted in ``problems`` (resque-web shows ``to_i`` of it)."""
     raw, key = (ruby, ruby_key) if ruby is not None else (node, node_key)
@@ -113,52 +110,3 @@ def _counter(info: WorkerInfo, ruby: bytes | None, node: bytes | None, ruby_key:
         info.problems.append(not_an_integer(key, raw))
         return 0
     return value
-
-
-def list_workers(client: Resque, ids: list[str] | None = None) -> list[WorkerInfo]:
-    """Every registered worker (or those in ``ids``) with its job, times and counters,
-    in two round trips."""
-    store, keys = client.store, client.keys
-    if ids is None:
-        ids = store.worker_ids()
-    if not ids:
-        return []
-    pipe = store.pipeline()
-    pipe.mget([keys.worker(i) for i in ids])
-    pipe.mget([keys.worker_started(i) for i in ids])
-    pipe.hgetall(keys.heartbeats)
-    # Ruby counts per worker id; node-resque per ``host:pid``
-    names = []
-    for worker_id in ids:
-        host, pid, _ = split_worker_id(worker_id)
-        names.append((worker_id, f"{host}:{pid}"))
-    stat_keys = []
-    for worker_id, short in names:
-        stat_keys += [keys.stat(f"processed:{worker_id}"), keys.stat(f"failed:{worker_id}"),
-                      keys.stat(f"processed:{short}"), keys.stat(f"failed:{short}")]
-    pipe.mget(stat_keys)
-    jobs, starts, beats, stats = pipe.execute(raise_on_error=False)
-    if not isinstance(beats, dict):  # workers:heartbeat of another type: no heartbeats to show
-        beats = {}
-    beats = {k.decode("utf-8", "replace"): v.decode("utf-8", "replace") for k, v in beats.items()}
-    out = []
-    for i, worker_id in enumerate(ids):
-        host, pid, queues = split_worker_id(worker_id)
-        info = WorkerInfo(worker_id, host, pid, queues)
-        raw = jobs[i]
-        if raw:
-            info.raw_job = raw
-            try:
-                decoded = client.codec.decode(raw)
-                info.job = decoded if isinstance(decoded, dict) else None
-            except DecodeError:
-                info.problems.append("worker value is not JSON")
-        started = starts[i]
-        info.started = started.decode("utf-8", "replace") if started else None
-        info.heartbeat = beats.get(worker_id)
-        p1, f1, p2, f2 = stats[4 * i: 4 * i + 4]
-        short = names[i][1]
-        info.processed = _counter(info, p1, p2, f"stat:processed:{worker_id}", f"stat:processed:{short}")
-        info.failed = _counter(info, f1, f2, f"stat:failed:{worker_id}", f"stat:failed:{short}")
-        out.append(info)
-    return out

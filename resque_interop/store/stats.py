@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol, runtime_checkable
 
-from .store.datastore import DataStore
+from .datastore import DataStore
 
 
 @runtime_checkable

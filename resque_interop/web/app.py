@@ -24,12 +24,13 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
-from ..client import Resque
+from ..client.resque import Resque
 from ..schema.codec import raw_text
 from ..schema.keys import schema_type
 from ..schema.readable import not_an_integer, to_int
+from ..schema.workers import runtime_of, split_worker_id
+from ..store.worker_listing import list_workers
 from ..version import __version__
-from ..worker_info import list_workers, runtime_of, split_worker_id
 from .delayed import add_delayed_routes
 from .errors import add_error_pages
 from .failed import add_failed_routes
@@ -200,7 +201,7 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0,
                         total=len(ids), live=True)
         chosen = ids if host in (None, "*") else hosts.get(host or "", [])
         start = int_arg("start", 0)
-        infos = list_workers(client, chosen[start:start + LIST_PAGE]) if chosen else []
+        infos = list_workers(client.store, client.codec, chosen[start:start + LIST_PAGE]) if chosen else []
         by_host: dict[str, list[Any]] = {}
         for w in infos:
             by_host.setdefault(w.host, []).append(w)

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, redirect, request, url_for
 from werkzeug.wrappers import Response
 
-from ..client import Resque
+from ..client.resque import Resque
 from ..scheduler.selection import parse_match
 from ..schema.readable import preview, to_int
 from .format import back_to, exact_utc, with_note

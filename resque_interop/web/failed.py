@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, abort, redirect, request, url_for
 from werkzeug.wrappers import Response
 
-from ..client import Resque
+from ..client.resque import Resque
 from ..failure.base import FailureRecord
 from ..failure.search import class_counts, find
 from ..schema.keys import job_queue_name

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from flask import Blueprint, redirect, request, url_for
 from werkzeug.wrappers import Response
 
-from ..client import Resque
+from ..client.resque import Resque
 from ..retry.pending import cancel_retry, pending_retries
 from .delayed import STAMP
 from .format import back_to, exact_utc, with_note

@@ -12,7 +12,7 @@ from typing import Any
 from flask import Blueprint, abort, jsonify, redirect, request, url_for
 from werkzeug.wrappers import Response
 
-from ..client import Resque
+from ..client.resque import Resque
 from ..scheduler.scheduler import MasterLock
 from .format import back_to, with_note
 from .params import int_arg

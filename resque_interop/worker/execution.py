@@ -24,7 +24,7 @@ from ..runtime.procline import procline
 from .timeouts import overdue_message, timeout_for, wait_child
 
 if TYPE_CHECKING:
-    from ..job import Job
+    from ..client.job import Job
     from .worker import Worker
 
 log = logging.getLogger("resque_interop.worker")

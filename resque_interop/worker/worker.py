@@ -24,19 +24,19 @@ from typing import Any
 import msgspec
 import redis
 
-from ..client import Resque
+from ..client.job import Job
+from ..client.resque import Resque
 from ..errors import DecodeError, NoClassError, TermException
-from ..job import Job
 from ..runtime.eventloop import JobLoop
 from ..runtime.logfmt import bounded, format_error
 from ..runtime.procline import procline, set_title
 from ..runtime.sigsafe import SignalLog, SignalSafeEvent
 from ..schema import timefmt
 from ..schema.payloads import HeldJob, is_job, unrunnable_payload
-from ..stats import RedisStatStore
+from ..schema.workers import interop_client_name, split_worker_id
 from ..store.datastore import CommandLog, Reserver
 from ..store.redis_errors import refusal
-from ..worker_info import interop_client_name, split_worker_id
+from ..store.stats import RedisStatStore
 from .execution import ForkExecutor, InlineExecutor
 from .outage import Outage, passing_fault
 from .prune import StallGuard, prune_dead_workers, unregister_worker

@@ -13,8 +13,8 @@ import pytest
 import redis
 
 from resque_interop import Registry, Resque
-from resque_interop.activejob import Symbol
 from resque_interop.schema import timefmt
+from resque_interop.schema.activejob import Symbol
 from resque_interop.worker import Worker
 
 from ..keyspace import dump, load, normalize, step
