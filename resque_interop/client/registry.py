@@ -40,7 +40,8 @@ class JobSpec:
     @property
     def perform(self) -> Callable[..., Any]:
         """The callable that runs the job: ``target.perform`` for classes, else ``target``."""
-        perform = getattr(self.target, "perform", None) if isinstance(self.target, type) else None
+        perform: Callable[..., Any] | None = (
+            getattr(self.target, "perform", None) if isinstance(self.target, type) else None)
         return perform if perform is not None else self.target
 
 

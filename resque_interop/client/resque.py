@@ -48,7 +48,7 @@ class Resque(Producer):
 
     def __init__(
         self,
-        redis: str | redis.Redis | None = None,
+        redis: str | redis.Redis[bytes] | None = None,
         *,
         namespace: str | None = None,
         registry: Registry | None = None,

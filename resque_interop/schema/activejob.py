@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..errors import EncodeError, ResqueError
 from . import timefmt
-from .codec import rails_decimal
+from .rubynum import rails_decimal
 
 WRAPPER = "ActiveJob::QueueAdapters::ResqueAdapter::JobWrapper"
 SERIALIZED = "_aj_serialized"

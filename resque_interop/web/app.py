@@ -22,6 +22,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
 from ..client.resque import Resque
@@ -109,7 +110,7 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0,
             "prune_after": client.prune_interval,
         }
 
-    def page(template: str, **context: Any) -> Any:
+    def page(template: str, **context: Any) -> ResponseReturnValue:
         partial = request.headers.get("X-Resque-Partial") == "1"
         html = render_template(f"resque/{template}", partial=partial, **context)
         if not partial:
@@ -138,7 +139,7 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0,
 
     # -- pages ----------------------------------------------------------------
     @bp.get("/")
-    def overview() -> str:
+    def overview() -> ResponseReturnValue:
         queues, queue_total = queue_table(0, LIST_PAGE)
         working = client.working()
         return page("overview.html", queues=queues, queue_total=queue_total, working=working,
@@ -151,19 +152,19 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0,
         return redirect(url_for(f"{name}.overview"))
 
     @bp.get("/working")
-    def working() -> str:
+    def working() -> ResponseReturnValue:
         working = client.working()
         return page("working.html", working=working, runtimes=runtimes(working), total=workers_total(), live=True)
 
     @bp.get("/queues")
-    def queues() -> str:
+    def queues() -> ResponseReturnValue:
         start = int_arg("start", 0)
         shown, total = queue_table(start, LIST_PAGE)
         return page("queues.html", queues=shown, total=total, start=start, per_page=LIST_PAGE,
                     failed=client.failure.count(), live=True)
 
     @bp.get("/queues/<path:queue>")
-    def queue(queue: str) -> str:
+    def queue(queue: str) -> ResponseReturnValue:
         start = int_arg("start", 0)
         raws = client.store.queue_range(queue, start, PAGE)
         jobs = []
@@ -190,7 +191,7 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0,
     add_failed_routes(bp, client, page, PAGE)
 
     @bp.get("/workers")
-    def workers() -> str:
+    def workers() -> ResponseReturnValue:
         ids = client.store.worker_ids()
         hosts: dict[str, list[str]] = {}
         for worker_id in ids:
@@ -210,7 +211,7 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0,
                     per_page=LIST_PAGE, host=host, paused=client.paused(), live=True)
 
     @bp.get("/workers/<path:worker_id>")
-    def worker(worker_id: str) -> str:
+    def worker(worker_id: str) -> ResponseReturnValue:
         found = client.worker(worker_id)
         if found is None:
             abort(404, description="no such worker (it may have stopped)")
@@ -218,23 +219,23 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0,
                     live=True)
 
     @bp.get("/stats")
-    def stats() -> str:
+    def stats() -> ResponseReturnValue:
         raw = {n: client.store.stat_raw(n) for n in ("processed", "failed")}
         bad = {n: not_an_integer(f"stat:{n}", v) for n, v in raw.items() if v is not None and to_int(v) is None}
         return page("stats.html", info=client.info(), bad=bad, live=True)
 
     @bp.get("/stats/redis")
-    def stats_redis() -> str:
+    def stats_redis() -> ResponseReturnValue:
         return page("stats_redis.html", info=sorted(client.store.redis_info().items()))
 
     @bp.get("/stats/keys")
-    def stats_keys() -> str:
+    def stats_keys() -> ResponseReturnValue:
         names, start = client.all_keys(), int_arg("start", 0)
         return page("stats_keys.html", keys=key_rows(names[start:start + KEYS_PAGE]), start=start,
                     per_page=KEYS_PAGE, total=len(names))
 
     @bp.get("/stats/keys/<path:key>")
-    def stats_key(key: str) -> str:
+    def stats_key(key: str) -> ResponseReturnValue:
         start = int_arg("start", 0)
         kind, size, items = client.store.key_items(key, start, PAGE)
         rows = [[_cell(v) for v in (item if isinstance(item, tuple) else (item,))] for item in items]
