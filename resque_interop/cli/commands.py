@@ -454,11 +454,7 @@ def pool(config_path: str | None, appname: str | None, environment: str | None, 
     term_child = bool(os.environ.get("TERM_CHILD"))
 
     def load() -> dict[str, int]:
-        try:
-            return load_pool_config(config_path)[1]
-        except PoolConfigError as exc:  # a broken reload keeps the last good configuration
-            logging.getLogger("resque_interop.pool").error("%s; keeping the configuration in force", exc)
-            return master.config
+        return load_pool_config(config_path)[1]
 
     def run_one(queues: str) -> None:
         _run_worker({**opts, "queues": queues})
