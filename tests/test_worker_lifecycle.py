@@ -121,7 +121,7 @@ def test_time_formats_in_another_zone(redis_url: str, raw_redis: redis.Redis) ->
 MULTI_QUEUE_FAIL_AND_REQUEUE = """
 import os
 from resque_interop import Registry, Resque
-from resque_interop.job import Job
+from resque_interop.client.job import Job
 r = Resque(os.environ["REDIS_URL"], failure_backend="redis_multi_queue", registry=Registry())
 Job(r, "low", {"class": "Failing", "args": []}).fail(RuntimeError("boom"))
 r.failure.requeue(0, "low_failed")

@@ -1,4 +1,4 @@
-"""``resque-interop doctor``: which JSON dialect the Ruby side writes (resque_interop.doctor)."""
+"""``resque-interop doctor``: which JSON dialect the Ruby side writes (resque_interop.client.doctor)."""
 
 from __future__ import annotations
 

@@ -49,7 +49,7 @@ class Registry:
     """Ruby class name -> Python job. Thread-safe; one per application or shared.
 
     ``typed`` is the default for jobs registered here without ``typed=`` (see
-    :mod:`resque_interop.typed`)."""
+    :mod:`resque_interop.client.typed`)."""
 
     def __init__(self, typed: bool | str = False) -> None:
         self.typed = typed_mode(typed)
