@@ -13,8 +13,7 @@ from typing import Any
 import redis
 import redis.asyncio as aioredis
 
-from resque_interop import Hooks, register_hooks
-from resque_interop.client import job
+from resque_interop import Hooks, job, register_hooks
 
 ORDER = "async:order"
 RESULTS = "async:results"

@@ -10,8 +10,7 @@ import time
 
 import redis
 
-from resque_interop import Hooks, register_hooks
-from resque_interop.client import job
+from resque_interop import Hooks, job, register_hooks
 
 
 def _redis() -> redis.Redis:

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import redis
 
-from resque_interop import Retry
-from resque_interop.client import job
+from resque_interop import Retry, job
 
 
 def _redis() -> redis.Redis:

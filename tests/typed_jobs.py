@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 import redis
 
-from resque_interop.client import job
+from resque_interop import job
 
 
 def _record(value: Any) -> None:
