@@ -171,9 +171,7 @@ def module_cycles(pairs: list[tuple[str, str]]) -> list[list[str]]:
 
 #: circles being taken apart on their branches (#28); this list ends empty
 KNOWN_CIRCLES: list[list[str]] = [
-    ["scheduler.delayed", "scheduler.protocols", "scheduler.schedules", "scheduler.selection"],
     ["worker.execution", "worker.worker"],
-    ["aio.client", "aio.delayed"],
 ]
 
 

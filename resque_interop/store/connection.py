@@ -79,6 +79,15 @@ def connect(address: str | redis.Redis[bytes] | None = None, **kwargs: Any) -> r
         raise ConnectionConfigError(f"cannot use Redis URL {url!r}: {exc}") from None
 
 
+def answers(client: redis.Redis[bytes]) -> bool:
+    """Whether the server answers PING now (False while it refuses connections)."""
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        return False
+    return True
+
+
 def describe(client: redis.Redis[bytes]) -> str:
     """``host:port/db`` of a client, for messages and resque-web's ``servers``."""
     kw = client.connection_pool.connection_kwargs

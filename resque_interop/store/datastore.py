@@ -241,6 +241,12 @@ class DataStore:
             except redis.WatchError:
                 return False
 
+    def apply(self, writes: CommandLog) -> None:
+        """Send recorded writes now, in one MULTI/EXEC."""
+        with self.redis.pipeline(transaction=True) as multi:
+            writes.replay(multi)
+            multi.execute()
+
     def set_worker_payload(self, worker_id: str, data: bytes) -> None:
         self.workers.set_worker_payload(worker_id, data)
 

@@ -45,6 +45,11 @@ class DelayedStore:
         """The schedule's members as stored (a plugin may have left non-integers)."""
         return list(self.redis.zrange(self.keys.delayed_schedule, start, stop))
 
+    def rank(self, timestamp: int) -> int | None:
+        """The timestamp's place in the schedule (ZRANK, 0 the earliest); None when absent."""
+        found = self.redis.zrank(self.keys.delayed_schedule, str(int(timestamp)))
+        return None if found is None else int(found)
+
     def schedule_size(self) -> int:
         return int(self.redis.zcard(self.keys.delayed_schedule))
 
