@@ -27,31 +27,12 @@ from ..client.activejob import activejob_request
 from ..client.hooks import Hooks, default_hooks
 from ..client.producer import Producer, info_summary
 from ..client.registry import Registry, default_registry
-from ..errors import ConnectionConfigError
 from ..schema.activejob import WRAPPER
 from ..schema.codec import Codec, Dialect, dialect_from_env
 from ..schema.keys import Keys, namespace_from_env
-from ..store.connection import describe, normalize_url, sentinel_address, url_from_env
+from ..store.connection import describe
 from .delayed import AsyncDelayedQueue
-from .store import AsyncDataStore
-
-
-def connect_async(address: str | aioredis.Redis | None = None, **kwargs: Any) -> aioredis.Redis:
-    """A redis.asyncio client for the addresses :func:`resque_interop.store.connection.connect` takes."""
-    if isinstance(address, aioredis.Redis):
-        return address
-    if address is not None and not isinstance(address, str):
-        raise TypeError(f"AsyncResque needs a redis.asyncio client or an address, not {type(address).__name__}")
-    url = normalize_url(address or url_from_env())
-    if url.startswith("redis-sentinel://"):
-        from redis.asyncio.sentinel import Sentinel
-
-        nodes, service, db = sentinel_address(url)
-        return Sentinel(nodes).master_for(service, db=db, **kwargs)
-    try:
-        return aioredis.Redis.from_url(url, **kwargs)
-    except ValueError as exc:
-        raise ConnectionConfigError(f"cannot use Redis URL {url!r}: {exc}") from None
+from .store import AsyncDataStore, connect_async
 
 
 class AsyncResque(Producer):
@@ -69,7 +50,7 @@ class AsyncResque(Producer):
 
     def __init__(
         self,
-        redis: str | aioredis.Redis | None = None,
+        redis: str | aioredis.Redis[bytes] | None = None,
         *,
         namespace: str | None = None,
         registry: Registry | None = None,
@@ -188,10 +169,7 @@ class AsyncResque(Producer):
     # -- lifetime ---------------------------------------------------------------
     async def aclose(self) -> None:
         """Close this client's connections (a client passed in is left open for its owner)."""
-        await self.store.lane.close()
-        if self._owns_client:
-            close = getattr(self.redis, "aclose", None) or self.redis.close
-            await close()
+        await self.store.close(client_too=self._owns_client)
 
     async def __aenter__(self) -> AsyncResque:
         return self

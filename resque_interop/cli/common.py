@@ -109,7 +109,7 @@ def make_client(redis_url: str | None, namespace: str, **kwargs: Any) -> Resque:
                if url.startswith("redis-sentinel://") else describe(client.redis))
     click.get_current_context().meta[_ADDRESS] = address
     try:
-        client.redis.ping()
+        client.store.keyspace.ping()
     except (redis.RedisError, OSError) as exc:
         fail(describe_redis_error(exc, address))
     return client

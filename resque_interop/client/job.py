@@ -169,9 +169,7 @@ class Job(PayloadView):
         if isinstance(pipe, CommandLog):
             pipe.commands.extend(own.commands)
         elif pipe is None:
-            with self.client.redis.pipeline(transaction=True) as multi:
-                own.replay(multi)
-                multi.execute()
+            self.client.store.apply(own)
         else:
             own.replay(pipe)
         for hook in self.client.hooks:

@@ -21,7 +21,7 @@ from .datastore import CommandLog
 class RetryStore:
     """The retry keys of one namespace over one redis-py client."""
 
-    def __init__(self, client: redis.Redis, keys: Keys) -> None:
+    def __init__(self, client: redis.Redis[bytes], keys: Keys) -> None:
         self.redis = client
         self.keys = keys
 
