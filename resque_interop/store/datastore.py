@@ -7,7 +7,6 @@ come from :class:`~resque_interop.schema.keys.Keys`; values are bytes already en
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -20,6 +19,7 @@ from . import scripts
 from .delayed_store import DelayedStore
 from .lane import Lane, pack
 from .packing import push_batches, push_command
+from .reserve import Reserver
 from .schedule_store import ScheduleStore
 
 Pipe = Any  # a redis.client.Pipeline or the client itself
@@ -314,8 +314,8 @@ class DataStore:
 
     # -- the worker's hot path ---------------------------------------------
     def reserver(self, worker_id: str, queues: Sequence[str], queue_json: Sequence[bytes]) -> Reserver:
-        """The hot-path reserve for one worker and queue list (see :class:`Reserver`)."""
-        return Reserver(self, worker_id, queues, queue_json)
+        """The hot-path reserve for one worker and queue list (see :class:`~.reserve.Reserver`)."""
+        return Reserver(self.lane, self.redis, self.keys, worker_id, queues, queue_json)
 
     def eval_script(self, script: scripts.LuaScript, keys: Sequence[str], args: Sequence[bytes | str]) -> Any:
         """EVALSHA on the lane, loading the script once when the server lacks it."""
@@ -415,47 +415,3 @@ class DataStore:
     def redis_info(self) -> dict[str, Any]:
         return dict(self.redis.info())
 
-
-class Reserver:
-    """FINISH_AND_RESERVE for one worker and queue list, packed once: per job only
-    the finish flag, ``run_at`` and the held value's SHA1 change, so a call costs
-    one send and one read."""
-
-    def __init__(self, store: DataStore, worker_id: str, queues: Sequence[str], queue_json: Sequence[bytes]) -> None:
-        keys = store.keys
-        key_list = [keys.worker(worker_id), keys.stat("processed"), keys.stat(f"processed:{worker_id}"), keys.pause]
-        key_list += [keys.workers]
-        key_list += [keys.queue(q) for q in queues]
-        self.store = store
-        self.queues = list(queues)
-        argc = 3 + len(key_list) + 4 + len(queue_json)
-        head = pack(b"EVALSHA", scripts.FINISH_AND_RESERVE.sha, len(key_list), *key_list)
-        # pack() writes the argument count first: replace it with the full count
-        self._head = b"*%d\r\n" % argc + head.split(b"\r\n", 1)[1]
-        self._queue_json = list(queue_json)
-        self._tail = pack(worker_id.encode())[4:] + b"".join(pack(j)[4:] for j in queue_json)
-
-    def call(self, finish: str, run_at: str, held: bytes | None = None) -> Any:
-        """Finish the previous job (``finish``; ``held`` is the ``worker:<id>`` value it
-        left there) and reserve the next."""
-        held_sha = hashlib.sha1(held).hexdigest().encode() if held is not None else b""
-        packed = b"%s$1\r\n%s\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n%s" % (
-            self._head, finish.encode(), len(run_at), run_at.encode(), len(held_sha), held_sha, self._tail,
-        )
-        try:
-            return self.store.lane.call(packed)[0]
-        except redis.exceptions.NoScriptError:
-            self.store.redis.script_load(scripts.FINISH_AND_RESERVE.source)
-            return self.store.lane.call(packed)[0]
-
-    def held_after(self, reply: Any, run_at: str) -> bytes | None:
-        """The ``worker:<id>`` value a reply of :meth:`call` (sent with ``run_at``) left:
-        the record the script wrote, the one it handed back, or None."""
-        if not isinstance(reply, list) or int(reply[0]) < 0:
-            return None
-        index, payload = reply
-        if int(index) == 0:
-            return bytes(payload)
-        return b'{"queue":%s,"run_at":"%s","payload":%s}' % (
-            self._queue_json[int(index) - 1], run_at.encode(), payload,
-        )

@@ -3,6 +3,11 @@
 The store is pluggable, as ``Resque.stat_data_store=`` is in Ruby: the Redis
 store is the default; :class:`NullStatStore` keeps nothing (for apps that count
 elsewhere). A custom store implements the four methods of :class:`StatStore`.
+
+Whether a store's counters are the ``stat:processed`` keys that the worker's reserve
+script counts in the same step as it finishes a job is the store's own
+``counts_in_reserve`` (see :func:`counts_in_reserve`): True for the Redis store only;
+any other store is counted by the worker through :meth:`StatStore.incr`.
 """
 
 from __future__ import annotations
@@ -22,8 +27,17 @@ class StatStore(Protocol):
     def clear(self, name: str, pipe: Any = None) -> None: ...
 
 
+def counts_in_reserve(stats: StatStore) -> bool:
+    """True when the reserve script counts processed jobs for ``stats`` (its
+    ``counts_in_reserve``; a store without one, as a custom store, is False)."""
+    return getattr(stats, "counts_in_reserve", False) is True
+
+
 class RedisStatStore:
     """Counters in ``stat:<name>`` strings, as Ruby Resque keeps them."""
+
+    #: the reserve script finishes a job and counts it in ``stat:processed`` in one step
+    counts_in_reserve = True
 
     def __init__(self, store: DataStore) -> None:
         self.store = store
@@ -47,6 +61,8 @@ class RedisStatStore:
 
 class NullStatStore:
     """Keeps no counters."""
+
+    counts_in_reserve = False
 
     def get(self, name: str) -> int:
         return 0

@@ -34,9 +34,21 @@ from ..runtime.sigsafe import SignalLog, SignalSafeEvent
 from ..schema import timefmt
 from ..schema.payloads import HeldJob, is_job, unrunnable_payload
 from ..schema.workers import interop_client_name, split_worker_id
-from ..store.datastore import CommandLog, Reserver
+from ..store.datastore import CommandLog
 from ..store.redis_errors import refusal
-from ..store.stats import RedisStatStore
+from ..store.reserve import (
+    Empty,
+    Finish,
+    Paused,
+    Recovered,
+    Reserved,
+    Reserver,
+    ReserveReply,
+    Unregistered,
+    WrongType,
+    read_reply,
+)
+from ..store.stats import counts_in_reserve
 from .execution import ForkExecutor, InlineExecutor
 from .outage import Outage, passing_fault
 from .prune import StallGuard, prune_dead_workers, unregister_worker
@@ -52,7 +64,6 @@ _MAYBE_FOREIGN = re.compile(rb'[0-9][.eE]|\\[u/]|-0[^.0-9]|[:,] |[{\[] ')
 # ... and, for a dialect with ActiveSupport loaded, what it escapes where others write it raw
 _MAYBE_FOREIGN_TO_RAILS = re.compile(_MAYBE_FOREIGN.pattern + rb'|[<>&]|\xe2\x80[\xa8\xa9]')
 
-_STOPPED = object()  # what a reserve returns when a shutdown cut its retries short
 
 
 def _env_flag(name: str) -> bool:
@@ -380,7 +391,7 @@ class Worker:
             self._exit_hooks()
             return
         error: BaseException | None = None
-        finish = "0"
+        finish = Finish.NOTHING
         try:
             idle = True
             while True:
@@ -402,41 +413,27 @@ class Worker:
                     continue
                 queues = self.queues(fresh=idle)
                 reply = self._reserve(queues, finish)
-                if reply is _STOPPED:  # a shutdown came while Redis was away: take nothing
+                if reply is None:  # a shutdown came while Redis was away: take nothing
                     break
-                finish = "0"
-                if reply == -2:  # pruned while alive: back into workers before any job
-                    try:
-                        self.reregister("at a reserve")
-                    except redis.RedisError as exc:  # the next reserve says -2 again
-                        fault = passing_fault(exc)
-                        if fault is None:
-                            raise
-                        log.error("%s while registering again; will retry", fault)
-                        self.wake.wait(1.0)
-                    continue
-                if isinstance(reply, list) and int(reply[0]) == -3:
-                    self._log_bad_queue(queues[int(reply[1]) - 1])
-                    reply = False
-                idle = reply == -1 or not reply
-                if idle:
-                    self.state_change("idle")
-                    if interval == 0:
-                        break
-                    paused = reply == -1
-                    procline("Paused" if paused else f"Waiting for {','.join(queues)}", self.procline_prefix)
-                    current = min(current + backoff, max_i)
-                    if paused or not self._waiter.supported:
-                        self.wake.wait(current)
-                    else:
-                        wait_for = min(current, 1.0) if self.queue_list.dynamic else max(current, 0.05)
-                        self._waiter.wait(queues, wait_for, self.wake)
-                    continue
-                current = min_i
-                index, raw = reply
-                queue, raw = self._adopt(raw) if int(index) == 0 else (queues[int(index) - 1], raw)
-                self.perform_reserved(queue, raw)
-                finish = "1" if isinstance(self.client.stats, RedisStatStore) else "2"
+                finish = Finish.NOTHING
+                match reply:
+                    case Unregistered():  # pruned while alive: back into workers before any job
+                        self._register_again()
+                    case Empty() | Paused() | WrongType():
+                        idle = True
+                        if isinstance(reply, WrongType):
+                            self._log_bad_queue(reply.queue)
+                        self.state_change("idle")
+                        if interval == 0:
+                            break
+                        current = min(current + backoff, max_i)
+                        self._idle_wait(queues, current, paused=isinstance(reply, Paused))
+                    case Reserved() | Recovered():
+                        idle = False
+                        current = min_i
+                        queue, raw = (reply.queue, reply.raw) if isinstance(reply, Reserved) else self._adopt(reply.held)
+                        self.perform_reserved(queue, raw)
+                        finish = Finish.after_job(counts_in_reserve(self.client.stats))
         except BaseException as exc:
             error = exc
             raise
@@ -444,6 +441,27 @@ class Worker:
             self._waiter.close()
             self._leave(finish, error if isinstance(error, Exception) else None)
             self._exit_hooks()
+
+    def _register_again(self) -> None:
+        """Back into ``workers`` after a reserve found this worker pruned while alive; while
+        Redis is away the next reserve finds it unregistered again, and this is retried."""
+        try:
+            self.reregister("at a reserve")
+        except redis.RedisError as exc:
+            fault = passing_fault(exc)
+            if fault is None:
+                raise
+            log.error("%s while registering again; will retry", fault)
+            self.wake.wait(1.0)
+
+    def _idle_wait(self, queues: list[str], seconds: float, paused: bool) -> None:
+        """Wait for a job (blocking on the queues where the server can) or a signal."""
+        procline("Paused" if paused else f"Waiting for {','.join(queues)}", self.procline_prefix)
+        if paused or not self._waiter.supported:
+            self.wake.wait(seconds)
+        else:
+            wait_for = min(seconds, 1.0) if self.queue_list.dynamic else max(seconds, 0.05)
+            self._waiter.wait(queues, wait_for, self.wake)
 
     def _exit_hooks(self) -> None:
         """``worker_exit``, then close the job loop and write what the last signal noted."""
@@ -453,7 +471,7 @@ class Worker:
             self.job_loop.close()
             self.signal_log.flush()  # a line noted by the last signal is written before exit
 
-    def _leave(self, finish: str, error: Exception | None) -> None:
+    def _leave(self, finish: Finish, error: Exception | None) -> None:
         """Finish the last job and unregister, retried while Redis is away, up to the
         term timeout; past it the worker is left for pruning (its job stays held)."""
         patience = max(self.term_timeout, 1.0)
@@ -484,10 +502,10 @@ class Worker:
             self._bad_queue_logged[queue] = now
             log.error("%s is not a list (wrong type): skipped; its jobs cannot be reserved", self.client.keys.queue(queue))
 
-    def _reserve(self, queues: list[str], finish: str) -> Any:
+    def _reserve(self, queues: list[str], finish: Finish) -> ReserveReply | None:
         """FINISH_AND_RESERVE, retried while Redis is away (back-off capped at
         MAX_BACKOFF); remembers the ``worker:<id>`` value it left. Retrying is safe even
-        when a lost reply hid a reservation (see scripts.py). ``_STOPPED`` when a shutdown
+        when a lost reply hid a reservation (see scripts.py). None when a shutdown
         was asked for while Redis was away: the pending finish is then left to ``_leave``."""
         reserver = self._reserver
         if reserver is None or reserver.queues != queues:
@@ -497,7 +515,7 @@ class Worker:
         outage = Outage()
         while True:
             if outage.ongoing and self._shutdown:
-                return _STOPPED
+                return None
             run_at = timefmt.run_at()
             try:
                 reply = reserver.call(finish, run_at, self._held)
@@ -516,16 +534,16 @@ class Worker:
             self._held = reserver.held_after(reply, run_at)
             if outage.ongoing:
                 log.warning("%s", outage.over())
-            return reply
+            return read_reply(reply, queues)
 
-    def _finish(self, finish: str) -> str:
+    def _finish(self, finish: Finish) -> Finish:
         """Finish a job whose completion was not yet sent with a reserve: the same script
         over no queues, so a lost reply is as safe here as there."""
-        if finish != "0":
+        if finish is not Finish.NOTHING:
             finisher = self.client.store.reserver(self.id, [], [])
             run_at = timefmt.run_at()
             self._held = finisher.held_after(finisher.call(finish, run_at, self._held), run_at)
-        return "0"
+        return Finish.NOTHING
 
     def _adopt(self, held: bytes) -> tuple[str, bytes]:
         """(queue, payload) of a job an earlier reserve took while its reply was lost."""
@@ -570,7 +588,7 @@ class Worker:
         log.info("got: %r", job)
         self.executor.run(job)
         self.jobs_done += 1
-        if not isinstance(self.client.stats, RedisStatStore):  # Redis counts in the next reserve
+        if not counts_in_reserve(self.client.stats):  # else the next reserve counts it
             self.client.stats.incr("processed")
             self.client.stats.incr(f"processed:{self.id}")
 
@@ -618,7 +636,7 @@ class Worker:
         """Send ``writes`` with the finish of the held job, retrying while Redis is away
         (after a shutdown request, up to the term timeout: past it the job stays in
         ``worker:<id>`` and pruning fails it). True when written now."""
-        count = isinstance(self.client.stats, RedisStatStore)
+        count = counts_in_reserve(self.client.stats)
         patience = max(self.term_timeout, 1.0)
         outage = Outage()
         shutdown_seen: float | None = None  # the outage's age when a shutdown was first seen
