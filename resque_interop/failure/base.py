@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import DecodeError
 from ..schema.codec import raw_text
 from ..schema.payloads import PayloadView, original_bytes
+from ..store.pipeline import Pipeline
 
 if TYPE_CHECKING:
     from ..store.protocols import StoreClient
@@ -204,7 +205,7 @@ class FailureBackend:
     def new_failure_id(self) -> str | None:
         return str(uuid.uuid4()) if self.write_failure_ids else None
 
-    def save(self, info: FailureInfo, pipe: Any = None) -> None:
+    def save(self, info: FailureInfo, pipe: Pipeline | None = None) -> None:
         """Record one failure."""
         raise NotImplementedError
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..errors import ResqueError
 from ..schema import timefmt
 from ..schema.payloads import FailureEntry, original_bytes, payload_bytes, with_field
+from ..store.pipeline import Pipeline
 from .base import FailureBackend, FailureInfo, FailureRecord
 
 
@@ -24,7 +23,7 @@ class ListBackend(FailureBackend):
     def _list(self, queue: str | None) -> str:
         raise NotImplementedError
 
-    def save(self, info: FailureInfo, pipe: Any = None) -> None:
+    def save(self, info: FailureInfo, pipe: Pipeline | None = None) -> None:
         """RPUSH one entry with Ruby's fields in Ruby's order."""
         entry = FailureEntry(
             failed_at=timefmt.failed_at(),

@@ -19,6 +19,7 @@ from . import scripts
 from .delayed_store import DelayedStore
 from .lane import Lane, pack
 from .packing import push_batches, push_command
+from .pipeline import CommandLog
 from .reserve import Reserver
 from .schedule_store import ScheduleStore
 
@@ -29,45 +30,6 @@ def _s(value: bytes | str | None) -> str | None:
     if value is None:
         return None
     return text(value)
-
-
-class CommandLog:
-    """Writes recorded once and sent later, again after a lost connection: a failure
-    backend and the stat store write into it as into a pipeline, so their side effects
-    (an error tracker, a log line) happen once however often Redis must be retried."""
-
-    def __init__(self) -> None:
-        self.commands: list[tuple[str, tuple[Any, ...]]] = []
-
-    def rpush(self, key: str, *values: Any) -> CommandLog:
-        self.commands.append(("rpush", (key, *values)))
-        return self
-
-    def sadd(self, key: str, *values: Any) -> CommandLog:
-        self.commands.append(("sadd", (key, *values)))
-        return self
-
-    def incrby(self, key: str, amount: int = 1) -> CommandLog:
-        self.commands.append(("incrby", (key, amount)))
-        return self
-
-    def decrby(self, key: str, amount: int = 1) -> CommandLog:
-        self.commands.append(("decrby", (key, amount)))
-        return self
-
-    def delete(self, *keys: str) -> CommandLog:
-        self.commands.append(("delete", keys))
-        return self
-
-    def command(self, *args: Any) -> CommandLog:
-        """Any other command, as ``execute_command`` takes it (``"SETNX", key, -1``)."""
-        self.commands.append(("execute_command", args))
-        return self
-
-    def replay(self, pipe: Pipe) -> None:
-        """Queue every recorded command on ``pipe``."""
-        for name, args in self.commands:
-            getattr(pipe, name)(*args)
 
 
 class DataStore:

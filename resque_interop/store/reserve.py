@@ -107,7 +107,7 @@ class Reserver:
     one send and one read."""
 
     def __init__(
-        self, lane: Lane, client: redis.Redis, keys: Keys,
+        self, lane: Lane, client: redis.Redis[bytes], keys: Keys,
         worker_id: str, queues: Sequence[str], queue_json: Sequence[bytes],
     ) -> None:
         key_list = [keys.worker(worker_id), keys.stat("processed"), keys.stat(f"processed:{worker_id}"), keys.pause]
@@ -134,7 +134,7 @@ class Reserver:
         try:
             return self.lane.call(packed)[0]
         except redis.exceptions.NoScriptError:
-            self.redis.script_load(scripts.FINISH_AND_RESERVE.source)
+            self.redis.execute_command("SCRIPT LOAD", scripts.FINISH_AND_RESERVE.source)  # as script_load sends it
             return self.lane.call(packed)[0]
 
     def held_after(self, reply: Any, run_at: str) -> bytes | None:

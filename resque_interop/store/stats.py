@@ -12,9 +12,10 @@ any other store is counted by the worker through :meth:`StatStore.incr`.
 
 from __future__ import annotations
 
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from .datastore import DataStore
+from .pipeline import Pipeline
 
 
 @runtime_checkable
@@ -22,9 +23,9 @@ class StatStore(Protocol):
     """What a stat store provides."""
 
     def get(self, name: str) -> int: ...
-    def incr(self, name: str, by: int = 1, pipe: Any = None) -> None: ...
-    def decr(self, name: str, by: int = 1, pipe: Any = None) -> None: ...
-    def clear(self, name: str, pipe: Any = None) -> None: ...
+    def incr(self, name: str, by: int = 1, pipe: Pipeline | None = None) -> None: ...
+    def decr(self, name: str, by: int = 1, pipe: Pipeline | None = None) -> None: ...
+    def clear(self, name: str, pipe: Pipeline | None = None) -> None: ...
 
 
 def counts_in_reserve(stats: StatStore) -> bool:
@@ -46,15 +47,15 @@ class RedisStatStore:
         """The counter's value (0 when unset)."""
         return self.store.stat(name)
 
-    def incr(self, name: str, by: int = 1, pipe: Any = None) -> None:
+    def incr(self, name: str, by: int = 1, pipe: Pipeline | None = None) -> None:
         """INCRBY; in ``pipe`` when given."""
         self.store.incr_stat(name, by, pipe)
 
-    def decr(self, name: str, by: int = 1, pipe: Any = None) -> None:
+    def decr(self, name: str, by: int = 1, pipe: Pipeline | None = None) -> None:
         """DECRBY (Ruby 3.0's ``Stat.decr`` is broken by a typo; this one works)."""
         self.store.decr_stat(name, by, pipe)
 
-    def clear(self, name: str, pipe: Any = None) -> None:
+    def clear(self, name: str, pipe: Pipeline | None = None) -> None:
         """DEL the counter."""
         self.store.clear_stat(name, pipe)
 
@@ -67,11 +68,11 @@ class NullStatStore:
     def get(self, name: str) -> int:
         return 0
 
-    def incr(self, name: str, by: int = 1, pipe: Any = None) -> None:
+    def incr(self, name: str, by: int = 1, pipe: Pipeline | None = None) -> None:
         return None
 
-    def decr(self, name: str, by: int = 1, pipe: Any = None) -> None:
+    def decr(self, name: str, by: int = 1, pipe: Pipeline | None = None) -> None:
         return None
 
-    def clear(self, name: str, pipe: Any = None) -> None:
+    def clear(self, name: str, pipe: Pipeline | None = None) -> None:
         return None

@@ -34,7 +34,7 @@ from ..runtime.sigsafe import SignalLog, SignalSafeEvent
 from ..schema import timefmt
 from ..schema.payloads import HeldJob, is_job, unrunnable_payload
 from ..schema.workers import interop_client_name, split_worker_id
-from ..store.datastore import CommandLog
+from ..store.pipeline import CommandLog
 from ..store.redis_errors import refusal
 from ..store.reserve import (
     Empty,
