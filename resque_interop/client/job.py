@@ -12,7 +12,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from ..errors import DontPerform
-from ..failure.base import FailureInfo
+from ..failure.info import FailureInfo
 from ..retry import lifecycle as retry_steps
 from ..retry.policy import Retry
 from ..runtime.eventloop import JobLoop, process_loop

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from ..failure.base import FailureInfo
+from ..failure.info import FailureInfo
 from ..retry.lifecycle import RetryClient
 from ..store.pipeline import Pipeline
 from .registry import Registry

@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING
 
 from ..runtime.logfmt import format_error
 from ..store.pipeline import Pipeline
-from .base import FailureBackend, FailureInfo, FailureRecord
+from .backend import FailureBackend
+from .info import FailureInfo
+from .record import FailureRecord
 
 if TYPE_CHECKING:
     from ..store.protocols import StoreClient

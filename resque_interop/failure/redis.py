@@ -6,7 +6,9 @@ from ..errors import ResqueError
 from ..schema import timefmt
 from ..schema.payloads import FailureEntry, original_bytes, payload_bytes, with_field
 from ..store.pipeline import Pipeline
-from .base import FailureBackend, FailureInfo, FailureRecord
+from .backend import FailureBackend
+from .info import FailureInfo
+from .record import FailureRecord
 
 
 class ListBackend(FailureBackend):

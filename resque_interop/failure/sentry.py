@@ -27,7 +27,8 @@ from ..errors import ResqueError
 from ..runtime.logfmt import format_error
 from ..schema.payloads import display_name, job_args, job_class
 from ..store.pipeline import Pipeline
-from .base import FailureBackend, FailureInfo
+from .backend import FailureBackend
+from .info import FailureInfo
 
 if TYPE_CHECKING:
     from ..store.protocols import StoreClient

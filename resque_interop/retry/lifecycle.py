@@ -26,7 +26,7 @@ from typing import Any, Protocol
 import redis
 
 from ..errors import DirtyExit
-from ..failure.base import FailureInfo
+from ..failure.info import FailureInfo
 from ..scheduler.delayed import delayed_item
 from ..schema import timefmt
 from ..schema.codec import Codec

@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..errors import DecodeError, NoQueueError
-from ..failure.base import FailureInfo
+from ..failure.info import FailureInfo
 from ..store.delayed_store import OTHER_MASTER
 from . import selection
 from .selection import Match

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..failure.base import FailureInfo
+from ..failure.info import FailureInfo
 from ..schema.keys import Keys
 from ..store.protocols import StoreClient
 

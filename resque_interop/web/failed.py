@@ -11,7 +11,7 @@ from flask import Blueprint, abort, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from ..client.resque import Resque
-from ..failure.base import FailureRecord
+from ..failure.record import FailureRecord
 from ..failure.search import class_counts, find
 from ..schema.keys import job_queue_name
 from .format import back_to, with_note
