@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import DecodeError
-from ..schema.codec import raw_text
 from ..schema.payloads import PayloadView, original_bytes
+from ..schema.readable import raw_text
 
 if TYPE_CHECKING:
     from ..store.protocols import StoreClient
