@@ -59,11 +59,11 @@ def python_run_one(client: Resque, queue: str = "retry_q", fork: bool = False) -
     worker = Worker(client, [queue], fork_per_job=fork)
     worker.register()
     try:
-        reply = worker._reserve([queue], Finish.NOTHING)
+        reply = worker.source.reserve([queue], Finish.NOTHING)
         if not isinstance(reply, Reserved):
             return False
         worker.perform_reserved(queue, reply.raw)
-        worker._finish(Finish.COUNT)
+        worker.outcome.finish(Finish.COUNT)
         return True
     finally:
         worker.unregister()

@@ -173,7 +173,6 @@ def module_cycles(pairs: list[tuple[str, str]]) -> list[list[str]]:
 KNOWN_CIRCLES: list[list[str]] = [
     ["store.datastore", "store.delayed_store", "store.schedule_store"],
     ["scheduler.delayed", "scheduler.protocols", "scheduler.schedules", "scheduler.selection"],
-    ["worker.execution", "worker.worker"],
     ["aio.client", "aio.delayed"],
 ]
 

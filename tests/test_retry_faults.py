@@ -86,15 +86,15 @@ def test_a_child_that_recorded_its_outcome_then_died_is_not_retried_again(
     r.enqueue_ruby("Flaky", 5, queue="retry_q")
     worker = Worker(r, ["retry_q"], fork_per_job=False)
     worker.register()
-    reply = worker._reserve(["retry_q"], Finish.NOTHING)
+    reply = worker.source.reserve(["retry_q"], Finish.NOTHING)
     assert isinstance(reply, Reserved)
-    held = worker._held
+    held = worker.outcome.held
     job = Job(r, "retry_q", json.loads(reply.raw), reply.raw, worker.id)
     r.redis.set(key("Flaky", [5]), 0)  # what before_perform does (SETNX -1, INCR): attempt 0
     job.retry_attempt = 0
     worker.report_failure(job, RuntimeError("boom"))  # the child: retry enqueued, job finished
     assert raw_redis.llen("resque:queue:retry_q") == 1
-    worker._held = held  # the parent still thinks the job is held
+    worker.outcome.held = held  # the parent still thinks the job is held
     parent_job = Job(r, "retry_q", json.loads(reply.raw), reply.raw, worker.id)
     worker.report_failure(parent_job, DirtyExit("Child process received unhandled signal"), count_failed=False)
     assert raw_redis.llen("resque:queue:retry_q") == 1  # not a second retry
