@@ -38,7 +38,7 @@ class Finish(Enum):
         return cls.COUNT if counts_in_reserve else cls.UNCOUNTED
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reserved:
     """A job taken from ``queue`` (now held in ``worker:<id>``)."""
 
@@ -46,7 +46,7 @@ class Reserved:
     raw: bytes
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Recovered:
     """A job an earlier call reserved while its reply was lost: ``held`` is the
     ``worker:<id>`` value holding it (queue, run_at, payload)."""
@@ -54,22 +54,22 @@ class Recovered:
     held: bytes
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Empty:
     """No job in any queue."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Paused:
     """``pause-all-workers`` is set: nothing was taken."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Unregistered:
     """The worker is not in ``workers`` (pruned while it was frozen): it registers again first."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WrongType:
     """Nothing was found, and ``queue:<queue>`` holds another type than a list (skipped)."""
 
@@ -126,7 +126,7 @@ class Reserver:
     def call(self, finish: Finish | str, run_at: str, held: bytes | None = None) -> Any:
         """Finish the previous job (``finish``; ``held`` is the ``worker:<id>`` value it
         left there) and reserve the next: the script's reply as sent (see :func:`read_reply`)."""
-        flag = Finish(finish).value.encode()
+        flag = (finish if isinstance(finish, Finish) else Finish(finish)).value.encode()
         held_sha = hashlib.sha1(held).hexdigest().encode() if held is not None else b""
         packed = b"%s$1\r\n%s\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n%s" % (
             self._head, flag, len(run_at), run_at.encode(), len(held_sha), held_sha, self._tail,
