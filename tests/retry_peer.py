@@ -11,6 +11,7 @@ from typing import Any
 import redis
 
 from resque_interop import Registry, Resque, Retry
+from resque_interop.store.reserve import Finish, Reserved
 from resque_interop.worker import Worker
 
 from .ruby_peer import needs_retry, ruby_run  # noqa: F401 - needs_retry: the retry tests import it from here
@@ -58,11 +59,11 @@ def python_run_one(client: Resque, queue: str = "retry_q", fork: bool = False) -
     worker = Worker(client, [queue], fork_per_job=fork)
     worker.register()
     try:
-        reply = worker._reserve([queue], "0")
-        if not isinstance(reply, list) or int(reply[0]) < 1:
+        reply = worker.source.reserve([queue], Finish.NOTHING)
+        if not isinstance(reply, Reserved):
             return False
-        worker.perform_reserved(queue, reply[1])
-        worker._finish("1")
+        worker.perform_reserved(queue, reply.raw)
+        worker.outcome.finish(Finish.COUNT)
         return True
     finally:
         worker.unregister()

@@ -169,15 +169,9 @@ def module_cycles(pairs: list[tuple[str, str]]) -> list[list[str]]:
     return found
 
 
-#: circles being taken apart on their branches (#28); this list ends empty
-KNOWN_CIRCLES: list[list[str]] = [
-    ["worker.execution", "worker.worker"],
-]
-
-
 def test_no_import_circle_between_modules() -> None:
     """Every import counts (type-only and function-level too): no module reaches itself."""
-    cycles = [c for c in module_cycles(edges()) if c not in KNOWN_CIRCLES]
+    cycles = module_cycles(edges())
     assert not cycles, "modules import each other in a circle:\n" + "\n".join(
         " <-> ".join(f"resque_interop.{m}" if m else "resque_interop" for m in group) for group in cycles)
 

@@ -17,6 +17,7 @@ from resque_interop import Registry, Resque, Retry
 from resque_interop.client.job import Job
 from resque_interop.errors import DirtyExit, JobTimeout
 from resque_interop.schema.ruby_join import retry_key_name
+from resque_interop.store.reserve import Finish, Reserved
 from resque_interop.worker import Worker
 
 from .faults import RestartableRedis
@@ -85,15 +86,16 @@ def test_a_child_that_recorded_its_outcome_then_died_is_not_retried_again(
     r.enqueue_ruby("Flaky", 5, queue="retry_q")
     worker = Worker(r, ["retry_q"], fork_per_job=False)
     worker.register()
-    reply = worker._reserve(["retry_q"], "0")
-    held = worker._held
-    job = Job(r, "retry_q", json.loads(reply[1]), reply[1], worker.id)
+    reply = worker.source.reserve(["retry_q"], Finish.NOTHING)
+    assert isinstance(reply, Reserved)
+    held = worker.outcome.held
+    job = Job(r, "retry_q", json.loads(reply.raw), reply.raw, worker.id)
     r.redis.set(key("Flaky", [5]), 0)  # what before_perform does (SETNX -1, INCR): attempt 0
     job.retry_attempt = 0
     worker.report_failure(job, RuntimeError("boom"))  # the child: retry enqueued, job finished
     assert raw_redis.llen("resque:queue:retry_q") == 1
-    worker._held = held  # the parent still thinks the job is held
-    parent_job = Job(r, "retry_q", json.loads(reply[1]), reply[1], worker.id)
+    worker.outcome.held = held  # the parent still thinks the job is held
+    parent_job = Job(r, "retry_q", json.loads(reply.raw), reply.raw, worker.id)
     worker.report_failure(parent_job, DirtyExit("Child process received unhandled signal"), count_failed=False)
     assert raw_redis.llen("resque:queue:retry_q") == 1  # not a second retry
     assert raw_redis.get(key("Flaky", [5])) == b"0"

@@ -20,8 +20,7 @@ import redis
 pytest.importorskip("sentry_sdk")
 
 from resque_interop import Registry, Resque  # noqa: E402
-from resque_interop.failure import MultipleFailureBackend  # noqa: E402
-from resque_interop.failure.base import FailureInfo  # noqa: E402
+from resque_interop.failure import FailureInfo, MultipleFailureBackend  # noqa: E402
 from resque_interop.failure.sentry import SentryFailureBackend, truncated_args  # noqa: E402
 
 from .workers import WorkerProcess  # noqa: E402

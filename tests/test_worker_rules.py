@@ -16,6 +16,17 @@ import redis
 from resque_interop import Registry, Resque
 from resque_interop.errors import InvalidQueueListError
 from resque_interop.schema import timefmt
+from resque_interop.store.reserve import (
+    Empty,
+    Finish,
+    Paused,
+    Recovered,
+    Reserved,
+    ReserveReply,
+    Unregistered,
+    WrongType,
+    read_reply,
+)
 from resque_interop.worker import Worker
 from resque_interop.worker.queues import QueueList, fnmatch
 
@@ -517,6 +528,32 @@ def test_the_reserve_script_survives_lost_replies(r: Resque, raw_redis: redis.Re
     assert raw_redis.get("resque:stat:processed") == b"2"
     assert raw_redis.get(f"resque:stat:processed:{wid}") == b"2"
     assert not raw_redis.exists(f"resque:worker:{wid}")
+
+
+def test_each_reply_of_the_reserve_script_is_read_into_its_name(r: Resque, raw_redis: redis.Redis) -> None:
+    wid = f"{HOST}:1:bad,file_serve"
+    queues = ["bad", "file_serve"]
+    reserver = r.store.reserver(wid, queues, [b'"bad"', b'"file_serve"'])
+
+    def reserve(finish: Finish, held: bytes | None = None) -> ReserveReply:
+        return read_reply(reserver.call(finish, "2026-11-29T03:00:00Z", held), queues)
+
+    assert reserve(Finish.NOTHING) == Unregistered()
+    raw_redis.sadd("resque:workers", wid)
+    assert reserve(Finish.NOTHING) == Empty()
+    raw_redis.set("resque:queue:bad", "a string, not a list")
+    assert reserve(Finish.NOTHING) == WrongType("bad")
+    raw_redis.set("resque:pause-all-workers", " TRUE\n")
+    assert reserve(Finish.NOTHING) == Paused()
+    raw_redis.delete("resque:pause-all-workers")
+    r.enqueue_ruby("Archive", 1, queue="file_serve")
+    assert reserve(Finish.NOTHING) == Reserved("file_serve", b'{"class":"Archive","args":[1]}')
+    held = _held(r, wid)
+    assert reserve(Finish.NOTHING) == Recovered(held)  # a reply "lost": the held job is handed over
+    assert reserve(Finish.COUNT, held) == WrongType("bad")  # finished and counted; nothing else found
+    assert raw_redis.get("resque:stat:processed") == b"1"
+    with pytest.raises(ValueError):
+        read_reply(-7, queues)
 
 
 class _LossyReserver:

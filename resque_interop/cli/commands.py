@@ -17,6 +17,7 @@ import click
 
 from ..errors import InvalidQueueListError, ResqueError
 from ..runtime.logfmt import format_args
+from ..schema.readable import raw_text
 from ..version import __version__
 from .common import (
     F,
@@ -224,7 +225,7 @@ def queues(as_json: bool, redis_url: str | None, namespace: str) -> None:
 def peek(queue: str, start: int, count: int, as_json: bool, redis_url: str | None, namespace: str) -> None:
     """Show jobs waiting on QUEUE (one stored payload a line)."""
     client = make_client(redis_url, namespace)
-    texts = [raw.decode("utf-8", "backslashreplace") for raw in client.store.queue_range(queue, start, count)]
+    texts = [raw_text(raw) for raw in client.store.queue_range(queue, start, count)]
     if as_json:
         echo_json([_json_or_text(text) for text in texts])
         return

@@ -14,6 +14,7 @@ import redis
 
 from ..client.resque import Resque
 from ..errors import AppImportError, DecodeError, ResqueError
+from ..schema import readable
 from ..schema.codec import DEFAULT_CODEC, DIALECTS
 from ..schema.timefmt import parse_time
 from ..store.connection import describe, url_from_env
@@ -157,7 +158,7 @@ def human_time(when: float | str | bytes | None) -> str:
         return datetime.fromtimestamp(when).astimezone().isoformat(timespec="seconds")
     parsed = parse_time(when)
     if parsed is None:
-        return when.decode("utf-8", "replace") if isinstance(when, bytes) else when
+        return readable.text(when)
     return parsed.astimezone().isoformat(timespec="seconds")
 
 

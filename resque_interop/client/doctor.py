@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import DecodeError, EncodeError
 from ..schema.codec import DIALECTS, Codec
+from ..schema.readable import text
 
 if TYPE_CHECKING:
     from .resque import Resque
@@ -73,8 +74,8 @@ def _difference(raw: bytes, ours: bytes, width: int = 24) -> str:
     """``raw`` and ``ours`` around their first differing byte, for people."""
     at = next((i for i, (a, b) in enumerate(zip(raw, ours)) if a != b), min(len(raw), len(ours)))
     start = max(0, at - 8)
-    theirs = raw[start:at + width].decode("utf-8", "replace")
-    mine = ours[start:at + width].decode("utf-8", "replace")
+    theirs = text(raw[start:at + width])
+    mine = text(ours[start:at + width])
     return f"stored …{theirs}… but this dialect writes …{mine}…"
 
 
@@ -101,7 +102,7 @@ def examine(raw: bytes, source: str, diagnosis: Diagnosis, keep: int = 5) -> Non
     if len(diagnosis.evidence) < keep:
         differences = {name: _difference(raw, data) for name, data in written.items()
                        if data is not None and name not in same}
-        diagnosis.evidence.append(Evidence(source, same, raw[:160].decode("utf-8", "replace"), differences))
+        diagnosis.evidence.append(Evidence(source, same, text(raw[:160]), differences))
 
 
 def diagnose(client: Resque, sample: int = 100) -> Diagnosis:

@@ -12,13 +12,13 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from ..errors import DontPerform
-from ..failure.base import FailureInfo
+from ..failure.info import FailureInfo
 from ..retry import lifecycle as retry_steps
 from ..retry.policy import Retry
 from ..runtime.eventloop import JobLoop, process_loop
 from ..runtime.logfmt import bounded, format_args
 from ..schema.payloads import ACTIVEJOB_WRAPPER, PayloadView
-from ..store.datastore import CommandLog
+from ..store.pipeline import CommandLog, Pipeline
 from .plugins import job_hooks
 from .protocols import JobClient
 
@@ -121,14 +121,14 @@ class Job(PayloadView):
         for hook in self.client.hooks:
             settle(hook.on_failure(self, exc))
 
-    def fail(self, exc: BaseException, pipe: Any = None) -> None:
+    def fail(self, exc: BaseException, pipe: Pipeline | None = None) -> None:
         """Record ``exc`` through the failure backend (hooks first, as Ruby)."""
         try:
             self.run_failure_hooks(exc)
         finally:
             self.save_failure(exc, pipe)
 
-    def save_failure(self, exc: BaseException, pipe: Any = None) -> None:
+    def save_failure(self, exc: BaseException, pipe: Pipeline | None = None) -> None:
         """Record ``exc`` without running hooks: through the job's Retry when it has one
         (which may retry it and keep it out of the failure backend), else the backend."""
         info = FailureInfo.from_exception(exc, self.payload, self.worker_id, self.queue, cut_after=__file__)
@@ -143,7 +143,7 @@ class Job(PayloadView):
         spec = self.client.registry.find(self.class_name)
         return spec.retry if spec is not None else None
 
-    def _retry_failure(self, exc: BaseException, info: FailureInfo, pipe: Any) -> bool:
+    def _retry_failure(self, exc: BaseException, info: FailureInfo, pipe: Pipeline | None) -> bool:
         """resque-retry's failure step; True when the failure stays out of the backend.
         Its writes join ``pipe`` (the worker's outcome) or are sent at once in a MULTI."""
         policy = self.retry_policy

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from ..failure.base import FailureInfo
+from ..failure.info import FailureInfo
 from ..retry.lifecycle import RetryClient
+from ..store.pipeline import Pipeline
 from .registry import Registry
 
 
@@ -32,6 +33,6 @@ class JobClient(RetryClient, Protocol):
     @property
     def inline(self) -> bool: ...
 
-    def save_failure(self, info: FailureInfo, pipe: Any = None) -> None: ...
+    def save_failure(self, info: FailureInfo, pipe: Pipeline | None = None) -> None: ...
 
     def run_enqueue_hooks(self, kind: str, target: Any, queue: str, name: str, args: list[Any]) -> list[Any]: ...

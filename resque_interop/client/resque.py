@@ -24,6 +24,7 @@ from ..schema.keys import Keys, namespace_from_env
 from ..schema.workers import WorkerInfo
 from ..store.connection import connect, describe
 from ..store.datastore import DataStore
+from ..store.pipeline import Pipeline
 from ..store.stats import RedisStatStore, StatStore
 from ..store.worker_listing import list_workers
 from .activejob import activejob_request
@@ -272,7 +273,7 @@ class Resque(Producer):
         return value is not None and value.strip(" \t\n\v\f\r\0").lower() == "true"
 
     # -- failures -----------------------------------------------------------
-    def save_failure(self, info: FailureInfo, pipe: Any = None) -> None:
+    def save_failure(self, info: FailureInfo, pipe: Pipeline | None = None) -> None:
         """Record a failure through the configured backend."""
         if info.failure_id is None:
             info.failure_id = self.failure.new_failure_id()

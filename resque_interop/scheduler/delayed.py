@@ -24,8 +24,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..errors import DecodeError, NoQueueError
-from ..failure.base import FailureInfo
+from ..failure.info import FailureInfo
 from ..store.delayed_store import OTHER_MASTER
+from ..store.pipeline import Pipeline
 from . import selection
 from .selection import Match
 
@@ -179,7 +180,7 @@ class DelayedQueue:
         """Delete every delayed job (``reset_delayed_queue``)."""
         self.client.store.delayed.reset()
 
-    def _route(self, item: bytes, pipe: Any) -> None:
+    def _route(self, item: bytes, pipe: Pipeline) -> None:
         """Queue one delayed item in ``pipe`` as resque-scheduler's ``enqueue_from_config``
         (``Job.create``: class and args only, no enqueue hooks)."""
         client = self.client

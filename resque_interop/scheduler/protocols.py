@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from ..failure.base import FailureInfo
+from ..failure.info import FailureInfo
 from ..schema.keys import Keys
+from ..store.pipeline import Pipeline
 from ..store.protocols import StoreClient
 
 
@@ -35,4 +36,4 @@ class SchedulerClient(StoreClient, Protocol):
 
     def queue_for(self, job: Any) -> str | None: ...
 
-    def save_failure(self, info: FailureInfo, pipe: Any = None) -> None: ...
+    def save_failure(self, info: FailureInfo, pipe: Pipeline | None = None) -> None: ...

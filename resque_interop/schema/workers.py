@@ -6,8 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .codec import raw_text
-from .readable import not_an_integer, to_int
+from .readable import not_an_integer, raw_text, to_int
 from .timefmt import parse_time
 
 

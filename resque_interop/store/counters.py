@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import redis
 
 from ..schema.keys import Keys
 from ..schema.readable import to_int
+from .pipeline import Pipeline
 
 
 class CounterStore:
@@ -27,11 +26,11 @@ class CounterStore:
         found: bytes | None = self.redis.get(self.keys.stat(name))
         return found
 
-    def incr_stat(self, name: str, by: int = 1, pipe: Any = None) -> None:
+    def incr_stat(self, name: str, by: int = 1, pipe: Pipeline | None = None) -> None:
         (pipe if pipe is not None else self.redis).incrby(self.keys.stat(name), by)
 
-    def decr_stat(self, name: str, by: int = 1, pipe: Any = None) -> None:
+    def decr_stat(self, name: str, by: int = 1, pipe: Pipeline | None = None) -> None:
         (pipe if pipe is not None else self.redis).decrby(self.keys.stat(name), by)
 
-    def clear_stat(self, name: str, pipe: Any = None) -> None:
+    def clear_stat(self, name: str, pipe: Pipeline | None = None) -> None:
         (pipe if pipe is not None else self.redis).delete(self.keys.stat(name))

@@ -10,7 +10,6 @@ names come from :class:`~resque_interop.schema.keys.Keys`; values are bytes alre
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -22,51 +21,12 @@ from .counters import CounterStore
 from .delayed_store import DelayedStore
 from .failed import FailedStore
 from .keyspace import KeyspaceStore
-from .lane import Lane, pack
+from .lane import Lane
+from .pipeline import CommandLog, Pipeline
 from .queues import QueueStore
+from .reserve import Reserver
 from .schedule_store import ScheduleStore
 from .workers import WorkerStore
-
-Pipe = Any  # a redis.client.Pipeline or the client itself
-
-
-class CommandLog:
-    """Writes recorded once and sent later, again after a lost connection: a failure
-    backend and the stat store write into it as into a pipeline, so their side effects
-    (an error tracker, a log line) happen once however often Redis must be retried."""
-
-    def __init__(self) -> None:
-        self.commands: list[tuple[str, tuple[Any, ...]]] = []
-
-    def rpush(self, key: str, *values: Any) -> CommandLog:
-        self.commands.append(("rpush", (key, *values)))
-        return self
-
-    def sadd(self, key: str, *values: Any) -> CommandLog:
-        self.commands.append(("sadd", (key, *values)))
-        return self
-
-    def incrby(self, key: str, amount: int = 1) -> CommandLog:
-        self.commands.append(("incrby", (key, amount)))
-        return self
-
-    def decrby(self, key: str, amount: int = 1) -> CommandLog:
-        self.commands.append(("decrby", (key, amount)))
-        return self
-
-    def delete(self, *keys: str) -> CommandLog:
-        self.commands.append(("delete", keys))
-        return self
-
-    def command(self, *args: Any) -> CommandLog:
-        """Any other command, as ``execute_command`` takes it (``"SETNX", key, -1``)."""
-        self.commands.append(("execute_command", args))
-        return self
-
-    def replay(self, pipe: Pipe) -> None:
-        """Queue every recorded command on ``pipe``."""
-        for name, args in self.commands:
-            getattr(pipe, name)(*args)
 
 
 class DataStore:
@@ -146,7 +106,7 @@ class DataStore:
         return self.queues.remove_from_queue(queue, data)
 
     # -- failures -----------------------------------------------------------
-    def push_failed(self, list_name: str, data: bytes, register: bool = False, pipe: Pipe = None) -> None:
+    def push_failed(self, list_name: str, data: bytes, register: bool = False, pipe: Pipeline | None = None) -> None:
         self.failed.push_failed(list_name, data, register, pipe)
 
     def num_failed(self, list_name: str = "failed") -> int:
@@ -192,7 +152,7 @@ class DataStore:
     def register_worker(self, worker_id: str, started: str) -> None:
         self.workers.register_worker(worker_id, started)
 
-    def unregister_worker(self, worker_id: str, pipe: Pipe = None) -> None:
+    def unregister_worker(self, worker_id: str, pipe: redis.client.Pipeline[bytes] | None = None) -> None:
         self.workers.unregister_worker(worker_id, pipe)
 
     def finish_with(self, worker_id: str, held: bytes | None, writes: CommandLog, count: bool = True) -> bool:
@@ -206,7 +166,8 @@ class DataStore:
             while True:
                 try:
                     pipe.watch(key)
-                    mine = held is not None and pipe.get(key) == held
+                    current: Any = pipe.get(key)  # while watching, an immediate reply (bytes or None)
+                    mine = held is not None and current == held
                     if held is not None and not mine:
                         pipe.reset()
                         return False
@@ -270,8 +231,8 @@ class DataStore:
 
     # -- the worker's hot path ---------------------------------------------
     def reserver(self, worker_id: str, queues: Sequence[str], queue_json: Sequence[bytes]) -> Reserver:
-        """The hot-path reserve for one worker and queue list (see :class:`Reserver`)."""
-        return Reserver(self, worker_id, queues, queue_json)
+        """The hot-path reserve for one worker and queue list (see :class:`~.reserve.Reserver`)."""
+        return Reserver(self.lane, self.redis, self.keys, worker_id, queues, queue_json)
 
     def eval_script(self, script: scripts.LuaScript, keys: Sequence[str], args: Sequence[bytes | str]) -> Any:
         """EVALSHA on the lane, loading the script once when the server lacks it."""
@@ -290,13 +251,13 @@ class DataStore:
     def stat_raw(self, name: str) -> bytes | None:
         return self.counters.stat_raw(name)
 
-    def incr_stat(self, name: str, by: int = 1, pipe: Pipe = None) -> None:
+    def incr_stat(self, name: str, by: int = 1, pipe: Pipeline | None = None) -> None:
         self.counters.incr_stat(name, by, pipe)
 
-    def decr_stat(self, name: str, by: int = 1, pipe: Pipe = None) -> None:
+    def decr_stat(self, name: str, by: int = 1, pipe: Pipeline | None = None) -> None:
         self.counters.decr_stat(name, by, pipe)
 
-    def clear_stat(self, name: str, pipe: Pipe = None) -> None:
+    def clear_stat(self, name: str, pipe: Pipeline | None = None) -> None:
         self.counters.clear_stat(name, pipe)
 
     # -- introspection ------------------------------------------------------
@@ -318,47 +279,3 @@ class DataStore:
     def redis_info(self) -> dict[str, Any]:
         return self.keyspace.redis_info()
 
-
-class Reserver:
-    """FINISH_AND_RESERVE for one worker and queue list, packed once: per job only
-    the finish flag, ``run_at`` and the held value's SHA1 change, so a call costs
-    one send and one read."""
-
-    def __init__(self, store: DataStore, worker_id: str, queues: Sequence[str], queue_json: Sequence[bytes]) -> None:
-        keys = store.keys
-        key_list = [keys.worker(worker_id), keys.stat("processed"), keys.stat(f"processed:{worker_id}"), keys.pause]
-        key_list += [keys.workers]
-        key_list += [keys.queue(q) for q in queues]
-        self.store = store
-        self.queues = list(queues)
-        argc = 3 + len(key_list) + 4 + len(queue_json)
-        head = pack(b"EVALSHA", scripts.FINISH_AND_RESERVE.sha, len(key_list), *key_list)
-        # pack() writes the argument count first: replace it with the full count
-        self._head = b"*%d\r\n" % argc + head.split(b"\r\n", 1)[1]
-        self._queue_json = list(queue_json)
-        self._tail = pack(worker_id.encode())[4:] + b"".join(pack(j)[4:] for j in queue_json)
-
-    def call(self, finish: str, run_at: str, held: bytes | None = None) -> Any:
-        """Finish the previous job (``finish``; ``held`` is the ``worker:<id>`` value it
-        left there) and reserve the next."""
-        held_sha = hashlib.sha1(held).hexdigest().encode() if held is not None else b""
-        packed = b"%s$1\r\n%s\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n%s" % (
-            self._head, finish.encode(), len(run_at), run_at.encode(), len(held_sha), held_sha, self._tail,
-        )
-        try:
-            return self.store.lane.call(packed)[0]
-        except redis.exceptions.NoScriptError:
-            self.store.redis.script_load(scripts.FINISH_AND_RESERVE.source)
-            return self.store.lane.call(packed)[0]
-
-    def held_after(self, reply: Any, run_at: str) -> bytes | None:
-        """The ``worker:<id>`` value a reply of :meth:`call` (sent with ``run_at``) left:
-        the record the script wrote, the one it handed back, or None."""
-        if not isinstance(reply, list) or int(reply[0]) < 0:
-            return None
-        index, payload = reply
-        if int(index) == 0:
-            return bytes(payload)
-        return b'{"queue":%s,"run_at":"%s","payload":%s}' % (
-            self._queue_json[int(index) - 1], run_at.encode(), payload,
-        )

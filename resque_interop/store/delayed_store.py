@@ -15,10 +15,11 @@ from ..schema.readable import to_int
 from . import scripts
 from .lane import Lane
 from .packing import delayed_push_command, exec_reply
+from .pipeline import Pipeline
 from .queues import list_lengths, list_range
 
 #: how a move queues one item in the MULTI under way: ``route(item, pipe)``
-Route = Callable[[bytes, Any], None]
+Route = Callable[[bytes, Pipeline], None]
 
 
 #: :meth:`DelayedStore.move_batch`'s answer when another scheduler holds the master lock

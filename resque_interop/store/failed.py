@@ -4,7 +4,6 @@ lists named in ``failed_queues`` (Ruby's ``DataStore::FailedQueueAccess``)."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import redis
 
@@ -12,6 +11,7 @@ from ..schema.keys import Keys
 from ..schema.readable import text
 from . import scripts
 from .lane import Lane
+from .pipeline import Pipeline
 from .queues import list_range
 
 
@@ -23,15 +23,20 @@ class FailedStore:
         self.keys = keys
         self.lane = lane
 
-    def push_failed(self, list_name: str, data: bytes, register: bool = False, pipe: Any = None) -> None:
+    def push_failed(self, list_name: str, data: bytes, register: bool = False, pipe: Pipeline | None = None) -> None:
         """RPUSH a failure entry; ``register`` also SADDs ``failed_queues`` (RedisMultiQueue).
         Queued on ``pipe`` (a failure backend's, or a worker's recorded writes) when given."""
-        target = pipe if pipe is not None else self.redis.pipeline(transaction=False)
+        if pipe is not None:
+            self._queue_failure(pipe, list_name, data, register)
+            return
+        own = self.redis.pipeline(transaction=False)
+        self._queue_failure(own, list_name, data, register)
+        own.execute()
+
+    def _queue_failure(self, pipe: Pipeline, list_name: str, data: bytes, register: bool) -> None:
         if register:
-            target.sadd(self.keys.failed_queues, list_name)
-        target.rpush(self.keys.failed_list(list_name), data)
-        if pipe is None:
-            target.execute()
+            pipe.sadd(self.keys.failed_queues, list_name)
+        pipe.rpush(self.keys.failed_list(list_name), data)
 
     def num_failed(self, list_name: str = "failed") -> int:
         return int(self.redis.llen(self.keys.failed_list(list_name)))

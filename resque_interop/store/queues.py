@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 import redis
 
@@ -12,6 +11,7 @@ from ..schema.keys import Keys
 from ..schema.readable import text
 from .lane import Lane
 from .packing import push_batches, push_command
+from .pipeline import Pipeline
 
 
 def list_lengths(client: redis.Redis[bytes], keys: Sequence[str]) -> list[int | None]:
@@ -50,7 +50,7 @@ class QueueStore:
             count += jobs
         return count
 
-    def push_in(self, pipe: Any, queue: str, data: bytes) -> None:
+    def push_in(self, pipe: Pipeline, queue: str, data: bytes) -> None:
         """Queue ``Resque.push``'s SADD queues + RPUSH on ``pipe`` (a MULTI under way)."""
         pipe.sadd(self.keys.queues, queue)
         pipe.rpush(self.keys.queue(queue), data)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..errors import DecodeError
 from ..schema.codec import Codec
+from ..schema.readable import text
 from ..schema.workers import WorkerInfo, split_worker_id, worker_counter
 from .datastore import DataStore
 
@@ -33,7 +34,7 @@ def list_workers(store: DataStore, codec: Codec, ids: list[str] | None = None) -
     jobs, starts, beats, stats = pipe.execute(raise_on_error=False)
     if not isinstance(beats, dict):  # workers:heartbeat of another type: no heartbeats to show
         beats = {}
-    beats = {k.decode("utf-8", "replace"): v.decode("utf-8", "replace") for k, v in beats.items()}
+    beats = {text(k): text(v) for k, v in beats.items()}
     out = []
     for i, worker_id in enumerate(ids):
         host, pid, queues = split_worker_id(worker_id)
@@ -47,7 +48,7 @@ def list_workers(store: DataStore, codec: Codec, ids: list[str] | None = None) -
             except DecodeError:
                 info.problems.append("worker value is not JSON")
         started = starts[i]
-        info.started = started.decode("utf-8", "replace") if started else None
+        info.started = text(started) if started else None
         info.heartbeat = beats.get(worker_id)
         p1, f1, p2, f2 = stats[4 * i: 4 * i + 4]
         short = names[i][1]

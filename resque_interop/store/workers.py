@@ -5,7 +5,6 @@ holds) and its start time, the heartbeats, the prune lock and the pause flag (Ru
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import redis
 
@@ -36,7 +35,7 @@ class WorkerStore:
         pipe.set(self.keys.worker_started(worker_id), started)
         pipe.execute()
 
-    def unregister_worker(self, worker_id: str, pipe: Any = None) -> None:
+    def unregister_worker(self, worker_id: str, pipe: redis.client.Pipeline[bytes] | None = None) -> None:
         """Ruby's unregister: SREM workers, DEL worker + started, HDEL heartbeat,
         DEL the worker's processed/failed counters (on ``pipe`` when given)."""
         target = pipe if pipe is not None else self.redis.pipeline(transaction=False)

@@ -26,9 +26,8 @@ from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
 from ..client.resque import Resque
-from ..schema.codec import raw_text
 from ..schema.keys import schema_type
-from ..schema.readable import not_an_integer, to_int
+from ..schema.readable import not_an_integer, raw_text, to_int
 from ..schema.workers import runtime_of, split_worker_id
 from ..store.worker_listing import list_workers
 from ..version import __version__
@@ -173,7 +172,7 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0,
                 payload = client.codec.decode(raw)
             except ValueError:
                 payload = None
-            jobs.append({"raw": raw.decode("utf-8", "backslashreplace"), "payload": payload})
+            jobs.append({"raw": raw_text(raw), "payload": payload})
         return page("queue.html", queue=queue, jobs=jobs, size=client.size(queue), start=start, per_page=PAGE)
 
     @bp.post("/queues/<path:queue>/remove")
@@ -273,7 +272,7 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0,
             try:
                 jobs.append({"payload": client.codec.decode(raw)})
             except ValueError:
-                jobs.append({"payload": None, "raw": raw.decode("utf-8", "backslashreplace")})
+                jobs.append({"payload": None, "raw": raw_text(raw)})
         return api_json({"name": queue, "size": client.size(queue), "start": start, "jobs": jobs})
 
     @bp.get("/api/workers")

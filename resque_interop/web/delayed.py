@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from ..client.resque import Resque
 from ..scheduler.selection import parse_match
-from ..schema.readable import preview, to_int
+from ..schema.readable import preview, raw_text, to_int
 from .format import back_to, exact_utc, with_note
 from .jsonapi import api_json
 from .params import int_arg
@@ -62,7 +62,7 @@ def add_delayed_routes(bp: Blueprint, client: Resque, page: Callable[..., Respon
             try:
                 text, cancellable = raw.decode("utf-8"), True
             except UnicodeDecodeError:
-                text, cancellable = raw.decode("utf-8", "backslashreplace"), False
+                text, cancellable = raw_text(raw), False
             out.append({"raw": text, "payload": payload if isinstance(payload, dict) else None,
                         "cancellable": cancellable})
         return out

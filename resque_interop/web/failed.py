@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
 from ..client.resque import Resque
-from ..failure.base import FailureRecord
+from ..failure.record import FailureRecord
 from ..failure.search import class_counts, find
 from ..schema.keys import job_queue_name
 from .format import back_to, with_note

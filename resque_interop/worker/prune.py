@@ -34,7 +34,7 @@ from ..runtime.procline import live_worker_pids
 from ..schema.payloads import is_job, job_class, original_bytes, unrunnable_payload
 from ..schema.timefmt import parse_time
 from ..schema.workers import split_worker_id
-from ..store.datastore import CommandLog
+from ..store.pipeline import CommandLog
 
 if TYPE_CHECKING:
     from ..client.resque import Resque
