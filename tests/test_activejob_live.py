@@ -15,7 +15,7 @@ from resque_interop import Registry, Resque
 from resque_interop.activejob import Duration, Symbol
 from resque_interop.worker import Worker
 
-from .ruby_peer import has_activejob, needs_ruby, needs_scheduler, ruby, ruby_worker
+from .support.ruby_peer import has_activejob, needs_ruby, needs_scheduler, ruby, ruby_worker
 
 pytestmark = [needs_ruby, pytest.mark.skipif(not has_activejob(), reason="ruby activejob not installed "
                                              "(apt-get install ruby-activejob)")]

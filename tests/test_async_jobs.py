@@ -15,7 +15,7 @@ import redis
 
 from resque_interop import Hooks, Registry, Resque
 
-from .workers import ROOT, WorkerProcess
+from .support.workers import ROOT, WorkerProcess
 
 # tests/async_jobs.py's lists; not imported from there, as importing it registers global hooks
 ORDER, RESULTS = "async:order", "async:results"

@@ -15,7 +15,8 @@ from resque_interop import Registry, Resque
 from resque_interop.failure import FailureInfo
 from resque_interop.web.app import create_app
 
-from .workers import WorkerProcess, wait_for
+from .support.waiting import wait_for
+from .support.workers import WorkerProcess
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -134,7 +135,7 @@ PAGES = ["/", "/working", "/queues", "/queues/good", "/failed", "/failed?class=A
 
 def test_every_page_renders_over_a_malformed_keyspace(raw_redis: redis.Redis, r: Resque, server: str,
                                                         browser: object) -> None:
-    from .malformed_keyspace import load_space, wrong_values
+    from .support.malformed_keyspace import load_space, wrong_values
 
     load_space(raw_redis, wrong_values())
     for i in range(30):

@@ -17,7 +17,7 @@ import redis
 from resque_interop import Resque
 from resque_interop.failure import FailureInfo
 
-from .workers import wait_for
+from .support.waiting import wait_for
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).parent / "artifacts"

@@ -27,7 +27,8 @@ from resque_interop.failure import FailureInfo
 from resque_interop.runtime.logfmt import format_args
 from resque_interop.schema.timefmt import parse_time
 
-from .workers import HOST, ROOT, wait_for
+from .support.waiting import wait_for
+from .support.workers import HOST, ROOT
 
 JOBS = '''from resque_interop import job
 

@@ -17,7 +17,8 @@ from resque_interop import Registry, Resque
 from resque_interop.dev.redis_server import free_port
 from resque_interop.worker import Worker
 
-from .workers import WorkerProcess, wait_for
+from .support.waiting import wait_for
+from .support.workers import WorkerProcess
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="no redis-server on PATH")
 

@@ -24,7 +24,7 @@ import redis
 
 from resque_interop import Registry, Resque
 
-from .ruby_peer import (
+from .support.ruby_peer import (
     SCHEDULER_PEER,
     PeerProcess,
     needs_local_ruby,
@@ -33,7 +33,8 @@ from .ruby_peer import (
     ruby_popen,
     scheduler_args,
 )
-from .workers import ROOT, wait_for
+from .support.waiting import wait_for
+from .support.workers import ROOT
 
 pytestmark = [needs_scheduler, pytest.mark.ruby]
 

@@ -15,8 +15,8 @@ from resque_interop import Registry, Resque
 from resque_interop.cli import main
 from resque_interop.scheduler.selection import args_contain, contains
 
-from .keyspace import dump
-from .ruby_peer import needs_scheduler, scheduler
+from .support.keyspace import dump
+from .support.ruby_peer import needs_scheduler, scheduler
 
 LATER = int(time.time()) + 3600
 

@@ -12,17 +12,16 @@ from resque_interop import Registry, Resque
 from resque_interop.cli import main
 from resque_interop.doctor import diagnose
 
-from .keyspace import load, step
-from .test_rails_dialect import _load_keyspace
+from .support.keyspace import load, restore, step
 
 #: recording -> the dialects that write its bytes (oj_as: Oj with ActiveSupport writes as plain Oj)
 RECORDINGS = {"rails": ["rails"], "oj_as": ["oj"], "oj_rails": ["oj_rails"], "rails_oj": ["rails_oj"]}
 
 
 def _load_rails_args(raw_redis: redis.Redis, mode: str) -> None:
-    _load_keyspace(raw_redis, step(load(f"enqueue_payloads_{mode}.json"), "rails args alone")["keyspace"])
-    _load_keyspace(raw_redis, step(load(f"failures_{mode}.json"), "fail")["keyspace"])
-    _load_keyspace(raw_redis, step(load(f"delayed_{mode}.json"), "enqueue_at")["keyspace"])
+    restore(raw_redis, step(load(f"enqueue_payloads_{mode}.json"), "rails args alone")["keyspace"])
+    restore(raw_redis, step(load(f"failures_{mode}.json"), "fail")["keyspace"])
+    restore(raw_redis, step(load(f"delayed_{mode}.json"), "enqueue_at")["keyspace"])
 
 
 @pytest.mark.parametrize("mode", RECORDINGS)

@@ -11,7 +11,7 @@ from resque_interop import Registry, Resque
 from resque_interop.failure import FailureInfo, MultipleFailureBackend, RedisFailureBackend
 from resque_interop.stats import NullStatStore
 
-from .keyspace import dump, load, normalize, step
+from .support.keyspace import dump, load, normalize, step
 
 
 def fail(r: Resque, cls: str, arg: int, queue: str) -> None:

@@ -20,15 +20,10 @@ from resque_interop.schema.codec import nesting_depth
 from resque_interop.worker.outage import MAX_BACKOFF
 from resque_interop.worker.worker import Worker
 
-from .faults import RestartableRedis, accept_writes, refuse_writes
-from .workers import HOST, WorkerProcess, wait_for
-
-
-def _nested(depth: int) -> object:
-    value: object = 1
-    for _ in range(depth):
-        value = [value]
-    return value
+from .support.faults import RestartableRedis, accept_writes, refuse_writes
+from .support.hostile_payloads import HOSTILE, nested
+from .support.waiting import wait_for
+from .support.workers import HOST, WorkerProcess
 
 
 def _failures(client: Resque) -> list:
@@ -55,22 +50,6 @@ def test_a_job_that_fails_while_redis_restarts_is_recorded_once(tmp_path: Path, 
             assert raw.llen("resque:failed") == 1  # once, not once per retry
             assert worker.stop() == 0
         assert "Redis is back after" in worker.output()
-
-
-HOSTILE: list[tuple[str, bytes]] = [
-    ("not JSON", b"not json{"),
-    ("a list", b"[1,2]"),
-    ("a string", b'"x"'),
-    ("null", b"null"),
-    ("an empty object", b"{}"),
-    ("a number as class", b'{"class":5}'),
-    ("invalid UTF-8", b'{"class":"Archive","args":["\xff\xfe"]}'),
-    ("0 bytes", b""),
-    ("nested 1,000 deep", b'{"class":"Archive","args":' + b"[" * 1000 + b"]" * 1000 + b"}"),
-    ("nested 10,000 deep", b'{"class":"Archive","args":' + b"[" * 10000 + b"]" * 10000 + b"}"),
-    ("nested 150 deep (past Ruby's 100)", b'{"class":"Archive","args":' + b"[" * 150 + b"]" * 150 + b"}"),
-    ("20 MB", b'{"class":"Huge","args":["' + b"x" * (20 * 1024 * 1024) + b'"]}'),
-]
 
 
 def _kept_bytes(payload: dict) -> bytes:
@@ -118,25 +97,25 @@ def test_hostile_payloads_fail_with_their_bytes_and_the_worker_lives_on(
 def test_enqueue_refuses_what_ruby_cannot_read(redis_url: str) -> None:
     client = Resque(redis_url, registry=Registry())
     # a job payload {"class":..,"args":[...]} is 2 levels before its arguments: 99 in all
-    client.enqueue_ruby("Archive", _nested(97), queue="q")
+    client.enqueue_ruby("Archive", nested(97), queue="q")
     with pytest.raises(EncodeError, match="max_nesting of 100.*reads at most 99"):
-        client.enqueue_ruby("Archive", _nested(98), queue="q")
+        client.enqueue_ruby("Archive", nested(98), queue="q")
     with pytest.raises(EncodeError, match="max_nesting of 100"):
-        client.enqueue_ruby("Archive", _nested(5000), queue="q")
+        client.enqueue_ruby("Archive", nested(5000), queue="q")
     with pytest.raises(EncodeError, match="max_nesting of 100"):
-        client.push("q", {"class": "Archive", "args": [_nested(98)]})
+        client.push("q", {"class": "Archive", "args": [nested(98)]})
     assert client.size("q") == 1
 
 
 def test_the_oj_dialect_allows_what_oj_reads(redis_url: str) -> None:
     # Oj (compat mode) reads any depth and writes up to 999 levels; a job payload one less
     client = Resque(redis_url, registry=Registry(), dialect="oj")
-    client.enqueue_ruby("Archive", _nested(300), queue="q")
-    client.enqueue_ruby("Archive", _nested(996), queue="q")  # 998 levels with {"args":[...]}
+    client.enqueue_ruby("Archive", nested(300), queue="q")
+    client.enqueue_ruby("Archive", nested(996), queue="q")  # 998 levels with {"args":[...]}
     with pytest.raises(EncodeError, match="Oj's compat-mode write limit of 999.*reads at most 998"):
-        client.enqueue_ruby("Archive", _nested(997), queue="q")
+        client.enqueue_ruby("Archive", nested(997), queue="q")
     with pytest.raises(EncodeError, match="Oj's compat-mode write limit of 999"):
-        client.enqueue_ruby("Archive", _nested(5000), queue="q")
+        client.enqueue_ruby("Archive", nested(5000), queue="q")
     assert client.size("q") == 2
 
 
@@ -469,7 +448,7 @@ def test_the_dashboard_shows_bytes_that_were_not_a_job_and_retries_them_exactly(
 ) -> None:
     from resque_interop.web.app import create_app
 
-    from .test_web import post
+    from .support.web_client import post
 
     raw_redis.sadd("resque:queues", "q")
     raw_redis.rpush("resque:queue:q", b"<script>alert(1)</script>{", b"[1,2]")

@@ -1,4 +1,4 @@
-"""Faults beside a live Ruby Resque (tests/ruby_peer.py): what Python leaves after hostile
+"""Faults beside a live Ruby Resque (tests/support/ruby_peer.py): what Python leaves after hostile
 payloads never breaks a Ruby worker, Ruby's requeue never enqueues a different job,
 and Python's nesting limit is exactly Ruby's."""
 
@@ -12,9 +12,10 @@ import redis
 from resque_interop import Registry, Resque
 from resque_interop.schema.payloads import job_args
 
-from .ruby_peer import needs_ruby, ruby, ruby_run, ruby_worker
-from .test_faults import HOSTILE, _nested
-from .workers import WorkerProcess, wait_for
+from .support.hostile_payloads import HOSTILE, nested
+from .support.ruby_peer import needs_ruby, ruby, ruby_run, ruby_worker
+from .support.waiting import wait_for
+from .support.workers import WorkerProcess
 
 pytestmark = needs_ruby
 
@@ -82,7 +83,7 @@ def test_the_deepest_job_python_enqueues_is_the_deepest_a_ruby_worker_runs(
     redis_url: str, raw_redis: redis.Redis
 ) -> None:
     client = Resque(redis_url, registry=Registry())
-    client.enqueue_ruby("Archive", _nested(97), queue="file_serve")  # 99 deep in all
+    client.enqueue_ruby("Archive", nested(97), queue="file_serve")  # 99 deep in all
     proc = ruby_worker(redis_url, "file_serve", "0")
     out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0, out

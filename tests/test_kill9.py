@@ -14,7 +14,8 @@ import redis
 from resque_interop import Registry, Resque
 from resque_interop.worker.prune import prune_dead_workers
 
-from .workers import HOST, WorkerProcess, wait_for
+from .support.waiting import wait_for
+from .support.workers import HOST, WorkerProcess
 
 JOBS = 1000
 MAX_KILLS = 60

@@ -18,8 +18,8 @@ from resque_interop import Registry, Resque
 from resque_interop.worker import Worker
 from resque_interop.worker.worker_metrics import JobMetrics, instrument
 
-from .metric_names import exposed_names
-from .workers import ROOT
+from .support.metric_names import exposed_names
+from .support.workers import ROOT
 
 RULES = ROOT / "contrib" / "prometheus" / "resque.rules.yml"
 DASHBOARD = ROOT / "contrib" / "grafana" / "resque-dashboard.json"

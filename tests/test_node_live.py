@@ -3,33 +3,18 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import time
-from pathlib import Path
 
-import pytest
 import redis
 
 from resque_interop import Registry, Resque
 
-from .workers import WorkerProcess, wait_for
+from .support.node_peer import NODE_DIR, needs_node, node
+from .support.waiting import wait_for
+from .support.workers import WorkerProcess
 
-NODE_DIR = Path(__file__).parent / "node"
-
-pytestmark = pytest.mark.skipif(
-    shutil.which("node") is None or not (NODE_DIR / "node_modules" / "node-resque").exists(),
-    reason="node-resque not installed (scripts/test runs npm ci in tests/node)",
-)
-
-
-def node(redis_url: str, *args: str, timeout: float = 60, namespace: str = "resque") -> str:
-    done = subprocess.run(
-        ["node", "peer.js", *args], cwd=NODE_DIR, capture_output=True, text=True, timeout=timeout,
-        env={"PATH": "/usr/bin:/bin:/usr/local/bin", "REDIS_URL": redis_url, "RESQUE_NAMESPACE": namespace},
-    )
-    assert done.returncode == 0, done.stderr + done.stdout
-    return done.stdout
+pytestmark = needs_node
 
 
 def results(raw_redis: redis.Redis) -> list[list[object]]:

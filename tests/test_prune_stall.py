@@ -20,7 +20,8 @@ from resque_interop import Registry, Resque
 from resque_interop.schema import timefmt
 from resque_interop.worker import Worker
 
-from .workers import WorkerProcess, wait_for
+from .support.waiting import wait_for
+from .support.workers import WorkerProcess
 
 HEARTBEAT, PRUNE = "1", "3"
 WORKERS = 6

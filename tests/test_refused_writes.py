@@ -16,8 +16,9 @@ import redis
 from resque_interop import Registry, Resque
 from resque_interop.store.redis_errors import refusal
 
-from .faults import REFUSALS, RestartableRedis, accept_writes, refuse_writes
-from .workers import WorkerProcess, wait_for
+from .support.faults import REFUSALS, RestartableRedis, accept_writes, refuse_writes
+from .support.waiting import wait_for
+from .support.workers import WorkerProcess
 
 WHY = {
     "out of memory": "Redis is out of memory (maxmemory",

@@ -19,8 +19,9 @@ from resque_interop.job import Job
 from resque_interop.schema.ruby_join import retry_key_name
 from resque_interop.worker import Worker
 
-from .faults import RestartableRedis
-from .workers import WorkerProcess, wait_for
+from .support.faults import RestartableRedis
+from .support.waiting import wait_for
+from .support.workers import WorkerProcess
 
 
 def key(cls: str, args: list) -> str:

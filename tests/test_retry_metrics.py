@@ -9,8 +9,9 @@ import redis
 
 from resque_interop import Registry, Resque
 
-from .test_worker_metrics import free_port, scrape
-from .workers import WorkerProcess, wait_for
+from .support.metrics_scrape import free_port, scrape
+from .support.waiting import wait_for
+from .support.workers import WorkerProcess
 
 
 @pytest.mark.parametrize("fork", ["--fork", "--no-fork"])

@@ -17,8 +17,8 @@ from resque_interop.cli import main
 from resque_interop.schema.ruby_join import retry_key_name
 from resque_interop.web.app import create_app
 
-from .retry_peer import python_run_one
-from .test_web import csrf
+from .support.retry_peer import python_run_one
+from .support.web_client import csrf
 
 
 def boom(*args: Any) -> None:
@@ -41,7 +41,7 @@ def waiting(r: Resque, registry: Registry, raw_redis: redis.Redis) -> dict[str, 
     return {"ruby_ts": ts, "ruby_item": item}
 
 
-@pytest.fixture
+
 def web(r: Resque) -> FlaskClient:
     app = create_app(r)
     app.testing = True
@@ -97,7 +97,7 @@ def test_the_cli_lists_and_cancels(waiting: dict[str, Any], redis_url: str, raw_
 
 
 def test_the_tab_survives_a_malformed_keyspace(r: Resque, raw_redis: redis.Redis, web: FlaskClient) -> None:
-    from .malformed_keyspace import load_space, wrong_values
+    from .support.malformed_keyspace import load_space, wrong_values
 
     load_space(raw_redis, wrong_values())
     raw_redis.zadd("resque:delayed_queue_schedule", {"not-a-number": 1, "5": 5})

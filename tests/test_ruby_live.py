@@ -1,4 +1,4 @@
-"""Live against Ruby Resque 3.0 (tests/ruby_peer.py finds it, here or in a container); skipped with the reason otherwise."""
+"""Live against Ruby Resque 3.0 (tests/support/ruby_peer.py finds it, here or in a container); skipped with the reason otherwise."""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ import redis
 from resque_interop import Registry, Resque
 from resque_interop.schema.codec import Codec
 
-from .ruby_peer import needs_ruby, ruby, ruby_worker
-from .test_codec import RUBY_ARGS
-from .workers import HOST, WorkerProcess, wait_for
+from .support.recordings import RUBY_ARGS
+from .support.ruby_peer import needs_ruby, ruby, ruby_worker
+from .support.waiting import wait_for
+from .support.workers import HOST, WorkerProcess
 
 pytestmark = needs_ruby
 

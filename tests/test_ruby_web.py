@@ -14,8 +14,9 @@ from resque_interop import Registry, Resque
 from resque_interop.dev.redis_server import free_port
 from resque_interop.web.app import create_app
 
-from .ruby_peer import PEER, needs_ruby, needs_scheduler, ruby, ruby_popen, ruby_worker
-from .workers import WorkerProcess, wait_for
+from .support.ruby_peer import PEER, needs_ruby, needs_scheduler, ruby, ruby_popen, ruby_worker
+from .support.waiting import wait_for
+from .support.workers import WorkerProcess
 
 pytestmark = needs_ruby
 

@@ -20,8 +20,9 @@ import redis
 
 from resque_interop import Registry, Resque
 
-from .ruby_peer import SCHEDULER_PEER, PeerProcess, needs_scheduler, ruby_popen, scheduler
-from .workers import ROOT, wait_for
+from .support.ruby_peer import SCHEDULER_PEER, PeerProcess, needs_scheduler, ruby_popen, scheduler
+from .support.waiting import wait_for
+from .support.workers import ROOT
 
 pytestmark = [needs_scheduler, pytest.mark.ruby]
 

@@ -25,7 +25,8 @@ from resque_interop.scheduler.schedule_times import ScheduleSyntaxError
 from resque_interop.scheduler.scheduler import Scheduler
 from resque_interop.scheduler.schedules import load_schedule_file
 
-from .workers import ROOT, wait_for
+from .support.waiting import wait_for
+from .support.workers import ROOT
 
 LOCK = "resque:resque:resque_scheduler_master_lock"
 NOW = 1_900_000_000.0  # 2030-03-17 17:46:40 UTC

@@ -24,7 +24,7 @@ from resque_interop.failure import MultipleFailureBackend  # noqa: E402
 from resque_interop.failure.base import FailureInfo  # noqa: E402
 from resque_interop.failure.sentry import SentryFailureBackend, truncated_args  # noqa: E402
 
-from .workers import WorkerProcess  # noqa: E402
+from .support.workers import WorkerProcess  # noqa: E402
 
 
 class Sink:

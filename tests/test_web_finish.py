@@ -10,7 +10,6 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import html5lib
-import pytest
 import redis
 from flask.testing import FlaskClient
 
@@ -19,10 +18,9 @@ from resque_interop.failure import FailureInfo
 from resque_interop.failure.search import find
 from resque_interop.web.app import create_app
 
-from .malformed_keyspace import load_space, wrong_values
+from .support.malformed_keyspace import load_space, wrong_values
 
 
-@pytest.fixture
 def web(r: Resque) -> FlaskClient:
     app = create_app(r)
     app.testing = True

@@ -23,7 +23,8 @@ from resque_interop.failure import FailureInfo
 from resque_interop.web.app import create_app
 from resque_interop.web.hosts import allowed_hosts, host_allowed, host_name
 
-from .workers import ROOT, wait_for
+from .support.waiting import wait_for
+from .support.workers import ROOT
 
 EVIL = "evil.example:5678"
 

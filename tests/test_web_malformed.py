@@ -1,6 +1,6 @@
 """No Redis content makes the dashboard answer 5xx: every route, HTML and JSON,
 GET and POST, over keyspaces where every schema key holds the wrong values or
-the wrong type (tests/malformed_keyspace.py)."""
+the wrong type (tests/support/malformed_keyspace.py)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from resque_interop import Registry, Resque
 from resque_interop.web.app import create_app
 
-from .malformed_keyspace import (
+from .support.malformed_keyspace import (
     HOSTILE,
     QUERIES,
     SAMPLES,

@@ -10,8 +10,9 @@ import redis
 from resque_interop import Registry, Resque
 from resque_interop.web.app import create_app
 
-from .ruby_peer import needs_ruby, ruby_worker
-from .workers import WorkerProcess, wait_for
+from .support.ruby_peer import needs_ruby, ruby_worker
+from .support.waiting import wait_for
+from .support.workers import WorkerProcess
 
 pytestmark = needs_ruby
 

@@ -13,7 +13,8 @@ import urllib.request
 from resque_interop import Registry, Resque
 from resque_interop.dev.redis_server import free_port
 
-from .workers import ROOT, wait_for
+from .support.waiting import wait_for
+from .support.workers import ROOT
 
 
 def _get(url: str) -> tuple[int, dict[str, str], str]:

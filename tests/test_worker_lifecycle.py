@@ -13,8 +13,9 @@ import redis
 
 from resque_interop import Registry, Resque
 
-from .keyspace import dump, load, normalize, step
-from .workers import HOST, ROOT, WorkerProcess, wait_for
+from .support.keyspace import dump, load, normalize, step
+from .support.waiting import wait_for
+from .support.workers import HOST, ROOT, WorkerProcess
 
 
 def ruby_host_pid(fixture: dict) -> str:

@@ -4,33 +4,16 @@ prometheus_client's parser, count each by class with a duration histogram."""
 
 from __future__ import annotations
 
-import socket
-import urllib.request
 from typing import Any
 
 import pytest
 import redis
-from prometheus_client.parser import text_string_to_metric_families
 
 from resque_interop import Registry, Resque
 
-from .workers import WorkerProcess, wait_for
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def scrape(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
-        text = response.read().decode()
-    out = {}
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            out[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
-    return out
+from .support.metrics_scrape import free_port, scrape
+from .support.waiting import wait_for
+from .support.workers import WorkerProcess
 
 
 def jobs(samples: dict[tuple[str, tuple[tuple[str, str], ...]], float]) -> dict[tuple[str, str], float]:

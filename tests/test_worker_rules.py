@@ -19,8 +19,9 @@ from resque_interop.schema import timefmt
 from resque_interop.worker import Worker
 from resque_interop.worker.queues import QueueList, fnmatch
 
-from .keyspace import dump, load, normalize, step
-from .workers import HOST, WorkerProcess, wait_for
+from .support.keyspace import dump, load, normalize, step
+from .support.waiting import wait_for
+from .support.workers import HOST, WorkerProcess
 
 
 def test_queue_resolution_matches_ruby() -> None:
