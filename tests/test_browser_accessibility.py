@@ -1,4 +1,4 @@
-"""The dashboard's finish in headless Chromium: live refresh off until turned on and
+"""The dashboard's accessibility in headless Chromium: live refresh off until turned on and
 never moving focus, confirmations before single removes and Clear retried, pages
 usable 390 px wide, and axe-core finding no serious violation on any page.
 Screenshots go to tests/artifacts/."""

@@ -1,4 +1,4 @@
-"""The dashboard's paged class filter and the finish: notes after actions that
+"""How the dashboard presents things: the paged class filter, notes after actions that
 return to the page they were taken on, one pager wording, times, the active
 tab, totals, the per-key view, trailing slashes, args key order, "unknown"
 for missing fields, and valid HTML on every page."""
