@@ -43,12 +43,11 @@ def test_a_job_that_fails_while_redis_restarts_is_recorded_once(tmp_path: Path, 
             server.restart(down_for=2.5)  # the job raises while Redis is down
             wait_for(lambda: raw.llen("resque:failed") == 1, timeout=20, what="the failure recorded")
             wait_for(lambda: not raw.exists(f"resque:worker:{worker_id}"), what="the job finished")
-            time.sleep(0.5)
+            assert worker.stop() == 0  # the worker gone, nothing more can be written
             failure = _failures(client)[0]
             assert failure.exception == "tests.jobs.ArgumentError" and failure.args == [1.5]
             assert raw.get("resque:stat:failed") == b"1" and raw.get("resque:stat:processed") == b"1"
             assert raw.llen("resque:failed") == 1  # once, not once per retry
-            assert worker.stop() == 0
         assert "Redis is back after" in worker.output()
 
 
@@ -187,8 +186,8 @@ def test_a_frozen_worker_that_was_pruned_registers_again_and_never_works_unliste
         wait_for(lambda: raw_redis.sismember("resque:workers", frozen_id), timeout=10, what="registered again")
         assert raw_redis.exists(f"resque:worker:{frozen_id}:started")
         assert raw_redis.hexists("resque:workers:heartbeat", frozen_id)
-        # its in-hand job ends: the pruning's failure stays, nothing counted twice
-        time.sleep(1.5)
+        # its in-hand job ends (the worker idle again): the pruning's failure stays, nothing counted twice
+        wait_for(lambda: "Waiting for high" in frozen.title(), what="the in-hand job over, the worker idle")
         assert [f.exception for f in _failures(client)] == ["Resque::PruneDeadWorkerDirtyExit"]
         assert raw_redis.get("resque:stat:processed") is None
         # and each new job it takes, it takes listed
@@ -206,13 +205,13 @@ def test_quit_during_the_reconnect_back_off_takes_no_job(tmp_path: Path) -> None
         with WorkerProcess(server.url, "file_serve", "-i", "0.1", log_path=str(tmp_path / "w.log")) as worker:
             worker_id = worker.worker_id()
             worker.send(signal.SIGUSR2)  # paused: the job below waits
-            time.sleep(0.5)
+            wait_for(lambda: worker.title().endswith("Paused"), what="the worker paused")
             client.enqueue_ruby("Archive", "must wait", queue="file_serve")
             server.stop()
             worker.send(signal.SIGCONT)  # resumes into a Redis that is gone: the back-off
             wait_for(lambda: "lost Redis" in worker.output(), what="the worker in its back-off")
             worker.send(signal.SIGQUIT)
-            time.sleep(0.3)
+            wait_for(lambda: "QUIT received" in worker.output(), what="the QUIT taken in the back-off")
             server.start()  # the job is still there (append-only file)
             assert worker.proc.wait(20) == 0
         raw = redis.Redis.from_url(server.url)
@@ -244,6 +243,9 @@ def test_unregistering_at_shutdown_waits_for_redis_up_to_the_term_timeout(tmp_pa
             worker_id = worker.worker_id()
             server.stop()
             worker.send(signal.SIGQUIT)
+            wait_for(lambda: "QUIT received" in worker.output(), what="the QUIT taken")
+            # Redis stays away a while longer, so unregistering meets the outage and has to
+            # wait for it (the worker writes no line while it waits: the clock is the fault)
             time.sleep(1.0)
             server.start()  # back within RESQUE_TERM_TIMEOUT (4 s)
             assert worker.proc.wait(20) == 0
@@ -344,7 +346,7 @@ def test_chaos_kill_minus_nine_and_redis_restarts_lose_nothing(tmp_path: Path) -
             nonlocal refused
             before = errors()
             refuse_writes(admin, "out of memory", server.dir)
-            time.sleep(seconds)
+            time.sleep(seconds)  # the window of refused writes is the fault played
             accept_writes(admin, "out of memory", server.dir)
             refused += errors() - before
 
@@ -365,7 +367,7 @@ def test_chaos_kill_minus_nine_and_redis_restarts_lose_nothing(tmp_path: Path) -
                     left = 1
                 if left == 0:
                     break
-                time.sleep(rng.uniform(0.05, 0.3))
+                time.sleep(rng.uniform(0.05, 0.3))  # chaos: a random pause between two faults
                 dice = rng.random()
                 if fulls < 3 and dice < 0.1:
                     full_for(rng.uniform(0.3, 1.2))
@@ -375,7 +377,7 @@ def test_chaos_kill_minus_nine_and_redis_restarts_lose_nothing(tmp_path: Path) -
                     stalls += 1
                 elif restarts < 3 and dice < 0.35:
                     server.stop(crash=restarts == 1)  # one of the three a crash (SIGKILL)
-                    time.sleep(rng.uniform(0.2, 1.5))
+                    time.sleep(rng.uniform(0.2, 1.5))  # the outage's length is the fault played
                     server.start()
                     restarts += 1
                 elif kills < 30:
@@ -476,9 +478,12 @@ def test_a_wake_up_that_reaches_redis_before_a_blocking_wait_does_not_leave_it_b
 
     from resque_interop.worker.waiting import QueueWaiter
 
+    started = threading.Event()
+
     class SlowStart(QueueWaiter):
         def _block(self, queue: str, timeout: float, ready: threading.Event) -> bool:
             self._conn(queue)  # connected, as after an earlier wait
+            started.set()
             time.sleep(6)  # the wake-up, its UNBLOCK and the waiter's 5 s of patience pass meanwhile
             return super()._block(queue, timeout, ready)
 
@@ -491,6 +496,6 @@ def test_a_wake_up_that_reaches_redis_before_a_blocking_wait_does_not_leave_it_b
         done.set()
 
     threading.Thread(target=wait, daemon=True).start()
-    time.sleep(0.1)
+    assert started.wait(5), "the wait thread never started"
     wake.set()
     assert done.wait(15), "the wait stayed blocked after its wake-up (BLMOVE of 25 s)"

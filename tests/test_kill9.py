@@ -42,7 +42,7 @@ def test_kill_minus_nine_loses_nothing(redis_url: str, raw_redis: redis.Redis) -
     kills = 0
     try:
         while client.size("file_serve") > 0 and kills < MAX_KILLS:
-            time.sleep(rng.uniform(0.01, 0.15))
+            time.sleep(rng.uniform(0.01, 0.15))  # chaos: a random moment for each kill
             index = rng.randrange(len(workers))
             _kill(workers[index])
             kills += 1

@@ -44,11 +44,10 @@ def test_kill_9_of_the_child_counts_as_an_attempt_and_retries_once(
         assert raw_redis.get(key("BlockRetry", ["go-1"])) == b"1"
         raw_redis.rpush("go-1", "go")
         wait_for(lambda: not raw_redis.exists(key("BlockRetry", ["go-1"])), what="the success clearing the counter")
-        time.sleep(0.3)
+        assert worker.stop() == 0  # the worker gone, nothing more can run or be written
         assert raw_redis.llen("retry-test:runs") == 2
         assert raw_redis.llen("resque:queue:retry_q") == 0
         assert raw_redis.llen("resque:failed") == 0  # suppressed while retried
-        assert worker.stop() == 0
 
 
 def test_redis_restarting_between_the_failure_and_the_retry_loses_nothing_and_doubles_nothing(
@@ -69,12 +68,11 @@ def test_redis_restarting_between_the_failure_and_the_retry_loses_nothing_and_do
             server.start()
             # the retry (attempt 1) fails the same way, and then the job is given up
             wait_for(lambda: raw.llen("resque:failed") == 1, timeout=20, what="the give-up recorded")
-            time.sleep(0.5)
+            assert worker.stop() == 0  # the worker gone, nothing more can run or be written
             assert raw.exists(key("FailWhenFileAppears", [flag])) == 0
             assert raw.llen("resque:queue:retry_q") == 0
             assert raw.get("resque:stat:failed") == b"2"  # two attempts, each counted once
             assert raw.get("resque:stat:processed") == b"2"
-            assert worker.stop() == 0
 
 
 def test_a_child_that_recorded_its_outcome_then_died_is_not_retried_again(
@@ -178,11 +176,11 @@ def test_a_timeout_while_redis_is_away_waits_to_read_the_attempt_then_retries_on
                            log_path=str(tmp_path / "w.log")) as worker:
             wait_for(lambda: raw.llen("retry-test:runs") == 1, what="attempt 0 running")
             server.stop()  # the parent kills the child at 1 s, while Redis is away
-            time.sleep(2.5)
+            wait_for(lambda: not worker.children(), what="the child killed at its timeout")
+            time.sleep(1.0)  # and Redis stays away a while after: reading the attempt has to wait for it
             server.start()
             wait_for(lambda: raw.llen("resque:failed") == 1, timeout=30, what="the give-up after attempt 1")
-            time.sleep(0.3)
+            assert worker.stop() == 0  # the worker gone, nothing more can run or be written
             assert raw.lrange("retry-test:runs", 0, -1) == [b"5", b"5"]  # retried once, not lost
             assert raw.get("resque:stat:failed") == b"2"
             assert not raw.exists(key("Sleepy", [5])) and raw.llen("resque:queue:retry_q") == 0
-            assert worker.stop() == 0

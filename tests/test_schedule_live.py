@@ -93,7 +93,7 @@ def _ticks(raw: redis.Redis) -> int:
 def test_ruby_static_schedule_keeps_firing_beside_a_python_scheduler_started_first(
         procs: Procs, raw_redis: redis.Redis, tmp_path: Path, options: list[str]) -> None:
     python = procs.python(*options)
-    time.sleep(1.5)  # Python's scheduler has had many rounds to take the lock (it must not)
+    time.sleep(1.5)  # a window of many rounds in which Python's scheduler must not take the lock
     assert python.poll() is None and not raw_redis.exists(LOCK)
     ruby = procs.ruby(_yaml(tmp_path))
     wait_for(lambda: _ticks(raw_redis) >= 3, timeout=30, what="Ruby's every: 1s fired 3 times")
@@ -138,7 +138,7 @@ def test_same_yaml_in_both_fires_each_tick_once(procs: Procs, raw_redis: redis.R
     wait_for(lambda: _ticks(raw_redis) >= 1, timeout=30, what="first tick")
     first = _ticks(raw_redis)
     start = time.monotonic()
-    time.sleep(60)
+    time.sleep(60)  # the minute over which the ticks are counted
     fired = _ticks(raw_redis) - first
     elapsed = time.monotonic() - start
     assert abs(fired - elapsed) <= 1.5, (fired, elapsed)

@@ -10,7 +10,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -297,8 +296,8 @@ def test_scheduler_prints_on_usr1_reloads_on_usr2_and_hup_and_survives_a_broken_
         path.write_text("tock:\n  every: 1s\n  class: Tock\n  queue: tocks\n")
         proc.send_signal(signal.SIGUSR2)
         wait_for(lambda: raw_redis.llen("resque:queue:tocks") >= 1, timeout=15, what="the reloaded schedule fired")
-        ticks = raw_redis.llen("resque:queue:ticks")
-        time.sleep(1.5)
+        ticks, tocks = raw_redis.llen("resque:queue:ticks"), raw_redis.llen("resque:queue:tocks")
+        wait_for(lambda: raw_redis.llen("resque:queue:tocks") >= tocks + 2, timeout=15, what="two more tocks")
         assert raw_redis.llen("resque:queue:ticks") == ticks  # the old entry is gone
         path.write_text("tock:\n  cron: '* * *'\n")
         proc.send_signal(signal.SIGHUP)
@@ -380,7 +379,8 @@ def test_persistent_schedules_present_at_start_fire_without_dynamic(
         if options:  # --dynamic re-reads them
             wait_for(lambda: raw_redis.llen("resque:queue:tocks") >= 1, timeout=15, what="the new schedule fired")
         else:  # as resque-scheduler without DYNAMIC_SCHEDULE: read at start only
-            time.sleep(1.5)
+            ticks = raw_redis.llen("resque:queue:ticks")
+            wait_for(lambda: raw_redis.llen("resque:queue:ticks") >= ticks + 2, timeout=15, what="two more ticks")
             assert raw_redis.llen("resque:queue:tocks") == 0
         proc.send_signal(signal.SIGUSR1)
         wait_for(lambda: "tick (Redis, every 1s): next run" in log_path.read_text(), what="USR1 says where from")

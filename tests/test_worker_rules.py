@@ -84,7 +84,8 @@ def test_pause_scenario(redis_url: str, raw_redis: redis.Redis) -> None:
         worker_id = worker.worker_id()
         ours = f"{HOST}:{worker.pid}"
         wait_for(lambda: raw_redis.hexists("resque:workers:heartbeat", worker_id), what="heartbeat")
-        time.sleep(1.0)  # the recording waited 1.5 s: the job must still be there
+        # its reserve answered "paused" (the recording waited 1.5 s): the job must still be there
+        wait_for(lambda: worker.title().endswith("Paused"), what="the worker paused")
         assert client.size("low") == 1 and not raw_redis.exists(f"resque:worker:{worker_id}")
 
         def same(name: str) -> None:
@@ -95,9 +96,9 @@ def test_pause_scenario(redis_url: str, raw_redis: redis.Redis) -> None:
         wait_for(lambda: raw_redis.get("resque:stat:processed") == b"1", what="processed after resume")
         same("unpause")
         client.pause_all()
-        time.sleep(0.3)
+        wait_for(lambda: worker.title().endswith("Paused"), what="the worker paused again")
         client.enqueue_ruby("Noop", queue="low")
-        time.sleep(1.0)
+        time.sleep(1.0)  # a window in which the paused worker, polling every 0.05 s, must take nothing
         same("pause again while running, then a job")
         assert worker.stop() == 0
         same("shutdown while paused")
@@ -257,7 +258,7 @@ def test_idle_worker_picks_up_without_polling(redis_url: str, raw_redis: redis.R
     client = Resque(redis_url, registry=Registry())
     with WorkerProcess(redis_url, "high,low", "-i", "60") as worker:
         worker.worker_id()
-        time.sleep(0.5)  # idle, blocked
+        wait_for(lambda: "Waiting for high,low" in worker.title(), what="the worker idle, blocked")
         for queue in ("low", "high"):
             client.enqueue_ruby("Archive", queue, queue=queue)
             key = f"resque:queue:{queue}"
@@ -271,7 +272,7 @@ def test_wildcard_worker_sees_new_queues(redis_url: str, raw_redis: redis.Redis)
     client = Resque(redis_url, registry=Registry())
     with WorkerProcess(redis_url, "*", "-i", "60") as worker:
         worker.worker_id()
-        time.sleep(0.3)
+        wait_for(lambda: "Waiting for" in worker.title(), what="the worker idle")
         client.enqueue_ruby("Archive", "fresh", queue="brand_new")
         wait_for(lambda: raw_redis.llen("contract:results") == 1, timeout=10, what="new queue picked up")
         assert worker.stop() == 0
@@ -285,7 +286,7 @@ def test_signals(redis_url: str, raw_redis: redis.Redis) -> None:
         worker.send(signal.SIGUSR2)
         wait_for(lambda: worker.title().endswith("Paused"), what="paused title")
         client.enqueue_ruby("Archive", "while paused", queue="high")
-        time.sleep(0.5)
+        time.sleep(0.5)  # a window in which the paused worker, polling every 0.05 s, must take nothing
         assert client.size("high") == 1
         worker.send(signal.SIGCONT)
         wait_for(lambda: client.size("high") == 0, what="resumed")
@@ -405,7 +406,7 @@ def test_a_long_idle_wait_outlasts_redis_pys_read_timeout(redis_url: str, raw_re
     client = Resque(redis_url, registry=Registry())
     with WorkerProcess(redis_url, "file_serve", "-i", "60") as worker:
         worker.worker_id()
-        time.sleep(6.5)
+        time.sleep(6.5)  # idle past redis-py's 5 s read timeout: the time passing is what is tested
         client.enqueue_ruby("Archive", "late", queue="file_serve")
         wait_for(lambda: raw_redis.llen("contract:results") == 1, timeout=5, what="pick-up after a long idle")
         started = time.monotonic()
