@@ -307,6 +307,7 @@ def _kill_quietly(pid: int, sig: int = signal.SIGKILL) -> None:
         pass
 
 
+@pytest.mark.slow  # 20 to 55 s
 @pytest.mark.timeout(600)
 def test_chaos_kill_minus_nine_and_redis_restarts_lose_nothing(tmp_path: Path) -> None:
     """2,000 jobs, a tenth raising, 2 forking workers; kill -9 of workers and of their

@@ -52,6 +52,7 @@ def _kill_with_children(worker: WorkerProcess) -> None:
             os.kill(child, signal.SIGKILL)
 
 
+@pytest.mark.slow  # about 30 s
 @pytest.mark.timeout(240)
 def test_a_redis_stall_longer_than_the_prune_interval_prunes_no_live_worker_but_still_a_dead_one(
     redis_url: str, raw_redis: redis.Redis, tmp_path: Path

@@ -35,7 +35,8 @@ from .support.waiting import wait_for
 from .support.workers import ROOT
 
 pytestmark = [needs_scheduler, pytest.mark.ruby, needs_local_ruby,  # libfaketime is preloaded into this host's ruby
-              pytest.mark.skipif(shutil.which("faketime") is None, reason="needs libfaketime (faketime)")]
+              pytest.mark.skipif(shutil.which("faketime") is None, reason="needs libfaketime (faketime)"),
+              pytest.mark.slow]  # each about 25 s: two schedulers across a fake clock's jumps
 
 RUNNER = SCHEDULER_PEER.parent / "scheduler_run.rb"
 SCHEDULE = """\

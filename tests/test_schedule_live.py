@@ -129,6 +129,7 @@ def test_persistent_schedule_set_from_python_is_fired_by_ruby_alone(procs: Procs
     assert RUBY_TIME.fullmatch(client.schedules.last_enqueued_at("tick") or "")
 
 
+@pytest.mark.slow  # a minute of ticks counted
 def test_same_yaml_in_both_fires_each_tick_once(procs: Procs, raw_redis: redis.Redis, tmp_path: Path) -> None:
     # every: 1s for a minute: each tick once is 60 (a tick at either edge may fall
     # outside the window); a tick lost or fired twice moves it past 59..61
