@@ -262,9 +262,16 @@ def test_hostile_key_types_never_stop_the_static_schedule(r: Resque, raw_redis: 
     assert raw_redis.llen("resque:queue:file_serve") == 4
 
 
-def test_scheduler_run_survives_a_failing_round(r: Resque, raw_redis: redis.Redis) -> None:
+def test_scheduler_run_survives_a_failing_round(r: Resque, raw_redis: redis.Redis,
+                                                caplog: pytest.LogCaptureFixture) -> None:
     raw_redis.set("resque:delayed_queue_schedule", "not a zset")
-    assert Scheduler(r).run(once=True) == 0
+    with caplog.at_level("ERROR", logger="resque_interop.scheduler"):
+        assert Scheduler(r).run(once=True) == 0
+    # the round ran as master, failed on the hostile key (logged with its reason), left it
+    # as it was, and gave the lock back on the way out
+    assert "scheduler round failed" in caplog.text and "WRONGTYPE" in caplog.text
+    assert raw_redis.get("resque:delayed_queue_schedule") == b"not a zset"
+    assert not raw_redis.exists(LOCK)
 
 
 def test_every_keeps_its_phase_and_skips_missed_ticks_as_rufus(r: Resque, raw_redis: redis.Redis) -> None:
