@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from resque_interop import Registry, Resque
+from resque_interop import Resque
 from resque_interop.failure import FailureInfo
 from resque_interop.web.app import create_app
 
@@ -71,15 +71,14 @@ def test_retry_from_the_failed_page(r: Resque, server: str, browser: object) -> 
 
 def test_overview_with_a_python_worker_working(redis_url: str, raw_redis: redis.Redis, r: Resque, server: str,
                                                browser: object) -> None:
-    client = Resque(redis_url, registry=Registry())
-    client.enqueue_ruby("Archive", 1, queue="file_serve")
+    r.enqueue_ruby("Archive", 1, queue="file_serve")
     with WorkerProcess(redis_url, "high,file_serve", "-i", "0.05") as worker:
         worker_id = worker.worker_id()
         page = browser.new_page()  # type: ignore[attr-defined]
         page.goto(server + "/")
         assert "0 of 1 Workers Working" in page.inner_text("main")
         page.get_by_role("button", name="Live refresh: off").click()
-        client.enqueue_ruby("Blocking", "go", queue="high")
+        r.enqueue_ruby("Blocking", "go", queue="high")
         # once turned on, the live page refreshes by itself
         playwright_api.expect(page.locator("main")).to_contain_text("1 of 1 Workers Working", timeout=10000)
         assert "Blocking" in page.inner_text("main") and worker_id.split(":")[1] in page.inner_text("main")

@@ -107,8 +107,7 @@ def test_workers_prune_pause(cli, redis_url: str, raw_redis: redis.Redis) -> Non
     assert not raw_redis.exists("resque:pause-all-workers")
 
 
-def test_failed_commands(cli, redis_url: str, raw_redis: redis.Redis) -> None:  # type: ignore[no-untyped-def]
-    r = Resque(redis_url, registry=Registry())
+def test_failed_commands(r: Resque, cli, redis_url: str, raw_redis: redis.Redis) -> None:  # type: ignore[no-untyped-def]
     for i, queue in enumerate(["low", "high", "low"]):
         r.save_failure(FailureInfo({"class": "A", "args": [i]}, "RuntimeError", f"boom {i}", [], "w", queue))
     assert "boom 1" in cli("failed", "list")

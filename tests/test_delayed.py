@@ -33,10 +33,10 @@ LOCK = "resque:resque:resque_scheduler_master_lock"
 
 
 @pytest.fixture
-def r(redis_url: str) -> Resque:
-    client = Resque(redis_url, registry=Registry())
-    client.registry.register("Archive", lambda *a: None, queue="file_serve")
-    return client
+def r(r: Resque) -> Resque:
+    """conftest's client, with the jobs this module enqueues registered."""
+    r.registry.register("Archive", lambda *a: None, queue="file_serve")
+    return r
 
 
 def _as_recorded(keyspace: dict, due: int | None, recorded_due: str) -> dict:

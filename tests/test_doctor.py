@@ -51,9 +51,8 @@ def test_doctor_cli_shows_the_evidence_and_fails_on_a_mismatch(redis_url: str, r
     assert report["verdict"] == ["rails"] and report["matches"] is True and report["evidence"]
 
 
-def test_doctor_says_when_nothing_tells(redis_url: str, raw_redis: redis.Redis) -> None:
-    client = Resque(redis_url, registry=Registry())
-    client.enqueue_ruby("Archive", 44, "masterbrew", queue="file_serve")
+def test_doctor_says_when_nothing_tells(r: Resque, raw_redis: redis.Redis) -> None:
+    r.enqueue_ruby("Archive", 44, "masterbrew", queue="file_serve")
     raw_redis.rpush("resque:queue:file_serve", b"{not json")
-    found = diagnose(client)
+    found = diagnose(r)
     assert found.sampled == 2 and found.unreadable == 1 and found.telling == 0 and found.matches is None

@@ -59,14 +59,13 @@ def _kept_bytes(payload: dict) -> bytes:
 
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("fork", [True, False], ids=["fork", "no-fork"])
-def test_hostile_payloads_fail_with_their_bytes_and_the_worker_lives_on(
+def test_hostile_payloads_fail_with_their_bytes_and_the_worker_lives_on(r: Resque,
     redis_url: str, raw_redis: redis.Redis, tmp_path: Path, fork: bool
 ) -> None:
-    client = Resque(redis_url, registry=Registry())
     raw_redis.sadd("resque:queues", "file_serve")
     for number, (_, data) in enumerate(HOSTILE):
         raw_redis.rpush("resque:queue:file_serve", data)
-        client.enqueue_ruby("Archive", f"after {number}", queue="file_serve")
+        r.enqueue_ruby("Archive", f"after {number}", queue="file_serve")
     args = ("-i", "0.1", "-v", *([] if fork else ["--no-fork"]))
     with WorkerProcess(redis_url, "file_serve", *args, log_path=str(tmp_path / "w.log")) as worker:
         wait_for(lambda: raw_redis.llen("contract:results") == len(HOSTILE), timeout=120, what="every good job")
@@ -75,7 +74,7 @@ def test_hostile_payloads_fail_with_their_bytes_and_the_worker_lives_on(
         assert worker.stop() == 0
     ran = [json.loads(x) for x in raw_redis.lrange("contract:results", 0, -1)]
     assert ran == [[f"after {n}"] for n in range(len(HOSTILE))]  # the job after each still ran
-    failures = _failures(client)
+    failures = _failures(r)
     # the 20 MB job is a real job: it fails as a job (Huge is not registered), not as bytes
     by_bytes = [f for f in failures if isinstance(f.payload, dict) and f.payload.get("class") is None]
     assert len(by_bytes) == len(HOSTILE) - 1, [f.error for f in failures]
@@ -86,24 +85,23 @@ def test_hostile_payloads_fail_with_their_bytes_and_the_worker_lives_on(
     assert not raw_redis.exists(f"resque:worker:{worker_id}")
     # Python's retry puts the very bytes back
     index = next(f.index for f in failures if f.payload.get("raw") == "not json{")
-    client.failure.requeue(index)
+    r.failure.requeue(index)
     assert raw_redis.lrange("resque:queue:file_serve", 0, -1) == [b"not json{"]
     # bounded log lines: the 20 MB argument is cut, with a marker
     log = Path(tmp_path / "w.log").read_bytes()
     assert len(log) < 200_000 and b"more characters]" in log
 
 
-def test_enqueue_refuses_what_ruby_cannot_read(redis_url: str) -> None:
-    client = Resque(redis_url, registry=Registry())
+def test_enqueue_refuses_what_ruby_cannot_read(r: Resque) -> None:
     # a job payload {"class":..,"args":[...]} is 2 levels before its arguments: 99 in all
-    client.enqueue_ruby("Archive", nested(97), queue="q")
+    r.enqueue_ruby("Archive", nested(97), queue="q")
     with pytest.raises(EncodeError, match="max_nesting of 100.*reads at most 99"):
-        client.enqueue_ruby("Archive", nested(98), queue="q")
+        r.enqueue_ruby("Archive", nested(98), queue="q")
     with pytest.raises(EncodeError, match="max_nesting of 100"):
-        client.enqueue_ruby("Archive", nested(5000), queue="q")
+        r.enqueue_ruby("Archive", nested(5000), queue="q")
     with pytest.raises(EncodeError, match="max_nesting of 100"):
-        client.push("q", {"class": "Archive", "args": [nested(98)]})
-    assert client.size("q") == 1
+        r.push("q", {"class": "Archive", "args": [nested(98)]})
+    assert r.size("q") == 1
 
 
 def test_the_oj_dialect_allows_what_oj_reads(redis_url: str) -> None:
@@ -123,17 +121,15 @@ def test_the_oj_dialect_allows_what_oj_reads(redis_url: str) -> None:
     [b"[" * 1000 + b"]" * 1000, b"\xff\xfe not utf-8", b"not json", b'{"queue":"q","payload":"text"}', b"[1]"],
     ids=["nested 1,000", "invalid UTF-8", "not JSON", "payload a string", "a list"],
 )
-def test_pruning_never_raises_on_an_unreadable_worker_record(
-    redis_url: str, raw_redis: redis.Redis, record: bytes
+def test_pruning_never_raises_on_an_unreadable_worker_record(r: Resque, raw_redis: redis.Redis, record: bytes
 ) -> None:
     dead = "otherhost:4242:q"
     raw_redis.sadd("resque:workers", dead)
     raw_redis.set(f"resque:worker:{dead}", record)
     raw_redis.hset("resque:workers:heartbeat", dead, "2020-01-01T00:00:00+00:00")
-    client = Resque(redis_url, registry=Registry())
-    worker = Worker(client, ["q"], hostname="here")
+    worker = Worker(r, ["q"], hostname="here")
     assert worker.prune_dead_workers() == [dead]
-    (failure,) = _failures(client)
+    (failure,) = _failures(r)
     assert failure.exception == "Resque::PruneDeadWorkerDirtyExit"
     assert failure.payload["class"] is None
     kept = _kept_bytes(failure.payload)
@@ -161,16 +157,15 @@ def _quick_beating_worker(redis_url: str, queue: str, log_path: Path, prune_inte
 
 
 @pytest.mark.timeout(120)
-def test_a_frozen_worker_that_was_pruned_registers_again_and_never_works_unlisted(
+def test_a_frozen_worker_that_was_pruned_registers_again_and_never_works_unlisted(r: Resque,
     redis_url: str, raw_redis: redis.Redis, tmp_path: Path
 ) -> None:
-    client = Resque(redis_url, registry=Registry())
     frozen = _quick_beating_worker(redis_url, "high", tmp_path / "frozen.log", prune_interval=1)
     pruner = _quick_beating_worker(redis_url, "low", tmp_path / "pruner.log", prune_interval=1)
     with frozen, pruner:
         frozen_id = frozen.worker_id()
         pruner.worker_id()
-        client.enqueue_ruby("Sleep", 1.0, queue="high")
+        r.enqueue_ruby("Sleep", 1.0, queue="high")
         wait_for(lambda: raw_redis.exists(f"resque:worker:{frozen_id}"), what="the job taken")
         frozen.send(signal.SIGSTOP)
         for child in frozen.children():
@@ -181,18 +176,18 @@ def test_a_frozen_worker_that_was_pruned_registers_again_and_never_works_unliste
             for child in frozen.children():
                 _kill_quietly(child, signal.SIGCONT)
             frozen.send(signal.SIGCONT)
-        (pruned,) = _failures(client)
+        (pruned,) = _failures(r)
         assert pruned.exception == "Resque::PruneDeadWorkerDirtyExit" and pruned.args == [1.0]
         wait_for(lambda: raw_redis.sismember("resque:workers", frozen_id), timeout=10, what="registered again")
         assert raw_redis.exists(f"resque:worker:{frozen_id}:started")
         assert raw_redis.hexists("resque:workers:heartbeat", frozen_id)
         # its in-hand job ends (the worker idle again): the pruning's failure stays, nothing counted twice
         wait_for(lambda: "Waiting for high" in frozen.title(), what="the in-hand job over, the worker idle")
-        assert [f.exception for f in _failures(client)] == ["Resque::PruneDeadWorkerDirtyExit"]
+        assert [f.exception for f in _failures(r)] == ["Resque::PruneDeadWorkerDirtyExit"]
         assert raw_redis.get("resque:stat:processed") is None
         # and each new job it takes, it takes listed
-        client.enqueue_many([("high", "Sleep", [0.05])] * 5)
-        wait_for(lambda: client.size("high") == 0, what="new jobs taken")
+        r.enqueue_many([("high", "Sleep", [0.05])] * 5)
+        wait_for(lambda: r.size("high") == 0, what="new jobs taken")
         wait_for(lambda: raw_redis.get("resque:stat:processed") == b"5", what="new jobs done")
         assert raw_redis.sismember("resque:workers", frozen_id)
         assert frozen.stop() == 0 and pruner.stop() == 0
@@ -256,34 +251,31 @@ def test_unregistering_at_shutdown_waits_for_redis_up_to_the_term_timeout(tmp_pa
 
 
 @pytest.mark.timeout(120)
-def test_live_workers_prune_a_killed_worker_without_any_start(
+def test_live_workers_prune_a_killed_worker_without_any_start(r: Resque,
     redis_url: str, raw_redis: redis.Redis, tmp_path: Path
 ) -> None:
-    client = Resque(redis_url, registry=Registry())
     live = _quick_beating_worker(redis_url, "low", tmp_path / "live.log", prune_interval=1.5)
     doomed = _quick_beating_worker(redis_url, "high", tmp_path / "doomed.log", prune_interval=1.5)
     with live, doomed:
         live.worker_id()
         doomed_id = doomed.worker_id()
-        client.enqueue_ruby("Sleep", 30, queue="high")
+        r.enqueue_ruby("Sleep", 30, queue="high")
         wait_for(lambda: raw_redis.exists(f"resque:worker:{doomed_id}"), what="the job taken")
         children = doomed.children()
         doomed.kill()
         for child in children:
             _kill_quietly(child)
         # no worker starts from here on: the live one's timer prunes the dead one
-        wait_for(lambda: client.failure.count() == 1, timeout=15, what="the held job failed")
-        (failure,) = _failures(client)
+        wait_for(lambda: r.failure.count() == 1, timeout=15, what="the held job failed")
+        (failure,) = _failures(r)
         assert failure.exception == "Resque::PruneDeadWorkerDirtyExit" and failure.args == [30]
         assert not raw_redis.sismember("resque:workers", doomed_id)
         assert live.stop() == 0
 
 
-def test_a_worker_record_ruby_cannot_parse_lasts_no_longer_than_its_failure_step(
-    redis_url: str, raw_redis: redis.Redis
+def test_a_worker_record_ruby_cannot_parse_lasts_no_longer_than_its_failure_step(r: Resque, raw_redis: redis.Redis
 ) -> None:
     # a payload past Ruby's nesting is rewritten before anything else happens to it
-    client = Resque(redis_url, registry=Registry())
     raw_redis.sadd("resque:queues", "q")
     raw_redis.rpush("resque:queue:q", b'{"class":"Archive","args":' + b"[" * 150 + b"]" * 150 + b"}")
     seen: list[bytes | None] = []
@@ -293,10 +285,10 @@ def test_a_worker_record_ruby_cannot_parse_lasts_no_longer_than_its_failure_step
             seen.append(raw_redis.get(f"resque:worker:{self.id}"))
             super().report_failure(job, exc, count_failed)
 
-    Spy(client, ["q"], fork_per_job=False).work(0)
+    Spy(r, ["q"], fork_per_job=False).work(0)
     (record,) = seen
     assert record is not None and nesting_depth(record) == 3  # record, payload, args: the bytes are a string now
-    assert client.failure.count() == 1
+    assert r.failure.count() == 1
 
 
 def _kill_quietly(pid: int, sig: int = signal.SIGKILL) -> None:

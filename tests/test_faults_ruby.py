@@ -79,11 +79,10 @@ def test_ruby_requeue_of_python_failures_enqueues_the_same_job_or_raises(
     assert outcomes.count("raised") == len(HOSTILE) - 1 and outcomes.count("same job") == 1
 
 
-def test_the_deepest_job_python_enqueues_is_the_deepest_a_ruby_worker_runs(
+def test_the_deepest_job_python_enqueues_is_the_deepest_a_ruby_worker_runs(r: Resque,
     redis_url: str, raw_redis: redis.Redis
 ) -> None:
-    client = Resque(redis_url, registry=Registry())
-    client.enqueue_ruby("Archive", nested(97), queue="file_serve")  # 99 deep in all
+    r.enqueue_ruby("Archive", nested(97), queue="file_serve")  # 99 deep in all
     proc = ruby_worker(redis_url, "file_serve", "0")
     out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0, out
@@ -93,4 +92,4 @@ def test_the_deepest_job_python_enqueues_is_the_deepest_a_ruby_worker_runs(
     proc = ruby_worker(redis_url, "file_serve", "0")
     proc.communicate(timeout=60)
     assert raw_redis.llen("contract:results") == 1 and raw_redis.llen("resque:failed") == 0
-    assert client.size("file_serve") == 0
+    assert r.size("file_serve") == 0

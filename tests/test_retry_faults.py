@@ -28,11 +28,10 @@ def key(cls: str, args: list) -> str:
     return "resque:" + retry_key_name(cls, args)
 
 
-def test_kill_9_of_the_child_counts_as_an_attempt_and_retries_once(
+def test_kill_9_of_the_child_counts_as_an_attempt_and_retries_once(r: Resque,
     redis_url: str, raw_redis: redis.Redis, tmp_path: Path
 ) -> None:
-    client = Resque(redis_url, registry=Registry())
-    client.enqueue_ruby("BlockRetry", "go-1", queue="retry_q")
+    r.enqueue_ruby("BlockRetry", "go-1", queue="retry_q")
     with WorkerProcess(redis_url, "retry_q", "-i", "0.1", "-A", "tests.retry_jobs",
                        log_path=str(tmp_path / "w.log")) as worker:
         wait_for(lambda: raw_redis.llen("retry-test:runs") == 1, what="attempt 0 running")
@@ -101,11 +100,10 @@ def test_a_child_that_recorded_its_outcome_then_died_is_not_retried_again(
 
 
 @pytest.mark.parametrize("fork", [True, False], ids=["fork", "no-fork"])
-def test_an_overdue_job_is_stopped_recorded_as_a_timeout_and_retried(
+def test_an_overdue_job_is_stopped_recorded_as_a_timeout_and_retried(r: Resque,
     redis_url: str, raw_redis: redis.Redis, tmp_path: Path, fork: bool
 ) -> None:
-    client = Resque(redis_url, registry=Registry())
-    client.enqueue_ruby("Sleepy", 30, queue="retry_q")
+    r.enqueue_ruby("Sleepy", 30, queue="retry_q")
     args = ["-i", "0.1", "-A", "tests.retry_jobs", *([] if fork else ["--no-fork"])]
     with WorkerProcess(redis_url, "retry_q", *args, log_path=str(tmp_path / "w.log")) as worker:
         # attempt 0 times out and is retried; attempt 1 times out and is given up
@@ -121,12 +119,11 @@ def test_an_overdue_job_is_stopped_recorded_as_a_timeout_and_retried(
         assert worker.stop() == 0
 
 
-def test_the_worker_default_timeout_applies_to_jobs_without_their_own(
+def test_the_worker_default_timeout_applies_to_jobs_without_their_own(r: Resque,
     redis_url: str, raw_redis: redis.Redis, tmp_path: Path
 ) -> None:
-    client = Resque(redis_url, registry=Registry())
-    client.enqueue_ruby("SleepyNoRetry", 30, queue="retry_q")
-    client.enqueue_ruby("SleepyNoRetry", 0, queue="retry_q")
+    r.enqueue_ruby("SleepyNoRetry", 30, queue="retry_q")
+    r.enqueue_ruby("SleepyNoRetry", 0, queue="retry_q")
     with WorkerProcess(redis_url, "retry_q", "-i", "0.1", "-A", "tests.retry_jobs", "--job-timeout", "0.5",
                        log_path=str(tmp_path / "w.log")) as worker:
         wait_for(lambda: raw_redis.get("resque:stat:processed") == b"2", timeout=20, what="both jobs done")

@@ -15,7 +15,6 @@ from flask.testing import FlaskClient
 from resque_interop import Registry, Resque, Retry
 from resque_interop.cli import main
 from resque_interop.schema.ruby_join import retry_key_name
-from resque_interop.web.app import create_app
 
 from .support.retry_peer import python_run_one
 from .support.web_client import csrf
@@ -39,13 +38,6 @@ def waiting(r: Resque, registry: Registry, raw_redis: redis.Redis) -> dict[str, 
     raw_redis.set("resque:" + retry_key_name("RubyOnly", [2.5]), 2)
     r.delayed.enqueue_in_with_queue("other", 300, "NotARetry", 3)  # a delayed job, not a retry
     return {"ruby_ts": ts, "ruby_item": item}
-
-
-
-def web(r: Resque) -> FlaskClient:
-    app = create_app(r)
-    app.testing = True
-    return app.test_client()
 
 
 def test_the_tab_lists_retries_with_attempt_and_last_failure(waiting: dict[str, Any], web: FlaskClient) -> None:

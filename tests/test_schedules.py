@@ -17,7 +17,7 @@ import pytest
 import redis
 from click.testing import CliRunner
 
-from resque_interop import Registry, Resque
+from resque_interop import Resque
 from resque_interop.cli import main
 from resque_interop.scheduler.recurring import Recurring
 from resque_interop.scheduler.schedule_times import ScheduleSyntaxError
@@ -57,10 +57,10 @@ manual:
 
 
 @pytest.fixture
-def r(redis_url: str) -> Resque:
-    client = Resque(redis_url, registry=Registry())
-    client.registry.register("Archive", lambda *a: None, queue="file_serve")
-    return client
+def r(r: Resque) -> Resque:
+    """conftest's client, with the jobs this module enqueues registered."""
+    r.registry.register("Archive", lambda *a: None, queue="file_serve")
+    return r
 
 
 @pytest.fixture

@@ -103,15 +103,14 @@ def tags(event: dict[str, Any]) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("fork", ["--fork", "--no-fork"])
-def test_failures_reach_redis_and_sentry_with_the_real_traceback(
+def test_failures_reach_redis_and_sentry_with_the_real_traceback(r: Resque,
     fork: str, sink: Sink, redis_url: str, raw_redis: redis.Redis
 ) -> None:
-    client = Resque(redis_url, registry=Registry())
-    client.enqueue_ruby("Failing", 1, "x" * 500, queue="low")
-    client.enqueue_ruby("Noop", queue="low")
+    r.enqueue_ruby("Failing", 1, "x" * 500, queue="low")
+    r.enqueue_ruby("Noop", queue="low")
     run_worker(redis_url, sink.dsn, fork)
     (event,) = sink.wait(1)
-    (record,) = client.failure.all(0, 5)
+    (record,) = r.failure.all(0, 5)
     assert record.exception == "tests.jobs.ArgumentError" and record.args == [1, "x" * 500]
     (exc,) = event["exception"]["values"]
     assert (exc["type"], exc["module"], exc["value"]) == ("ArgumentError", "tests.jobs", "boom <b>")
@@ -122,15 +121,14 @@ def test_failures_reach_redis_and_sentry_with_the_real_traceback(
     assert (got["resque.queue"], got["resque.class"], got["resque.worker"]) == ("low", "Failing", record.worker)
     assert got["resque.args"].startswith("[1, 'xxx") and len(got["resque.args"]) <= 200
     assert event["contexts"]["resque"]["queue"] == "low"
-    assert client.stats.get("processed") == 2 and client.stats.get("failed") == 1
+    assert r.stats.get("processed") == 2 and r.stats.get("failed") == 1
 
 
-def test_a_dirty_exit_is_sent_from_the_parent(sink: Sink, redis_url: str, raw_redis: redis.Redis) -> None:
-    client = Resque(redis_url, registry=Registry())
-    client.enqueue_ruby("Exit", 3, queue="high")
+def test_a_dirty_exit_is_sent_from_the_parent(r: Resque, sink: Sink, redis_url: str, raw_redis: redis.Redis) -> None:
+    r.enqueue_ruby("Exit", 3, queue="high")
     run_worker(redis_url, sink.dsn)
     (event,) = sink.wait(1)
-    (record,) = client.failure.all(0, 5)
+    (record,) = r.failure.all(0, 5)
     assert record.exception == "Resque::DirtyExit"
     assert event["exception"]["values"][0]["type"] == "DirtyExit"
     assert tags(event)["resque.class"] == "Exit"
@@ -165,14 +163,13 @@ def sentry_in_process() -> Iterator[None]:
     sentry_sdk.get_global_scope().set_client(None)
 
 
-def test_python_api_and_a_failure_without_an_exception(
-    sentry_in_process: None, sink: Sink, redis_url: str, raw_redis: redis.Redis
+def test_python_api_and_a_failure_without_an_exception(r: Resque,
+    sentry_in_process: None, sink: Sink, raw_redis: redis.Redis
 ) -> None:
-    client = Resque(redis_url, registry=Registry())
-    sentry = SentryFailureBackend(client, dsn=sink.dsn)
-    client.failure = MultipleFailureBackend(client, [client.failure, sentry])
+    sentry = SentryFailureBackend(r, dsn=sink.dsn)
+    r.failure = MultipleFailureBackend(r, [r.failure, sentry])
     huge = {"blob": "y" * 100_000, "list": list(range(1000))}
-    client.save_failure(FailureInfo({"class": "Archive", "args": [huge]}, "Resque::DirtyExit", "gone", [], "h:1:low", "low"))
+    r.save_failure(FailureInfo({"class": "Archive", "args": [huge]}, "Resque::DirtyExit", "gone", [], "h:1:low", "low"))
     import sentry_sdk
 
     sentry_sdk.flush(timeout=5)
@@ -183,7 +180,7 @@ def test_python_api_and_a_failure_without_an_exception(
     try:
         raise KeyError("missing")
     except KeyError as exc:
-        client.save_failure(FailureInfo.from_exception(exc, wrapper, "h:1:low", "low"))
+        r.save_failure(FailureInfo.from_exception(exc, wrapper, "h:1:low", "low"))
     sentry_sdk.flush(timeout=5)
     first, second = sink.wait(2)
     assert first["message"] == "Resque::DirtyExit: gone" or first["logentry"]["message"] == "Resque::DirtyExit: gone"
@@ -191,7 +188,7 @@ def test_python_api_and_a_failure_without_an_exception(
     assert len(first["contexts"]["resque"]["args"]) <= 2000
     assert tags(second)["resque.class"] == "ArchiveJob"  # the class people mean, not the wrapper
     assert second["exception"]["values"][0]["type"] == "KeyError"
-    assert client.failure.count() == 2
+    assert r.failure.count() == 2
 
 
 def test_truncated_args_is_bounded_and_readable() -> None:

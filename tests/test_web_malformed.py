@@ -103,9 +103,8 @@ def test_unreadable_values_are_shown_marked_and_escaped(redis_url: str, raw_redi
     assert any("not an integer" in p for p in ok["problems"])
 
 
-def test_the_library_read_api_survives_wrong_values(redis_url: str, raw_redis: redis.Redis) -> None:
+def test_the_library_read_api_survives_wrong_values(r: Resque, raw_redis: redis.Redis) -> None:
     load_space(raw_redis, wrong_values())
-    r = Resque(redis_url, registry=Registry())
     info = r.info()
     assert info["processed"] == 0 and info["workers"] == 8
     ok = r.worker(WORKER_OK)

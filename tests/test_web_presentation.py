@@ -21,12 +21,6 @@ from resque_interop.web.app import create_app
 from .support.malformed_keyspace import load_space, wrong_values
 
 
-def web(r: Resque) -> FlaskClient:
-    app = create_app(r)
-    app.testing = True
-    return app.test_client()
-
-
 def fail(r: Resque, cls: str, arg: Any, queue: str = "low") -> None:
     r.save_failure(FailureInfo({"class": cls, "args": [arg]}, "RuntimeError", "boom", ["x.py:1"], "h:1:low", queue))
 
