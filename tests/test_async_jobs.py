@@ -48,8 +48,8 @@ def test_async_jobs_run_before_they_count_as_done(r: Resque, redis_url: str, raw
 
 
 @pytest.mark.parametrize("mode", FORK_MODES)
-def test_async_hooks_of_every_kind_run_in_order(redis_url: str, raw_redis: redis.Redis, mode: list[str]) -> None:
-    Resque(redis_url, registry=Registry()).enqueue_ruby("AsyncHooked", 7, queue="async")
+def test_async_hooks_of_every_kind_run_in_order(r: Resque, redis_url: str, raw_redis: redis.Redis, mode: list[str]) -> None:
+    r.enqueue_ruby("AsyncHooked", 7, queue="async")
     drain(redis_url, *mode)
     forked = ["after_fork"] if not mode else []
     assert results(raw_redis, ORDER) == ["before_first_fork", *forked, "global before", "job before",

@@ -219,8 +219,8 @@ def test_demo_runs_end_to_end(redis_url: str, raw_redis: redis.Redis, redis_on_6
     real.close()
 
 
-def test_work_logs_with_verbose(redis_url: str, raw_redis: redis.Redis) -> None:
-    Resque(redis_url, registry=Registry()).enqueue_ruby("Archive", 1, queue="file_serve")
+def test_work_logs_with_verbose(r: Resque, redis_url: str, raw_redis: redis.Redis) -> None:
+    r.enqueue_ruby("Archive", 1, queue="file_serve")
     done = subprocess.run([sys.executable, "-m", "resque_interop", "work", "-A", "tests.jobs", "-q", "file_serve"],
                           env=_env(redis_url, INTERVAL="0", VERBOSE="1"), cwd=ROOT, capture_output=True, text=True,
                           timeout=60)

@@ -298,12 +298,12 @@ def test_dashboard_stops_on_term_and_int(sig: int, redis_url: str) -> None:
 
 
 @pytest.mark.parametrize("whole_group", [False, True])
-def test_quit_to_the_worker_only_lets_the_job_finish(whole_group: bool, redis_url: str,
+def test_quit_to_the_worker_only_lets_the_job_finish(r: Resque, whole_group: bool, redis_url: str,
                                                      raw_redis: redis.Redis) -> None:
     """Why docs/operations.md says KillMode=mixed (systemd) and stopasgroup=false
     (supervisord): QUIT to the worker finishes the job; QUIT to its whole group
     reaches the job's child too, and that ends the job."""
-    Resque(redis_url, registry=Registry()).enqueue_ruby("Sleep", 1.5, queue="high")
+    r.enqueue_ruby("Sleep", 1.5, queue="high")
     proc = subprocess.Popen([sys.executable, "-m", "resque_interop", "work", "-A", "tests.jobs", "-q", "high",
                              "-i", "0.1"], env={**_env(redis_url), "PYTHONPATH": str(ROOT)}, cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)

@@ -138,16 +138,15 @@ def test_job_timeout_is_an_ordinary_failure_name() -> None:
 
 
 def test_a_pruned_worker_s_job_counts_as_an_attempt_and_is_retried(
-    redis_url: str, raw_redis: redis.Redis, tmp_path: Path
+    r: Resque, redis_url: str, raw_redis: redis.Redis, tmp_path: Path
 ) -> None:
     """kill -9 of the whole worker (parent and child): pruning fails the job it held, and its
     Retry retries it, as Ruby's unregister_worker does through resque-retry's hook."""
     from resque_interop.errors import PruneDeadWorkerDirtyExit
     from resque_interop.worker.prune import unregister_worker
 
-    client = Resque(redis_url, registry=Registry())
-    client.registry.register("BlockRetry", lambda key: None, "retry_q", retry=Retry(limit=2))
-    client.enqueue_ruby("BlockRetry", "go-2", queue="retry_q")
+    r.registry.register("BlockRetry", lambda key: None, "retry_q", retry=Retry(limit=2))
+    r.enqueue_ruby("BlockRetry", "go-2", queue="retry_q")
     with WorkerProcess(redis_url, "retry_q", "-i", "0.1", "-A", "tests.retry_jobs",
                        log_path=str(tmp_path / "w.log")) as worker:
         worker_id = worker.worker_id()
@@ -157,7 +156,7 @@ def test_a_pruned_worker_s_job_counts_as_an_attempt_and_is_retried(
         for child in children:
             os.kill(child, signal.SIGKILL)
     assert raw_redis.exists(f"resque:worker:{worker_id}")  # the job is still held
-    unregister_worker(client, worker_id, PruneDeadWorkerDirtyExit(worker_id, "BlockRetry"))
+    unregister_worker(r, worker_id, PruneDeadWorkerDirtyExit(worker_id, "BlockRetry"))
     assert raw_redis.lrange("resque:queue:retry_q", 0, -1) == [b'{"class":"BlockRetry","args":["go-2"]}']
     assert raw_redis.get(key("BlockRetry", ["go-2"])) == b"0"
     assert raw_redis.llen("resque:failed") == 0

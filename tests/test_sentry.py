@@ -19,7 +19,7 @@ import redis
 
 pytest.importorskip("sentry_sdk")
 
-from resque_interop import Registry, Resque  # noqa: E402
+from resque_interop import Resque  # noqa: E402
 from resque_interop.failure import MultipleFailureBackend  # noqa: E402
 from resque_interop.failure.base import FailureInfo  # noqa: E402
 from resque_interop.failure.sentry import SentryFailureBackend, truncated_args  # noqa: E402
@@ -136,16 +136,16 @@ def test_a_dirty_exit_is_sent_from_the_parent(r: Resque, sink: Sink, redis_url: 
 
 @pytest.mark.parametrize("fork", ["--fork", "--no-fork"])
 @pytest.mark.parametrize("outage", ["refused", "hanging"])
-def test_a_sentry_outage_keeps_every_redis_failure(fork: str, outage: str, redis_url: str, raw_redis: redis.Redis) -> None:
+def test_a_sentry_outage_keeps_every_redis_failure(r: Resque, fork: str, outage: str, redis_url: str,
+                                                  raw_redis: redis.Redis) -> None:
     hanging = Sink(hang=True) if outage == "hanging" else None
     try:
         dsn = hanging.dsn if hanging else unreachable_dsn()
-        client = Resque(redis_url, registry=Registry())
         for i in range(3):
-            client.enqueue_ruby("Failing", i, queue="low")
-        client.enqueue_ruby("Archive", "after", queue="low")
+            r.enqueue_ruby("Failing", i, queue="low")
+        r.enqueue_ruby("Archive", "after", queue="low")
         run_worker(redis_url, dsn, fork, SENTRY_FLUSH_TIMEOUT="0.3")
-        records = client.failure.all(0, 10)
+        records = r.failure.all(0, 10)
         assert [r.args for r in records] == [[0], [1], [2]]
         assert all(r.exception == "tests.jobs.ArgumentError" and r.backtrace for r in records)
         assert raw_redis.lrange("contract:results", 0, -1) == [b'["after"]']
@@ -202,13 +202,12 @@ def test_unknown_backend_names_are_refused_clearly(redis_url: str) -> None:
         Resque(redis_url, failure_backend="redis,airbrake")
 
 
-def test_the_cli_takes_backend_lists(redis_url: str, raw_redis: redis.Redis) -> None:
+def test_the_cli_takes_backend_lists(r: Resque, redis_url: str, raw_redis: redis.Redis) -> None:
     from click.testing import CliRunner
 
     from resque_interop.cli import main
 
-    client = Resque(redis_url, registry=Registry())
-    client.save_failure(FailureInfo({"class": "Archive", "args": [1]}, "RuntimeError", "boom", [], "w", "low"))
+    r.save_failure(FailureInfo({"class": "Archive", "args": [1]}, "RuntimeError", "boom", [], "w", "low"))
     env = {"REDIS_URL": redis_url, "FAILURE_BACKEND": "redis,sentry", "SENTRY_DSN": ""}
     listed = CliRunner().invoke(main, ["failed", "list", "--json"], env=env)
     assert listed.exit_code == 0, listed.output

@@ -373,12 +373,12 @@ def test_a_raising_before_fork_hook_fails_the_job_not_the_worker(r: Resque) -> N
 
 
 @pytest.mark.parametrize("run_hooks", [False, True])
-def test_child_skips_atexit_unless_run_at_exit_hooks(redis_url: str, raw_redis: redis.Redis, tmp_path: object,
+def test_child_skips_atexit_unless_run_at_exit_hooks(r: Resque, redis_url: str, raw_redis: redis.Redis, tmp_path: object,
                                                      run_hooks: bool) -> None:
     from pathlib import Path
 
     marker = Path(str(tmp_path)) / "atexit"
-    Resque(redis_url, registry=Registry()).enqueue_ruby("AtExit", str(marker), queue="file_serve")
+    r.enqueue_ruby("AtExit", str(marker), queue="file_serve")
     env = {**os.environ, "QUEUE": "file_serve", "INTERVAL": "0", "REDIS_URL": redis_url,
            "RESQUE_TEST_REDIS_URL": redis_url, **({"RUN_AT_EXIT_HOOKS": "1"} if run_hooks else {})}
     done = subprocess.run([sys.executable, "-m", "resque_interop", "work", "-A", "tests.jobs"], env=env,
