@@ -155,7 +155,7 @@ def test_tls_with_rediss(tmp_path: Path) -> None:
         proc.wait(10)
 
 
-def test_a_finish_that_meets_a_lost_redis_while_paused_is_kept_for_later() -> None:
+def test_a_finish_that_meets_a_lost_redis_while_paused_is_kept_for_later(caplog: pytest.LogCaptureFixture) -> None:
     # a job ends, the worker is paused and Redis is gone: the worker must not die,
     # and the job's completion must be written (once) when Redis is back, still paused
     port = free_port()
@@ -178,7 +178,8 @@ def test_a_finish_that_meets_a_lost_redis_while_paused_is_kept_for_later() -> No
         runner = threading.Thread(target=worker.work, args=(0.1,), daemon=True)
         runner.start()
         wait_for(lambda: servers[0].poll() is not None, what="redis cut by the job")
-        time.sleep(0.5)  # the outage itself: several paused rounds (0.1 s) without Redis
+        # several paused rounds without Redis, each failing to write the finish
+        wait_for(lambda: caplog.text.count("while pausing; will retry") >= 3, what="three paused rounds without Redis")
         assert runner.is_alive()
         servers[0] = start(*args)
         wait_for(lambda: _pings(client), what="redis back")
