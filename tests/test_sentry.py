@@ -66,7 +66,7 @@ class Sink:
     def wait(self, count: int, timeout: float = 15.0) -> list[dict[str, Any]]:
         deadline = time.monotonic() + timeout
         while len(self.events) < count and time.monotonic() < deadline:
-            time.sleep(0.02)
+            time.sleep(0.02)  # the poll interval of this wait for events
         return self.events
 
     def close(self) -> None:
