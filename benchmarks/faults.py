@@ -26,7 +26,7 @@ from pathlib import Path
 
 import redis
 
-from tests.faults import RestartableRedis
+from tests.support.faults import RestartableRedis
 
 from .common import ROOT, pinned, ruby_cmd
 

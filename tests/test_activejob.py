@@ -27,7 +27,7 @@ from resque_interop.schema.activejob import (
 )
 from resque_interop.worker import Worker
 
-from .keyspace import load
+from .support.keyspace import load
 
 UTC = timezone.utc
 

@@ -28,7 +28,7 @@ from resque_interop.schema.activejob import (
 )
 from resque_interop.worker import Worker
 
-from .keyspace import load, step
+from .support.keyspace import load, step
 
 UTC = timezone.utc
 LONDON = ZoneInfo("Europe/London")

@@ -7,25 +7,14 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import redis
 
-ROOT = Path(__file__).resolve().parent.parent
+from .waiting import wait_for
+
+ROOT = Path(__file__).resolve().parents[2]
 HOST = socket.gethostname()
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 15.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 class WorkerProcess:

@@ -3,7 +3,7 @@
 * local: ruby on this machine, with the peers from RESQUE_SRC (RESQUE_SCHEDULER_SRC,
   RESQUE_RETRY_SRC) when set, else the unmodified sources in ../shared/peers beside the
   checkout, else installed gems;
-* container: docker/ruby's image started through testcontainers (tests/ruby_container.py).
+* container: docker/ruby's image started through testcontainers (tests/support/ruby_container.py).
 
 RESQUE_RUBY (or pytest's ``--ruby``) picks one: ``local``, ``container`` or ``auto`` (the
 default: local when its Ruby loads Resque, else a container when an engine answers).
@@ -28,12 +28,12 @@ from typing import IO, Any
 
 import pytest
 
-RUBY_DIR = Path(__file__).parent / "ruby"
+RUBY_DIR = Path(__file__).parent.parent / "ruby"
 PEER = RUBY_DIR / "peer.rb"
 SCHEDULER_PEER = RUBY_DIR / "scheduler_peer.rb"
 # The peers' sources at the tags we check against (resque 3.0.0, resque-scheduler 5.0.0,
 # resque-retry 1.8.1), laid beside the checkout; CI has the same folder.
-SHARED_PEERS = Path(__file__).resolve().parents[2] / "shared" / "peers"
+SHARED_PEERS = Path(__file__).resolve().parents[3] / "shared" / "peers"
 PEER_FOLDERS = {
     "RESQUE_SRC": "resque-3.0.0",
     "RESQUE_SCHEDULER_SRC": "resque-scheduler-5.0.0",
@@ -73,7 +73,7 @@ def local_args() -> list[str] | None:
 
 @functools.cache
 def container() -> Any:
-    """The running Ruby container (tests/ruby_container.py), started on first use."""
+    """The running Ruby container (tests/support/ruby_container.py), started on first use."""
     from .ruby_container import RubyContainer
 
     started = RubyContainer()
@@ -257,7 +257,7 @@ class PeerProcess:
     def pid(self) -> int:
         if self._pid is None:
             from .ruby_container import inner_pid
-            from .workers import wait_for
+            from .waiting import wait_for
 
             self._pid = wait_for(lambda: inner_pid(container().pid_dir, self.token), timeout=30,
                                  what="the Ruby process in the container")

@@ -1,4 +1,4 @@
-"""The dashboard's finish in headless Chromium: live refresh off until turned on and
+"""The dashboard's accessibility in headless Chromium: live refresh off until turned on and
 never moving focus, confirmations before single removes and Clear retried, pages
 usable 390 px wide, and axe-core finding no serious violation on any page.
 Screenshots go to tests/artifacts/."""
@@ -17,7 +17,7 @@ import redis
 from resque_interop import Resque
 from resque_interop.failure import FailureInfo
 
-from .workers import wait_for
+from .support.waiting import wait_for
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).parent / "artifacts"

@@ -27,7 +27,8 @@ from resque_interop.failure import FailureInfo
 from resque_interop.runtime.logfmt import format_args
 from resque_interop.schema.timefmt import parse_time
 
-from .workers import HOST, ROOT, wait_for
+from .support.waiting import wait_for
+from .support.workers import HOST, ROOT
 
 JOBS = '''from resque_interop import job
 
@@ -164,16 +165,15 @@ def test_unknown_class_errors_name_both_ways_out(cli) -> None:  # type: ignore[n
 
 
 # 5. whole identifiers when not on a terminal; --json on every listing
-def test_tables_keep_long_ids_and_every_listing_has_json(cli, raw_redis: redis.Redis, redis_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_tables_keep_long_ids_and_every_listing_has_json(r: Resque, cli, raw_redis: redis.Redis) -> None:  # type: ignore[no-untyped-def]
     long_queue = "vm_110-" + "q" * 60
     worker_id = f"{'h' * 40}.example.internal:4242:{long_queue}"
     raw_redis.sadd("resque:workers", worker_id)
     raw_redis.set(f"resque:worker:{worker_id}:started", "2026-11-28 23:41:44 +0000")
-    client = Resque(redis_url, registry=Registry())
-    client.enqueue_ruby("Archive", 44, "masterbrew", queue=long_queue)
-    client.save_failure(FailureInfo({"class": "Archive", "args": [1]}, "RuntimeError", "boom", [], worker_id,
-                                    long_queue))
-    client.delayed.enqueue_at_with_queue(long_queue, 2_000_000_000, "Archive", 45)
+    r.enqueue_ruby("Archive", 44, "masterbrew", queue=long_queue)
+    r.save_failure(FailureInfo({"class": "Archive", "args": [1]}, "RuntimeError", "boom", [], worker_id,
+                               long_queue))
+    r.delayed.enqueue_at_with_queue(long_queue, 2_000_000_000, "Archive", 45)
     for args in (["workers"], ["queues"], ["stats"], ["failed", "list"]):
         out = cli(*args)
         assert long_queue in out, (args, out)
@@ -199,11 +199,10 @@ def test_tables_keep_long_ids_and_every_listing_has_json(cli, raw_redis: redis.R
 
 
 # 6. retry --all and failures retried before
-def test_retry_all_counts_the_retried_and_can_skip_them(cli, redis_url: str, raw_redis: redis.Redis) -> None:  # type: ignore[no-untyped-def]
-    client = Resque(redis_url, registry=Registry())
+def test_retry_all_counts_the_retried_and_can_skip_them(r: Resque, cli, redis_url: str, raw_redis: redis.Redis) -> None:  # type: ignore[no-untyped-def]
     for i in range(3):
-        client.save_failure(FailureInfo({"class": "A", "args": [i]}, "RuntimeError", "boom", [], "w", "low"))
-    client.failure.requeue(0)
+        r.save_failure(FailureInfo({"class": "A", "args": [i]}, "RuntimeError", "boom", [], "w", "low"))
+    r.failure.requeue(0)
     raw_redis.delete("resque:queue:low")
 
     out = cli("failed", "retry", "--all", "--skip-retried")
@@ -227,7 +226,7 @@ def test_retry_all_counts_the_retried_and_can_skip_them(cli, redis_url: str, raw
 
 
 # 7. times for people; args as JSON in job log lines
-def test_times_are_iso_with_the_epoch_and_log_lines_show_json(cli, redis_url: str, raw_redis: redis.Redis) -> None:  # type: ignore[no-untyped-def]
+def test_times_are_iso_with_the_epoch_and_log_lines_show_json(r: Resque, cli, redis_url: str, raw_redis: redis.Redis) -> None:  # type: ignore[no-untyped-def]
     before = int(time.time())
     out = cli("enqueue", "Archive", '[62, "slow"]', "-q", "file_serve", "--ruby", "--in", "5")
     match = re.search(r'enqueued Archive\[62,"slow"\] on file_serve at (\S+) \(epoch (\d+)\)', out)
@@ -237,14 +236,13 @@ def test_times_are_iso_with_the_epoch_and_log_lines_show_json(cli, redis_url: st
     assert before + 5 <= epoch <= int(time.time()) + 5
     assert raw_redis.zrange("resque:delayed_queue_schedule", 0, -1) == [str(epoch).encode()]
 
-    client = Resque(redis_url, registry=Registry())
-    client.save_failure(FailureInfo({"class": "A", "args": [1]}, "RuntimeError", "boom", [], "w", "low"))
+    r.save_failure(FailureInfo({"class": "A", "args": [1]}, "RuntimeError", "boom", [], "w", "low"))
     failed_at = json.loads(cli("failed", "list", "--json"))[0]["failed_at"]  # as Ruby wrote it
     assert re.fullmatch(r"\d{4}/\d\d/\d\d \d\d:\d\d:\d\d \S+", failed_at)
     assert re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d", cli("failed", "list"))
 
     assert format_args([62, "slow", {"a": None}, "ünï"]) == '[62,"slow",{"a":null},"ünï"]'
-    client.enqueue_ruby("Archive", 62, "slow", queue="file_serve")
+    r.enqueue_ruby("Archive", 62, "slow", queue="file_serve")
     done = subprocess.run([sys.executable, "-m", "resque_interop", "work", "-A", "tests.jobs", "-q", "file_serve"],
                           env={**_env(redis_url, INTERVAL="0", VERBOSE="1"), "PYTHONPATH": str(ROOT)}, cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
@@ -300,12 +298,12 @@ def test_dashboard_stops_on_term_and_int(sig: int, redis_url: str) -> None:
 
 
 @pytest.mark.parametrize("whole_group", [False, True])
-def test_quit_to_the_worker_only_lets_the_job_finish(whole_group: bool, redis_url: str,
+def test_quit_to_the_worker_only_lets_the_job_finish(r: Resque, whole_group: bool, redis_url: str,
                                                      raw_redis: redis.Redis) -> None:
     """Why docs/operations.md says KillMode=mixed (systemd) and stopasgroup=false
     (supervisord): QUIT to the worker finishes the job; QUIT to its whole group
     reaches the job's child too, and that ends the job."""
-    Resque(redis_url, registry=Registry()).enqueue_ruby("Sleep", 1.5, queue="high")
+    r.enqueue_ruby("Sleep", 1.5, queue="high")
     proc = subprocess.Popen([sys.executable, "-m", "resque_interop", "work", "-A", "tests.jobs", "-q", "high",
                              "-i", "0.1"], env={**_env(redis_url), "PYTHONPATH": str(ROOT)}, cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)

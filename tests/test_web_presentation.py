@@ -1,4 +1,4 @@
-"""The dashboard's paged class filter and the finish: notes after actions that
+"""How the dashboard presents things: the paged class filter, notes after actions that
 return to the page they were taken on, one pager wording, times, the active
 tab, totals, the per-key view, trailing slashes, args key order, "unknown"
 for missing fields, and valid HTML on every page."""
@@ -10,7 +10,6 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import html5lib
-import pytest
 import redis
 from flask.testing import FlaskClient
 
@@ -19,14 +18,7 @@ from resque_interop.failure import FailureInfo
 from resque_interop.failure.search import find
 from resque_interop.web.app import create_app
 
-from .malformed_keyspace import load_space, wrong_values
-
-
-@pytest.fixture
-def web(r: Resque) -> FlaskClient:
-    app = create_app(r)
-    app.testing = True
-    return app.test_client()
+from .support.malformed_keyspace import load_space, wrong_values
 
 
 def fail(r: Resque, cls: str, arg: Any, queue: str = "low") -> None:

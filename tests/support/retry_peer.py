@@ -16,13 +16,13 @@ from resque_interop.worker import Worker
 
 from .ruby_peer import needs_retry, ruby_run  # noqa: F401 - needs_retry: the retry tests import it from here
 
-RETRY_PEER = Path(__file__).parent / "ruby" / "retry_peer.rb"
+RETRY_PEER = Path(__file__).parent.parent / "ruby" / "retry_peer.rb"
 PLAN = "resque:retry-test:plan"
 RAN = "resque:retry-test:ran"
 
 
 def ruby_retry(redis_url: str, *args: str) -> Any:
-    """Run a retry_peer.rb command (on either Ruby back end: tests/ruby_peer.py); its JSON result."""
+    """Run a retry_peer.rb command (on either Ruby back end: tests/support/ruby_peer.py); its JSON result."""
     done = ruby_run(redis_url, *args, script=RETRY_PEER, peers=["retry"])
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().split("\n")[-1])

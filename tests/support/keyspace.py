@@ -11,8 +11,8 @@ from typing import Any
 
 import redis
 
-FIXTURES = Path(__file__).parent / "ruby_fixtures"
-NODE_FIXTURES = Path(__file__).parent / "node_fixtures"
+FIXTURES = Path(__file__).parent.parent / "ruby_fixtures"
+NODE_FIXTURES = Path(__file__).parent.parent / "node_fixtures"
 
 
 def load(name: str) -> dict[str, Any]:
@@ -119,3 +119,17 @@ def normalize(keyspace: dict[str, Any], names: dict[str, str], keep_zones: bool 
         ttl = entry["ttl"]
         out[nkey] = {"type": entry["type"], "ttl": "<TTL>" if ttl > 0 else ttl, "value": value}
     return out
+
+
+def restore(raw_redis: redis.Redis, keyspace: dict) -> None:
+    """Write a recorded keyspace's lists, sets and sorted sets into Redis (the types the
+    recordings of jobs, failures and delayed items hold)."""
+    for key, entry in keyspace.items():
+        if entry["type"] == "list":
+            raw_redis.rpush(key, *entry["value"])
+        elif entry["type"] == "set":
+            raw_redis.sadd(key, *entry["value"])
+        elif entry["type"] == "zset":
+            raw_redis.zadd(key, {member: score for member, score in entry["value"]})
+        else:
+            raise AssertionError(f"unexpected {entry['type']} in a recording")

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 RUBY_DIR = ROOT / "tests" / "ruby"
 # the image scripts/containers builds from ../shared/peers; else docker/ruby's default (gems) target
 IMAGE = os.environ.get("RESQUE_RUBY_IMAGE", "")
