@@ -63,7 +63,7 @@ class RestartableRedis:
 REFUSALS = ("out of memory", "read-only replica", "cannot save")
 
 
-def refuse_writes(admin: redis.Redis, kind: str, scratch: str) -> None:
+def refuse_writes(admin: redis.Redis[bytes], kind: str, scratch: str) -> None:
     """Make a running server refuse writes while it still answers: ``out of memory``
     (maxmemory 1 byte, noeviction), ``read-only replica`` (REPLICAOF a port where no
     primary answers: the data stays), ``cannot save`` (a save point and a failed
@@ -94,7 +94,7 @@ def refuse_writes(admin: redis.Redis, kind: str, scratch: str) -> None:
         raise ValueError(kind)
 
 
-def accept_writes(admin: redis.Redis, kind: str, scratch: str) -> None:
+def accept_writes(admin: redis.Redis[bytes], kind: str, scratch: str) -> None:
     """Undo :func:`refuse_writes` as an operator would."""
     if kind == "out of memory":
         admin.config_set("maxmemory", 0)
