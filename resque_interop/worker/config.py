@@ -121,3 +121,42 @@ class Intervals:
         backoff = min(float(backoff_interval if backoff_interval is not None
                             else env_float(environ, "BACKOFF_INTERVAL", 0.1)), longest)
         return cls(every, shortest, longest, backoff)
+
+
+class SettingsView:
+    """A worker's settings as its attributes (``worker.term_timeout``), read-only: they are
+    given to the constructor or read from the environment once, into ``config``."""
+
+    config: WorkerConfig
+
+    @property
+    def fork_per_job(self) -> bool:
+        return self.config.fork_per_job
+
+    @property
+    def term_child(self) -> bool:
+        return self.config.term_child
+
+    @property
+    def term_timeout(self) -> float:
+        return self.config.term_timeout
+
+    @property
+    def pre_shutdown_timeout(self) -> float:
+        return self.config.pre_shutdown_timeout
+
+    @property
+    def graceful_term(self) -> bool:
+        return self.config.graceful_term
+
+    @property
+    def run_at_exit_hooks(self) -> bool:
+        return self.config.run_at_exit_hooks
+
+    @property
+    def job_timeout(self) -> float | None:
+        return self.config.job_timeout
+
+    @property
+    def procline_prefix(self) -> str:
+        return self.config.procline_prefix

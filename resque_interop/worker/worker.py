@@ -45,7 +45,7 @@ from ..store.reserve import (
     Unregistered,
     WrongType,
 )
-from .config import Intervals, WorkerConfig
+from .config import Intervals, SettingsView, WorkerConfig
 from .execution import ForkExecutor, InlineExecutor
 from .heartbeat import Registration
 from .outage import passing_fault
@@ -57,7 +57,7 @@ from .waiting import QueueWaiter
 log = logging.getLogger("resque_interop.worker")
 
 
-class Worker:
+class Worker(SettingsView):
     """One Resque worker process (settings not given are read from Resque's environment
     variables: see :class:`~resque_interop.worker.config.WorkerConfig`)."""
 
@@ -104,6 +104,15 @@ class Worker:
         self._last_state = "idle"
         self._waiter = QueueWaiter(client.redis, client.keys)
         self._first_fork_done = False
+
+    @property
+    def prune_on_timer(self) -> bool:
+        """Prune dead workers after every heartbeat, not only at start-up (Ruby prunes at start only)."""
+        return self.registration.prune_on_timer
+
+    @prune_on_timer.setter
+    def prune_on_timer(self, value: bool) -> None:
+        self.registration.prune_on_timer = value
 
     # -- identity and registration (see heartbeat.py) --------------------------
     def __str__(self) -> str:
