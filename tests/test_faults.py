@@ -475,7 +475,7 @@ def test_a_wake_up_that_reaches_redis_before_a_blocking_wait_does_not_leave_it_b
 
     class SlowStart(QueueWaiter):
         def _block(self, queue: str, timeout: float, ready: threading.Event) -> bool:
-            self._conn(queue)  # connected, as after an earlier wait
+            self._conns.connect(queue)  # connected, as after an earlier wait
             started.set()
             time.sleep(6)  # the wake-up, its UNBLOCK and the waiter's 5 s of patience pass meanwhile
             return super()._block(queue, timeout, ready)
