@@ -39,7 +39,7 @@ class PinnedRedis(RedisServer):
             subprocess.run([TASKSET, "-cp", "0", str(self.process.pid)], capture_output=True)
         return self
 
-    def client(self) -> redis.Redis:
+    def client(self) -> redis.Redis[bytes]:
         return redis.Redis.from_url(self.url)
 
 
@@ -66,13 +66,14 @@ def ruby_cmd() -> list[str] | None:
     return args if ok.returncode == 0 else None
 
 
-def run_json(argv: list[str], env: dict[str, str], cwd: Path = ROOT) -> dict:
+def run_json(argv: list[str], env: dict[str, str], cwd: Path = ROOT) -> dict[str, float]:
     done = subprocess.run(
         pinned(1, argv), capture_output=True, text=True, env={**os.environ, **env}, cwd=cwd
     )
     if done.returncode != 0:
         raise RuntimeError(f"{argv[0]} failed: {done.stderr[-2000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
 
 
 def alternate(rounds: int, systems: dict[str, Callable[[], float]]) -> dict[str, list[float]]:

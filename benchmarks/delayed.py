@@ -57,7 +57,7 @@ def scheduler_cmd() -> list[str] | None:
     return args if ok.returncode == 0 else None
 
 
-def fill_due(raw: redis.Redis, n: int) -> None:
+def fill_due(raw: redis.Redis[bytes], n: int) -> None:
     """``n`` due jobs over 100 past timestamps, as resque-scheduler stores them."""
     past = int(time.time()) - 1000
     pipe = raw.pipeline(transaction=False)

@@ -82,7 +82,7 @@ def main() -> None:
             def node() -> float:
                 raw.flushall()
                 out = run_json(["node", "bench.js", "enqueue", "bench", str(opts.jobs)], env, cwd=NODE_DIR)
-                return opts.jobs / out["seconds"]
+                return float(opts.jobs / out["seconds"])
 
             systems["node-resque 9.7.1 queue.enqueue"] = node
         else:
@@ -92,7 +92,7 @@ def main() -> None:
             def ruby_run() -> float:
                 raw.flushall()
                 out = run_json([*ruby, f"{HERE}/bench.rb", "enqueue", "bench", str(opts.jobs)], env)
-                return opts.jobs / out["seconds"]
+                return float(opts.jobs / out["seconds"])
 
             systems["Ruby Resque 3.0 Resque.enqueue"] = ruby_run
         else:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import redis
 
-from tests.faults import RestartableRedis
+from tests.support.faults import RestartableRedis
 
 from .common import ROOT, pinned, ruby_cmd
 
@@ -57,7 +57,7 @@ def _wait(predicate: Callable[[], bool], timeout: float) -> float | None:
     return None
 
 
-def _registered(raw: redis.Redis, count: int) -> None:
+def _registered(raw: redis.Redis[bytes], count: int) -> None:
     if _wait(lambda: raw.scard("resque:workers") >= count, 30) is None:
         raise RuntimeError("workers did not register")
 

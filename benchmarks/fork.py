@@ -59,7 +59,7 @@ def main() -> None:
     def probe(name: str, argv: list[str]) -> Callable[[], float]:
         def run() -> float:
             out = run_json(argv, {})
-            anon[name] = out["anon_kb"]
+            anon[name] = int(out["anon_kb"])
             if "child_faults" in out:
                 faults[name] = out["child_faults"]
             return float(out["ms"])

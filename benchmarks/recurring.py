@@ -34,7 +34,7 @@ def write_schedule(path: Path, count: int) -> None:
                             for i in range(count)))
 
 
-def measure(raw: redis.Redis, argv: list[str], env: dict[str, str], due: int, window: float) -> tuple[float, float]:
+def measure(raw: redis.Redis[bytes], argv: list[str], env: dict[str, str], due: int, window: float) -> tuple[float, float]:
     """(delayed jobs moved per second, recurring ticks per second) for one scheduler run."""
     raw.flushall()
     fill_due(raw, due)

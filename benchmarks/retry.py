@@ -53,7 +53,7 @@ def main() -> None:
             fill(class_name)
             out = run_json([sys.executable, "-m", "benchmarks.retry_drain", server.url, "bench", str(n), class_name], env)
             assert raw.llen("resque:queue:bench") == 0 and raw.llen("resque:failed") == 0
-            return out["seconds"] / n * 1e6
+            return float(out["seconds"] / n * 1e6)
 
         ruby = ruby_retry_cmd()
 
@@ -61,7 +61,7 @@ def main() -> None:
             fill(class_name)
             out = run_json([*(ruby or []), f"{HERE}/bench_retry.rb", "bench", str(n), class_name], env)
             assert raw.llen("resque:queue:bench") == 0 and raw.llen("resque:failed") == 0
-            return out["seconds"] / n * 1e6
+            return float(out["seconds"] / n * 1e6)
 
         systems: dict[str, Callable[[], float]] = {}
         notes = []

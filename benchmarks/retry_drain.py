@@ -7,7 +7,7 @@ import sys
 import time
 
 from resque_interop import Registry, Resque, Retry
-from resque_interop.job import Job
+from resque_interop.client.job import Job
 from resque_interop.worker import Worker
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from .client import Resque
+from .client.hooks import Hooks, register_hooks
+from .client.job import Job
+from .client.registry import JobSpec, Registry, default_registry, job
+from .client.resque import Resque
 from .errors import (
     DecodeError,
     DirtyExit,
@@ -14,9 +17,6 @@ from .errors import (
     ResqueError,
     UnknownJobError,
 )
-from .hooks import Hooks, register_hooks
-from .job import Job
-from .registry import JobSpec, Registry, default_registry, job
 from .retry import Retry
 from .schema.codec import Codec
 from .schema.keys import Keys

@@ -34,14 +34,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # before any test module imports tests/ruby_peer.py, whose skip marks pick the back end
+    # before any test module imports tests/support/ruby_peer.py, whose skip marks pick the back end
     if config.getoption("--ruby"):
         os.environ["RESQUE_RUBY"] = config.getoption("--ruby")
-        if "tests.ruby_peer" in sys.modules:
-            raise pytest.UsageError("tests/ruby_peer.py was imported before --ruby was read (by a conftest?)")
+        if "tests.support.ruby_peer" in sys.modules:
+            raise pytest.UsageError("tests/support/ruby_peer.py was imported before --ruby was read (by a conftest?)")
     if os.environ.get("RESQUE_RUBY", "auto") != "auto":
         # a back end asked for by name runs every Ruby-live test or the run stops here
-        from tests import ruby_peer
+        from tests.support import ruby_peer
 
         missing = ruby_peer.missing_peers()
         if missing:
@@ -50,24 +50,24 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_unconfigure() -> None:
     # after the terminal summary, which asks the peers for their versions
-    if "tests.ruby_peer" in sys.modules:
-        sys.modules["tests.ruby_peer"].stop_container()
+    if "tests.support.ruby_peer" in sys.modules:
+        sys.modules["tests.support.ruby_peer"].stop_container()
 
 
 @pytest.fixture(autouse=True)
 def _ruby_processes_reaped() -> Iterator[None]:
     """A Ruby process a test leaves running (say after a failed assertion) is killed at its end."""
     yield
-    if "tests.ruby_peer" in sys.modules:
-        sys.modules["tests.ruby_peer"].reap()
+    if "tests.support.ruby_peer" in sys.modules:
+        sys.modules["tests.support.ruby_peer"].reap()
 
 
 @pytest.fixture(scope="session")
 def ruby_resque() -> Any:
-    """The live Ruby peers (tests/ruby_peer.py): ``ruby_resque.ruby(url, ...)``, ``.ruby_worker``,
+    """The live Ruby peers (tests/support/ruby_peer.py): ``ruby_resque.ruby(url, ...)``, ``.ruby_worker``,
     ``.ruby_popen``, ``.ruby_run``, ``.scheduler``, ``.backend()`` and ``.describe()``; the test is
     skipped, with the reason, when no back end runs Ruby Resque."""
-    from tests import ruby_peer
+    from tests.support import ruby_peer
 
     if ruby_peer.ruby_args() is None:
         pytest.skip(ruby_peer.skip_reason())
@@ -113,10 +113,20 @@ def r(raw_redis: redis.Redis, redis_url: str, registry: Registry) -> Resque:
     return Resque(redis_url, registry=registry, hooks=[])
 
 
+@pytest.fixture
+def web(r: Resque) -> Any:
+    """The dashboard over ``r`` in Flask's test client (testing mode: a view's exception is raised)."""
+    from resque_interop.web.app import create_app
+
+    app = create_app(r)
+    app.testing = True
+    return app.test_client()
+
+
 @pytest.fixture(autouse=True)
 def _default_hooks_restored() -> Iterator[None]:
     """Hooks an imported app module registers globally do not leak between tests."""
-    from resque_interop.hooks import default_hooks
+    from resque_interop.client.hooks import default_hooks
 
     saved = list(default_hooks)
     yield

@@ -14,7 +14,7 @@ import pytest
 import redis
 
 from resque_interop import Resque
-from resque_interop.activejob import (
+from resque_interop.schema.activejob import (
     WRAPPER,
     Duration,
     GlobalID,
@@ -27,7 +27,7 @@ from resque_interop.activejob import (
 )
 from resque_interop.worker import Worker
 
-from .keyspace import load
+from .support.keyspace import load
 
 UTC = timezone.utc
 
@@ -95,7 +95,7 @@ def test_python_produces_what_rails_writes(r: Resque, raw_redis: redis.Redis) ->
 
 
 def test_round_trip_of_every_supported_kind() -> None:
-    from resque_interop.activejob import deserialize_arguments, serialize
+    from resque_interop.schema.activejob import deserialize_arguments, serialize
 
     values = [Symbol("s"), RubyModule("Foo::Bar"), datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC),
               datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=-5))), date(2026, 1, 2),

@@ -12,10 +12,10 @@ import pytest
 import redis
 
 from resque_interop import Registry, Resque
-from resque_interop.activejob import Duration, Symbol
+from resque_interop.schema.activejob import Duration, Symbol
 from resque_interop.worker import Worker
 
-from .ruby_peer import has_activejob, needs_ruby, needs_scheduler, ruby, ruby_worker
+from .support.ruby_peer import has_activejob, needs_ruby, needs_scheduler, ruby, ruby_worker
 
 pytestmark = [needs_ruby, pytest.mark.skipif(not has_activejob(), reason="ruby activejob not installed "
                                              "(apt-get install ruby-activejob)")]
@@ -34,14 +34,13 @@ def test_rails_job_runs_in_a_python_worker(r: Resque, raw_redis: redis.Redis) ->
     assert kwargs == {"flag": True}
 
 
-def test_python_job_runs_in_a_ruby_worker(redis_url: str, raw_redis: redis.Redis) -> None:
-    client = Resque(redis_url, registry=Registry())
-    client.enqueue_activejob("ArchiveJob", 44, "masterbrew", {Symbol("sym"): 1, "str": 2},
-                             datetime(2026, 11, 28, 12, tzinfo=timezone.utc), date(2026, 11, 28), Decimal("1.10"),
-                             Symbol("a_symbol"), queue="file_serve", kwargs={"flag": True})
+def test_python_job_runs_in_a_ruby_worker(r: Resque, redis_url: str, raw_redis: redis.Redis) -> None:
+    r.enqueue_activejob("ArchiveJob", 44, "masterbrew", {Symbol("sym"): 1, "str": 2},
+                        datetime(2026, 11, 28, 12, tzinfo=timezone.utc), date(2026, 11, 28), Decimal("1.10"),
+                        Symbol("a_symbol"), queue="file_serve", kwargs={"flag": True})
     proc = ruby_worker(redis_url, "file_serve", "0", WITH_ACTIVEJOB="1")
     assert proc.wait(60) == 0, proc.stdout.read() if proc.stdout else ""
-    assert client.failure.count() == 0, client.failure.all(0, 1)[0].as_dict()
+    assert r.failure.count() == 0, r.failure.all(0, 1)[0].as_dict()
     (result,) = [json.loads(x) for x in raw_redis.lrange("contract:results", 0, -1)]
     assert result[0] == 44 and result[1] == "masterbrew"
     assert result[2] == {"Symbol:sym": 1, "String:str": 2}

@@ -14,7 +14,7 @@ import pytest
 import redis
 
 from resque_interop import EncodeError, Resque
-from resque_interop.activejob import (
+from resque_interop.schema.activejob import (
     WRAPPER,
     Duration,
     GlobalID,
@@ -28,7 +28,7 @@ from resque_interop.activejob import (
 )
 from resque_interop.worker import Worker
 
-from .keyspace import load, step
+from .support.keyspace import load, step
 
 UTC = timezone.utc
 LONDON = ZoneInfo("Europe/London")

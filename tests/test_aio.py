@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -19,14 +17,13 @@ from resque_interop import Hooks, NoClassError, NoQueueError, Registry, Resque
 from resque_interop.aio import AsyncResque
 from resque_interop.errors import EncodeError
 
-from .keyspace import dump, load, step
-from .ruby_peer import needs_ruby, needs_scheduler, ruby_worker, scheduler
-from .test_codec import RUBY_ARGS
-from .test_producer import Archive, recording_registry
-from .workers import wait_for
+from .support.keyspace import dump, load, step
+from .support.node_peer import needs_node, node
+from .support.recordings import RUBY_ARGS, Archive, recording_registry
+from .support.ruby_peer import needs_ruby, needs_scheduler, ruby_worker, scheduler
+from .support.waiting import wait_for
 
 T = TypeVar("T")
-NODE_DIR = Path(__file__).parent / "node"
 
 
 def run(factory: Callable[[AsyncResque], Awaitable[T]], redis_url: str, **kwargs: Any) -> T:
@@ -335,11 +332,8 @@ def test_ruby_worker_runs_what_asyncresque_enqueued(raw_redis: redis.Redis, redi
     assert results == [[45, "radio4", 2**70], [46, 1.0e20, {"a": [None]}]]
 
 
-@pytest.mark.skipif(shutil.which("node") is None or not (NODE_DIR / "node_modules" / "node-resque").exists(),
-                    reason="node-resque not installed (scripts/test runs npm ci in tests/node)")
+@needs_node
 def test_node_resque_worker_runs_what_asyncresque_enqueued(raw_redis: redis.Redis, redis_url: str) -> None:
-    from .test_node_live import node
-
     run(lambda r: r.enqueue_ruby("Archive", 44, "masterbrew", 2.5, queue="file_serve"), redis_url,
         registry=Registry())
     out = node(redis_url, "work", "file_serve", "1", "20000")

@@ -15,7 +15,7 @@ import redis
 
 from resque_interop import Hooks, Registry, Resque
 
-from .workers import ROOT, WorkerProcess
+from .support.workers import ROOT, WorkerProcess
 
 # tests/async_jobs.py's lists; not imported from there, as importing it registers global hooks
 ORDER, RESULTS = "async:order", "async:results"
@@ -35,11 +35,10 @@ def results(raw_redis: redis.Redis, key: str) -> list[str]:
 
 
 @pytest.mark.parametrize("mode", FORK_MODES)
-def test_async_jobs_run_before_they_count_as_done(redis_url: str, raw_redis: redis.Redis, mode: list[str]) -> None:
-    client = Resque(redis_url, registry=Registry())
+def test_async_jobs_run_before_they_count_as_done(r: Resque, redis_url: str, raw_redis: redis.Redis, mode: list[str]) -> None:
     for n in range(3):
-        client.enqueue_ruby("AsyncArchive", n, "masterbrew", queue="async")
-    client.enqueue_ruby("ReturnsAwaitable", 9, queue="async")
+        r.enqueue_ruby("AsyncArchive", n, "masterbrew", queue="async")
+    r.enqueue_ruby("ReturnsAwaitable", 9, queue="async")
     log = drain(redis_url, *mode)
     assert sorted(results(raw_redis, RESULTS)) == sorted(
         [json.dumps(["AsyncArchive", n, "masterbrew"]) for n in range(3)] + [json.dumps(["ReturnsAwaitable", 9])]
@@ -49,8 +48,8 @@ def test_async_jobs_run_before_they_count_as_done(redis_url: str, raw_redis: red
 
 
 @pytest.mark.parametrize("mode", FORK_MODES)
-def test_async_hooks_of_every_kind_run_in_order(redis_url: str, raw_redis: redis.Redis, mode: list[str]) -> None:
-    Resque(redis_url, registry=Registry()).enqueue_ruby("AsyncHooked", 7, queue="async")
+def test_async_hooks_of_every_kind_run_in_order(r: Resque, redis_url: str, raw_redis: redis.Redis, mode: list[str]) -> None:
+    r.enqueue_ruby("AsyncHooked", 7, queue="async")
     drain(redis_url, *mode)
     forked = ["after_fork"] if not mode else []
     assert results(raw_redis, ORDER) == ["before_first_fork", *forked, "global before", "job before",
@@ -61,10 +60,9 @@ def test_async_hooks_of_every_kind_run_in_order(redis_url: str, raw_redis: redis
 
 
 @pytest.mark.parametrize("mode", FORK_MODES)
-def test_an_async_job_that_raises_is_a_failure_with_its_traceback(redis_url: str, raw_redis: redis.Redis,
+def test_an_async_job_that_raises_is_a_failure_with_its_traceback(r: Resque, redis_url: str, raw_redis: redis.Redis,
                                                                  mode: list[str]) -> None:
-    client = Resque(redis_url, registry=Registry())
-    client.enqueue_ruby("AsyncFailing", 3, queue="async")
+    r.enqueue_ruby("AsyncFailing", 3, queue="async")
     drain(redis_url, *mode)
     [entry] = [json.loads(item) for item in raw_redis.lrange("resque:failed", 0, -1)]
     assert entry["exception"].endswith("AsyncFailure") and entry["error"] == "async boom 3"

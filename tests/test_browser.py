@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 import redis
 
-from resque_interop import Registry, Resque
+from resque_interop import Resque
 from resque_interop.failure import FailureInfo
 from resque_interop.web.app import create_app
 
-from .workers import WorkerProcess, wait_for
+from .support.waiting import wait_for
+from .support.workers import WorkerProcess
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -70,15 +71,14 @@ def test_retry_from_the_failed_page(r: Resque, server: str, browser: object) -> 
 
 def test_overview_with_a_python_worker_working(redis_url: str, raw_redis: redis.Redis, r: Resque, server: str,
                                                browser: object) -> None:
-    client = Resque(redis_url, registry=Registry())
-    client.enqueue_ruby("Archive", 1, queue="file_serve")
+    r.enqueue_ruby("Archive", 1, queue="file_serve")
     with WorkerProcess(redis_url, "high,file_serve", "-i", "0.05") as worker:
         worker_id = worker.worker_id()
         page = browser.new_page()  # type: ignore[attr-defined]
         page.goto(server + "/")
         assert "0 of 1 Workers Working" in page.inner_text("main")
         page.get_by_role("button", name="Live refresh: off").click()
-        client.enqueue_ruby("Blocking", "go", queue="high")
+        r.enqueue_ruby("Blocking", "go", queue="high")
         # once turned on, the live page refreshes by itself
         playwright_api.expect(page.locator("main")).to_contain_text("1 of 1 Workers Working", timeout=10000)
         assert "Blocking" in page.inner_text("main") and worker_id.split(":")[1] in page.inner_text("main")
@@ -134,7 +134,7 @@ PAGES = ["/", "/working", "/queues", "/queues/good", "/failed", "/failed?class=A
 
 def test_every_page_renders_over_a_malformed_keyspace(raw_redis: redis.Redis, r: Resque, server: str,
                                                         browser: object) -> None:
-    from .malformed_keyspace import load_space, wrong_values
+    from .support.malformed_keyspace import load_space, wrong_values
 
     load_space(raw_redis, wrong_values())
     for i in range(30):

@@ -21,7 +21,8 @@ from resque_interop.cli import main
 from resque_interop.dev.redis_server import RedisServer
 from resque_interop.failure import FailureInfo
 
-from .workers import HOST, ROOT, wait_for
+from .support.waiting import wait_for
+from .support.workers import HOST, ROOT
 
 
 @pytest.fixture
@@ -106,8 +107,7 @@ def test_workers_prune_pause(cli, redis_url: str, raw_redis: redis.Redis) -> Non
     assert not raw_redis.exists("resque:pause-all-workers")
 
 
-def test_failed_commands(cli, redis_url: str, raw_redis: redis.Redis) -> None:  # type: ignore[no-untyped-def]
-    r = Resque(redis_url, registry=Registry())
+def test_failed_commands(r: Resque, cli, redis_url: str, raw_redis: redis.Redis) -> None:  # type: ignore[no-untyped-def]
     for i, queue in enumerate(["low", "high", "low"]):
         r.save_failure(FailureInfo({"class": "A", "args": [i]}, "RuntimeError", f"boom {i}", [], "w", queue))
     assert "boom 1" in cli("failed", "list")
@@ -219,8 +219,8 @@ def test_demo_runs_end_to_end(redis_url: str, raw_redis: redis.Redis, redis_on_6
     real.close()
 
 
-def test_work_logs_with_verbose(redis_url: str, raw_redis: redis.Redis) -> None:
-    Resque(redis_url, registry=Registry()).enqueue_ruby("Archive", 1, queue="file_serve")
+def test_work_logs_with_verbose(r: Resque, redis_url: str, raw_redis: redis.Redis) -> None:
+    r.enqueue_ruby("Archive", 1, queue="file_serve")
     done = subprocess.run([sys.executable, "-m", "resque_interop", "work", "-A", "tests.jobs", "-q", "file_serve"],
                           env=_env(redis_url, INTERVAL="0", VERBOSE="1"), cwd=ROOT, capture_output=True, text=True,
                           timeout=60)

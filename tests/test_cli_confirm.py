@@ -11,7 +11,7 @@ import time
 import pytest
 import redis
 
-from .workers import ROOT
+from .support.workers import ROOT
 
 
 def on_terminal(redis_url: str, answer: bytes, *argv: str) -> tuple[int, str]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import redis
 
-from .workers import ROOT
+from .support.workers import ROOT
 
 
 def run(argv: list[str], cwd: Path, redis_url: str) -> subprocess.CompletedProcess[str]:

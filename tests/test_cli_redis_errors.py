@@ -22,7 +22,8 @@ from resque_interop.cli import main
 from resque_interop.dev.redis_server import RedisServer, free_port
 from resque_interop.failure import FailureInfo
 
-from .workers import HOST, ROOT, wait_for
+from .support.waiting import wait_for
+from .support.workers import HOST, ROOT
 
 
 @pytest.fixture

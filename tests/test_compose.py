@@ -96,7 +96,7 @@ def test_stack_shows_both_workers_on_both_dashboards() -> None:
                     break
             except OSError:
                 pass
-            time.sleep(2)
+            time.sleep(2)  # the poll interval of this wait for the stack
         # Ruby's worker and ours, each in its own container (the host part of a worker id)
         hosts = {service: subprocess.run([*compose, "exec", "-T", service, "cat", "/etc/hostname"], cwd=ROOT,
                                          capture_output=True, text=True, check=True).stdout.strip()

@@ -17,7 +17,8 @@ from resque_interop import Registry, Resque
 from resque_interop.dev.redis_server import free_port
 from resque_interop.worker import Worker
 
-from .workers import WorkerProcess, wait_for
+from .support.waiting import wait_for
+from .support.workers import WorkerProcess
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="no redis-server on PATH")
 
@@ -81,7 +82,7 @@ def test_worker_survives_a_redis_restart(queues: str) -> None:
             worker.worker_id()
             server.terminate()
             server.wait(10)
-            time.sleep(1.5)  # the worker is cut off for a while
+            time.sleep(1.5)  # the outage itself: the worker is cut off for a while
             assert worker.proc.poll() is None
             server = start(*args)
             wait_for(lambda: _pings(client), what="redis back")
@@ -154,7 +155,7 @@ def test_tls_with_rediss(tmp_path: Path) -> None:
         proc.wait(10)
 
 
-def test_a_finish_that_meets_a_lost_redis_while_paused_is_kept_for_later() -> None:
+def test_a_finish_that_meets_a_lost_redis_while_paused_is_kept_for_later(caplog: pytest.LogCaptureFixture) -> None:
     # a job ends, the worker is paused and Redis is gone: the worker must not die,
     # and the job's completion must be written (once) when Redis is back, still paused
     port = free_port()
@@ -177,7 +178,8 @@ def test_a_finish_that_meets_a_lost_redis_while_paused_is_kept_for_later() -> No
         runner = threading.Thread(target=worker.work, args=(0.1,), daemon=True)
         runner.start()
         wait_for(lambda: servers[0].poll() is not None, what="redis cut by the job")
-        time.sleep(0.5)  # several paused rounds without Redis
+        # several paused rounds without Redis, each failing to write the finish
+        wait_for(lambda: caplog.text.count("while pausing; will retry") >= 3, what="three paused rounds without Redis")
         assert runner.is_alive()
         servers[0] = start(*args)
         wait_for(lambda: _pings(client), what="redis back")
@@ -186,7 +188,7 @@ def test_a_finish_that_meets_a_lost_redis_while_paused_is_kept_for_later() -> No
         wait_for(lambda: raw.get("resque:stat:processed") == b"1", what="the finish written")
         assert not raw.exists(f"resque:worker:{worker.id}")
         assert runner.is_alive() and worker.paused
-        time.sleep(0.5)  # more paused rounds
+        time.sleep(0.5)  # a window of more paused rounds, none of which may count the finish again
         assert raw.get("resque:stat:processed") == b"1"  # once, not once per paused round
         worker.shutdown()
         runner.join(10)

@@ -23,19 +23,20 @@ from resque_interop.scheduler.recurring import Recurring
 from resque_interop.scheduler.scheduler import MasterLock, Scheduler, lock_hostname
 from resque_interop.store.delayed_store import OTHER_MASTER
 
-from .keyspace import dump, load, step
-from .ruby_peer import needs_scheduler, scheduler
-from .workers import ROOT, wait_for
+from .support.keyspace import dump, load, step
+from .support.ruby_peer import needs_scheduler, scheduler
+from .support.waiting import wait_for
+from .support.workers import ROOT
 
 T = datetime(2030, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 LOCK = "resque:resque:resque_scheduler_master_lock"
 
 
 @pytest.fixture
-def r(redis_url: str) -> Resque:
-    client = Resque(redis_url, registry=Registry())
-    client.registry.register("Archive", lambda *a: None, queue="file_serve")
-    return client
+def r(r: Resque) -> Resque:
+    """conftest's client, with the jobs this module enqueues registered."""
+    r.registry.register("Archive", lambda *a: None, queue="file_serve")
+    return r
 
 
 def _as_recorded(keyspace: dict, due: int | None, recorded_due: str) -> dict:

@@ -24,7 +24,7 @@ import redis
 
 from resque_interop import Registry, Resque
 
-from .ruby_peer import (
+from .support.ruby_peer import (
     SCHEDULER_PEER,
     PeerProcess,
     needs_local_ruby,
@@ -33,7 +33,8 @@ from .ruby_peer import (
     ruby_popen,
     scheduler_args,
 )
-from .workers import ROOT, wait_for
+from .support.waiting import wait_for
+from .support.workers import ROOT
 
 pytestmark = [needs_scheduler, pytest.mark.ruby]
 
@@ -125,6 +126,7 @@ def _assert_each_queued_once(raw: redis.Redis) -> None:
     assert raw.llen("resque:failed") == 0
 
 
+@pytest.mark.slow  # about 40 s
 def test_ruby_master_and_python_scheduler_queue_each_delayed_job_once(procs: Procs, raw_redis: redis.Redis) -> None:
     ruby = procs.ruby_scheduler()
     wait_for(lambda: _holder(raw_redis).endswith(f":{ruby.pid}"), timeout=30, what="Ruby took the master lock")
@@ -134,6 +136,7 @@ def test_ruby_master_and_python_scheduler_queue_each_delayed_job_once(procs: Pro
     assert _holder(raw_redis).endswith(f":{ruby.pid}")
 
 
+@pytest.mark.slow  # about 40 s
 def test_python_master_and_ruby_standby_queue_each_delayed_job_once(procs: Procs, raw_redis: redis.Redis,
                                                                     tmp_path: Path) -> None:
     schedule = tmp_path / "schedule.yml"  # a schedule makes the Python scheduler take the lock

@@ -11,22 +11,22 @@ import pytest
 import redis
 from click.testing import CliRunner
 
-from resque_interop import Registry, Resque
+from resque_interop import Resque
 from resque_interop.cli import main
 from resque_interop.scheduler.selection import args_contain, contains
 
-from .keyspace import dump
-from .ruby_peer import needs_scheduler, scheduler
+from .support.keyspace import dump
+from .support.ruby_peer import needs_scheduler, scheduler
 
 LATER = int(time.time()) + 3600
 
 
 @pytest.fixture
-def r(redis_url: str) -> Resque:
-    client = Resque(redis_url, registry=Registry())
-    client.registry.register("Archive", lambda *a: None, queue="file_serve")
-    client.registry.register("Report", lambda *a: None, queue="reports")
-    return client
+def r(r: Resque) -> Resque:
+    """conftest's client, with the jobs this module enqueues registered."""
+    r.registry.register("Archive", lambda *a: None, queue="file_serve")
+    r.registry.register("Report", lambda *a: None, queue="reports")
+    return r
 
 
 def _fill(r: Resque) -> None:

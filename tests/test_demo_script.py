@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .workers import ROOT
+from .support.workers import ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 

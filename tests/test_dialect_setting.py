@@ -109,7 +109,7 @@ def test_dashboard_retry_honours_the_dialect(redis_url: str, raw_redis: redis.Re
     app = create_app(client)
     app.testing = True
     http = app.test_client()
-    from .test_web import fingerprint, post
+    from .support.web_client import fingerprint, post
 
     assert post(http, "/failed/failed/requeue/0", fingerprint=fingerprint(client, 0)).status_code == 302
     assert raw_redis.lrange("resque:queue:media", 0, -1) == [RAILS_JOB]

@@ -10,19 +10,18 @@ from click.testing import CliRunner
 
 from resque_interop import Registry, Resque
 from resque_interop.cli import main
-from resque_interop.doctor import diagnose
+from resque_interop.client.doctor import diagnose
 
-from .keyspace import load, step
-from .test_rails_dialect import _load_keyspace
+from .support.keyspace import load, restore, step
 
 #: recording -> the dialects that write its bytes (oj_as: Oj with ActiveSupport writes as plain Oj)
 RECORDINGS = {"rails": ["rails"], "oj_as": ["oj"], "oj_rails": ["oj_rails"], "rails_oj": ["rails_oj"]}
 
 
 def _load_rails_args(raw_redis: redis.Redis, mode: str) -> None:
-    _load_keyspace(raw_redis, step(load(f"enqueue_payloads_{mode}.json"), "rails args alone")["keyspace"])
-    _load_keyspace(raw_redis, step(load(f"failures_{mode}.json"), "fail")["keyspace"])
-    _load_keyspace(raw_redis, step(load(f"delayed_{mode}.json"), "enqueue_at")["keyspace"])
+    restore(raw_redis, step(load(f"enqueue_payloads_{mode}.json"), "rails args alone")["keyspace"])
+    restore(raw_redis, step(load(f"failures_{mode}.json"), "fail")["keyspace"])
+    restore(raw_redis, step(load(f"delayed_{mode}.json"), "enqueue_at")["keyspace"])
 
 
 @pytest.mark.parametrize("mode", RECORDINGS)
@@ -52,9 +51,8 @@ def test_doctor_cli_shows_the_evidence_and_fails_on_a_mismatch(redis_url: str, r
     assert report["verdict"] == ["rails"] and report["matches"] is True and report["evidence"]
 
 
-def test_doctor_says_when_nothing_tells(redis_url: str, raw_redis: redis.Redis) -> None:
-    client = Resque(redis_url, registry=Registry())
-    client.enqueue_ruby("Archive", 44, "masterbrew", queue="file_serve")
+def test_doctor_says_when_nothing_tells(r: Resque, raw_redis: redis.Redis) -> None:
+    r.enqueue_ruby("Archive", 44, "masterbrew", queue="file_serve")
     raw_redis.rpush("resque:queue:file_serve", b"{not json")
-    found = diagnose(client)
+    found = diagnose(r)
     assert found.sampled == 2 and found.unreadable == 1 and found.telling == 0 and found.matches is None

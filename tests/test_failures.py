@@ -9,9 +9,9 @@ import redis
 
 from resque_interop import Registry, Resque
 from resque_interop.failure import FailureInfo, MultipleFailureBackend, RedisFailureBackend
-from resque_interop.stats import NullStatStore
+from resque_interop.store.stats import NullStatStore
 
-from .keyspace import dump, load, normalize, step
+from .support.keyspace import dump, load, normalize, step
 
 
 def fail(r: Resque, cls: str, arg: int, queue: str) -> None:
@@ -164,10 +164,9 @@ def test_remove_of_an_index_past_the_end_removes_nothing(r: Resque) -> None:
     assert r.failure.count() == 1
 
 
-def test_multiple_backend_writes_all_reads_first(redis_url: str, raw_redis: redis.Redis) -> None:
+def test_multiple_backend_writes_all_reads_first(r: Resque, redis_url: str, raw_redis: redis.Redis) -> None:
     from resque_interop.failure import LoggingFailureBackend, RedisMultiQueueFailureBackend
 
-    r = Resque(redis_url, registry=Registry())
     logged: list[str] = []
 
     class Recorder(LoggingFailureBackend):
@@ -186,8 +185,7 @@ def test_multiple_backend_writes_all_reads_first(redis_url: str, raw_redis: redi
     assert raw_redis.llen("resque:low_failed") == 0
 
 
-def test_stat_stores(redis_url: str, raw_redis: redis.Redis) -> None:
-    r = Resque(redis_url, registry=Registry())
+def test_stat_stores(r: Resque, redis_url: str, raw_redis: redis.Redis) -> None:
     r.stats.incr("processed", 3)
     r.stats.decr("processed")
     assert r.stats.get("processed") == 2

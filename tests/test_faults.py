@@ -20,15 +20,10 @@ from resque_interop.schema.codec import nesting_depth
 from resque_interop.worker.outage import MAX_BACKOFF
 from resque_interop.worker.worker import Worker
 
-from .faults import RestartableRedis, accept_writes, refuse_writes
-from .workers import HOST, WorkerProcess, wait_for
-
-
-def _nested(depth: int) -> object:
-    value: object = 1
-    for _ in range(depth):
-        value = [value]
-    return value
+from .support.faults import RestartableRedis, accept_writes, refuse_writes
+from .support.hostile_payloads import HOSTILE, nested
+from .support.waiting import wait_for
+from .support.workers import HOST, WorkerProcess
 
 
 def _failures(client: Resque) -> list:
@@ -48,29 +43,12 @@ def test_a_job_that_fails_while_redis_restarts_is_recorded_once(tmp_path: Path, 
             server.restart(down_for=2.5)  # the job raises while Redis is down
             wait_for(lambda: raw.llen("resque:failed") == 1, timeout=20, what="the failure recorded")
             wait_for(lambda: not raw.exists(f"resque:worker:{worker_id}"), what="the job finished")
-            time.sleep(0.5)
+            assert worker.stop() == 0  # the worker gone, nothing more can be written
             failure = _failures(client)[0]
             assert failure.exception == "tests.jobs.ArgumentError" and failure.args == [1.5]
             assert raw.get("resque:stat:failed") == b"1" and raw.get("resque:stat:processed") == b"1"
             assert raw.llen("resque:failed") == 1  # once, not once per retry
-            assert worker.stop() == 0
         assert "Redis is back after" in worker.output()
-
-
-HOSTILE: list[tuple[str, bytes]] = [
-    ("not JSON", b"not json{"),
-    ("a list", b"[1,2]"),
-    ("a string", b'"x"'),
-    ("null", b"null"),
-    ("an empty object", b"{}"),
-    ("a number as class", b'{"class":5}'),
-    ("invalid UTF-8", b'{"class":"Archive","args":["\xff\xfe"]}'),
-    ("0 bytes", b""),
-    ("nested 1,000 deep", b'{"class":"Archive","args":' + b"[" * 1000 + b"]" * 1000 + b"}"),
-    ("nested 10,000 deep", b'{"class":"Archive","args":' + b"[" * 10000 + b"]" * 10000 + b"}"),
-    ("nested 150 deep (past Ruby's 100)", b'{"class":"Archive","args":' + b"[" * 150 + b"]" * 150 + b"}"),
-    ("20 MB", b'{"class":"Huge","args":["' + b"x" * (20 * 1024 * 1024) + b'"]}'),
-]
 
 
 def _kept_bytes(payload: dict) -> bytes:
@@ -81,14 +59,13 @@ def _kept_bytes(payload: dict) -> bytes:
 
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("fork", [True, False], ids=["fork", "no-fork"])
-def test_hostile_payloads_fail_with_their_bytes_and_the_worker_lives_on(
+def test_hostile_payloads_fail_with_their_bytes_and_the_worker_lives_on(r: Resque,
     redis_url: str, raw_redis: redis.Redis, tmp_path: Path, fork: bool
 ) -> None:
-    client = Resque(redis_url, registry=Registry())
     raw_redis.sadd("resque:queues", "file_serve")
     for number, (_, data) in enumerate(HOSTILE):
         raw_redis.rpush("resque:queue:file_serve", data)
-        client.enqueue_ruby("Archive", f"after {number}", queue="file_serve")
+        r.enqueue_ruby("Archive", f"after {number}", queue="file_serve")
     args = ("-i", "0.1", "-v", *([] if fork else ["--no-fork"]))
     with WorkerProcess(redis_url, "file_serve", *args, log_path=str(tmp_path / "w.log")) as worker:
         wait_for(lambda: raw_redis.llen("contract:results") == len(HOSTILE), timeout=120, what="every good job")
@@ -97,7 +74,7 @@ def test_hostile_payloads_fail_with_their_bytes_and_the_worker_lives_on(
         assert worker.stop() == 0
     ran = [json.loads(x) for x in raw_redis.lrange("contract:results", 0, -1)]
     assert ran == [[f"after {n}"] for n in range(len(HOSTILE))]  # the job after each still ran
-    failures = _failures(client)
+    failures = _failures(r)
     # the 20 MB job is a real job: it fails as a job (Huge is not registered), not as bytes
     by_bytes = [f for f in failures if isinstance(f.payload, dict) and f.payload.get("class") is None]
     assert len(by_bytes) == len(HOSTILE) - 1, [f.error for f in failures]
@@ -108,35 +85,34 @@ def test_hostile_payloads_fail_with_their_bytes_and_the_worker_lives_on(
     assert not raw_redis.exists(f"resque:worker:{worker_id}")
     # Python's retry puts the very bytes back
     index = next(f.index for f in failures if f.payload.get("raw") == "not json{")
-    client.failure.requeue(index)
+    r.failure.requeue(index)
     assert raw_redis.lrange("resque:queue:file_serve", 0, -1) == [b"not json{"]
     # bounded log lines: the 20 MB argument is cut, with a marker
     log = Path(tmp_path / "w.log").read_bytes()
     assert len(log) < 200_000 and b"more characters]" in log
 
 
-def test_enqueue_refuses_what_ruby_cannot_read(redis_url: str) -> None:
-    client = Resque(redis_url, registry=Registry())
+def test_enqueue_refuses_what_ruby_cannot_read(r: Resque) -> None:
     # a job payload {"class":..,"args":[...]} is 2 levels before its arguments: 99 in all
-    client.enqueue_ruby("Archive", _nested(97), queue="q")
+    r.enqueue_ruby("Archive", nested(97), queue="q")
     with pytest.raises(EncodeError, match="max_nesting of 100.*reads at most 99"):
-        client.enqueue_ruby("Archive", _nested(98), queue="q")
+        r.enqueue_ruby("Archive", nested(98), queue="q")
     with pytest.raises(EncodeError, match="max_nesting of 100"):
-        client.enqueue_ruby("Archive", _nested(5000), queue="q")
+        r.enqueue_ruby("Archive", nested(5000), queue="q")
     with pytest.raises(EncodeError, match="max_nesting of 100"):
-        client.push("q", {"class": "Archive", "args": [_nested(98)]})
-    assert client.size("q") == 1
+        r.push("q", {"class": "Archive", "args": [nested(98)]})
+    assert r.size("q") == 1
 
 
 def test_the_oj_dialect_allows_what_oj_reads(redis_url: str) -> None:
     # Oj (compat mode) reads any depth and writes up to 999 levels; a job payload one less
     client = Resque(redis_url, registry=Registry(), dialect="oj")
-    client.enqueue_ruby("Archive", _nested(300), queue="q")
-    client.enqueue_ruby("Archive", _nested(996), queue="q")  # 998 levels with {"args":[...]}
+    client.enqueue_ruby("Archive", nested(300), queue="q")
+    client.enqueue_ruby("Archive", nested(996), queue="q")  # 998 levels with {"args":[...]}
     with pytest.raises(EncodeError, match="Oj's compat-mode write limit of 999.*reads at most 998"):
-        client.enqueue_ruby("Archive", _nested(997), queue="q")
+        client.enqueue_ruby("Archive", nested(997), queue="q")
     with pytest.raises(EncodeError, match="Oj's compat-mode write limit of 999"):
-        client.enqueue_ruby("Archive", _nested(5000), queue="q")
+        client.enqueue_ruby("Archive", nested(5000), queue="q")
     assert client.size("q") == 2
 
 
@@ -145,17 +121,15 @@ def test_the_oj_dialect_allows_what_oj_reads(redis_url: str) -> None:
     [b"[" * 1000 + b"]" * 1000, b"\xff\xfe not utf-8", b"not json", b'{"queue":"q","payload":"text"}', b"[1]"],
     ids=["nested 1,000", "invalid UTF-8", "not JSON", "payload a string", "a list"],
 )
-def test_pruning_never_raises_on_an_unreadable_worker_record(
-    redis_url: str, raw_redis: redis.Redis, record: bytes
+def test_pruning_never_raises_on_an_unreadable_worker_record(r: Resque, raw_redis: redis.Redis, record: bytes
 ) -> None:
     dead = "otherhost:4242:q"
     raw_redis.sadd("resque:workers", dead)
     raw_redis.set(f"resque:worker:{dead}", record)
     raw_redis.hset("resque:workers:heartbeat", dead, "2020-01-01T00:00:00+00:00")
-    client = Resque(redis_url, registry=Registry())
-    worker = Worker(client, ["q"], hostname="here")
+    worker = Worker(r, ["q"], hostname="here")
     assert worker.prune_dead_workers() == [dead]
-    (failure,) = _failures(client)
+    (failure,) = _failures(r)
     assert failure.exception == "Resque::PruneDeadWorkerDirtyExit"
     assert failure.payload["class"] is None
     kept = _kept_bytes(failure.payload)
@@ -183,16 +157,15 @@ def _quick_beating_worker(redis_url: str, queue: str, log_path: Path, prune_inte
 
 
 @pytest.mark.timeout(120)
-def test_a_frozen_worker_that_was_pruned_registers_again_and_never_works_unlisted(
+def test_a_frozen_worker_that_was_pruned_registers_again_and_never_works_unlisted(r: Resque,
     redis_url: str, raw_redis: redis.Redis, tmp_path: Path
 ) -> None:
-    client = Resque(redis_url, registry=Registry())
     frozen = _quick_beating_worker(redis_url, "high", tmp_path / "frozen.log", prune_interval=1)
     pruner = _quick_beating_worker(redis_url, "low", tmp_path / "pruner.log", prune_interval=1)
     with frozen, pruner:
         frozen_id = frozen.worker_id()
         pruner.worker_id()
-        client.enqueue_ruby("Sleep", 1.0, queue="high")
+        r.enqueue_ruby("Sleep", 1.0, queue="high")
         wait_for(lambda: raw_redis.exists(f"resque:worker:{frozen_id}"), what="the job taken")
         frozen.send(signal.SIGSTOP)
         for child in frozen.children():
@@ -203,18 +176,18 @@ def test_a_frozen_worker_that_was_pruned_registers_again_and_never_works_unliste
             for child in frozen.children():
                 _kill_quietly(child, signal.SIGCONT)
             frozen.send(signal.SIGCONT)
-        (pruned,) = _failures(client)
+        (pruned,) = _failures(r)
         assert pruned.exception == "Resque::PruneDeadWorkerDirtyExit" and pruned.args == [1.0]
         wait_for(lambda: raw_redis.sismember("resque:workers", frozen_id), timeout=10, what="registered again")
         assert raw_redis.exists(f"resque:worker:{frozen_id}:started")
         assert raw_redis.hexists("resque:workers:heartbeat", frozen_id)
-        # its in-hand job ends: the pruning's failure stays, nothing counted twice
-        time.sleep(1.5)
-        assert [f.exception for f in _failures(client)] == ["Resque::PruneDeadWorkerDirtyExit"]
+        # its in-hand job ends (the worker idle again): the pruning's failure stays, nothing counted twice
+        wait_for(lambda: "Waiting for high" in frozen.title(), what="the in-hand job over, the worker idle")
+        assert [f.exception for f in _failures(r)] == ["Resque::PruneDeadWorkerDirtyExit"]
         assert raw_redis.get("resque:stat:processed") is None
         # and each new job it takes, it takes listed
-        client.enqueue_many([("high", "Sleep", [0.05])] * 5)
-        wait_for(lambda: client.size("high") == 0, what="new jobs taken")
+        r.enqueue_many([("high", "Sleep", [0.05])] * 5)
+        wait_for(lambda: r.size("high") == 0, what="new jobs taken")
         wait_for(lambda: raw_redis.get("resque:stat:processed") == b"5", what="new jobs done")
         assert raw_redis.sismember("resque:workers", frozen_id)
         assert frozen.stop() == 0 and pruner.stop() == 0
@@ -227,13 +200,13 @@ def test_quit_during_the_reconnect_back_off_takes_no_job(tmp_path: Path) -> None
         with WorkerProcess(server.url, "file_serve", "-i", "0.1", log_path=str(tmp_path / "w.log")) as worker:
             worker_id = worker.worker_id()
             worker.send(signal.SIGUSR2)  # paused: the job below waits
-            time.sleep(0.5)
+            wait_for(lambda: worker.title().endswith("Paused"), what="the worker paused")
             client.enqueue_ruby("Archive", "must wait", queue="file_serve")
             server.stop()
             worker.send(signal.SIGCONT)  # resumes into a Redis that is gone: the back-off
             wait_for(lambda: "lost Redis" in worker.output(), what="the worker in its back-off")
             worker.send(signal.SIGQUIT)
-            time.sleep(0.3)
+            wait_for(lambda: "QUIT received" in worker.output(), what="the QUIT taken in the back-off")
             server.start()  # the job is still there (append-only file)
             assert worker.proc.wait(20) == 0
         raw = redis.Redis.from_url(server.url)
@@ -265,6 +238,9 @@ def test_unregistering_at_shutdown_waits_for_redis_up_to_the_term_timeout(tmp_pa
             worker_id = worker.worker_id()
             server.stop()
             worker.send(signal.SIGQUIT)
+            wait_for(lambda: "QUIT received" in worker.output(), what="the QUIT taken")
+            # Redis stays away a while longer, so unregistering meets the outage and has to
+            # wait for it (the worker writes no line while it waits: the clock is the fault)
             time.sleep(1.0)
             server.start()  # back within RESQUE_TERM_TIMEOUT (4 s)
             assert worker.proc.wait(20) == 0
@@ -275,34 +251,31 @@ def test_unregistering_at_shutdown_waits_for_redis_up_to_the_term_timeout(tmp_pa
 
 
 @pytest.mark.timeout(120)
-def test_live_workers_prune_a_killed_worker_without_any_start(
+def test_live_workers_prune_a_killed_worker_without_any_start(r: Resque,
     redis_url: str, raw_redis: redis.Redis, tmp_path: Path
 ) -> None:
-    client = Resque(redis_url, registry=Registry())
     live = _quick_beating_worker(redis_url, "low", tmp_path / "live.log", prune_interval=1.5)
     doomed = _quick_beating_worker(redis_url, "high", tmp_path / "doomed.log", prune_interval=1.5)
     with live, doomed:
         live.worker_id()
         doomed_id = doomed.worker_id()
-        client.enqueue_ruby("Sleep", 30, queue="high")
+        r.enqueue_ruby("Sleep", 30, queue="high")
         wait_for(lambda: raw_redis.exists(f"resque:worker:{doomed_id}"), what="the job taken")
         children = doomed.children()
         doomed.kill()
         for child in children:
             _kill_quietly(child)
         # no worker starts from here on: the live one's timer prunes the dead one
-        wait_for(lambda: client.failure.count() == 1, timeout=15, what="the held job failed")
-        (failure,) = _failures(client)
+        wait_for(lambda: r.failure.count() == 1, timeout=15, what="the held job failed")
+        (failure,) = _failures(r)
         assert failure.exception == "Resque::PruneDeadWorkerDirtyExit" and failure.args == [30]
         assert not raw_redis.sismember("resque:workers", doomed_id)
         assert live.stop() == 0
 
 
-def test_a_worker_record_ruby_cannot_parse_lasts_no_longer_than_its_failure_step(
-    redis_url: str, raw_redis: redis.Redis
+def test_a_worker_record_ruby_cannot_parse_lasts_no_longer_than_its_failure_step(r: Resque, raw_redis: redis.Redis
 ) -> None:
     # a payload past Ruby's nesting is rewritten before anything else happens to it
-    client = Resque(redis_url, registry=Registry())
     raw_redis.sadd("resque:queues", "q")
     raw_redis.rpush("resque:queue:q", b'{"class":"Archive","args":' + b"[" * 150 + b"]" * 150 + b"}")
     seen: list[bytes | None] = []
@@ -312,10 +285,10 @@ def test_a_worker_record_ruby_cannot_parse_lasts_no_longer_than_its_failure_step
             seen.append(raw_redis.get(f"resque:worker:{self.id}"))
             super().report_failure(job, exc, count_failed)
 
-    Spy(client, ["q"], fork_per_job=False).work(0)
+    Spy(r, ["q"], fork_per_job=False).work(0)
     (record,) = seen
     assert record is not None and nesting_depth(record) == 3  # record, payload, args: the bytes are a string now
-    assert client.failure.count() == 1
+    assert r.failure.count() == 1
 
 
 def _kill_quietly(pid: int, sig: int = signal.SIGKILL) -> None:
@@ -326,6 +299,7 @@ def _kill_quietly(pid: int, sig: int = signal.SIGKILL) -> None:
         pass
 
 
+@pytest.mark.slow  # 20 to 55 s
 @pytest.mark.timeout(600)
 def test_chaos_kill_minus_nine_and_redis_restarts_lose_nothing(tmp_path: Path) -> None:
     """2,000 jobs, a tenth raising, 2 forking workers; kill -9 of workers and of their
@@ -365,7 +339,7 @@ def test_chaos_kill_minus_nine_and_redis_restarts_lose_nothing(tmp_path: Path) -
             nonlocal refused
             before = errors()
             refuse_writes(admin, "out of memory", server.dir)
-            time.sleep(seconds)
+            time.sleep(seconds)  # the window of refused writes is the fault played
             accept_writes(admin, "out of memory", server.dir)
             refused += errors() - before
 
@@ -386,7 +360,7 @@ def test_chaos_kill_minus_nine_and_redis_restarts_lose_nothing(tmp_path: Path) -
                     left = 1
                 if left == 0:
                     break
-                time.sleep(rng.uniform(0.05, 0.3))
+                time.sleep(rng.uniform(0.05, 0.3))  # chaos: a random pause between two faults
                 dice = rng.random()
                 if fulls < 3 and dice < 0.1:
                     full_for(rng.uniform(0.3, 1.2))
@@ -396,7 +370,7 @@ def test_chaos_kill_minus_nine_and_redis_restarts_lose_nothing(tmp_path: Path) -
                     stalls += 1
                 elif restarts < 3 and dice < 0.35:
                     server.stop(crash=restarts == 1)  # one of the three a crash (SIGKILL)
-                    time.sleep(rng.uniform(0.2, 1.5))
+                    time.sleep(rng.uniform(0.2, 1.5))  # the outage's length is the fault played
                     server.start()
                     restarts += 1
                 elif kills < 30:
@@ -469,7 +443,7 @@ def test_the_dashboard_shows_bytes_that_were_not_a_job_and_retries_them_exactly(
 ) -> None:
     from resque_interop.web.app import create_app
 
-    from .test_web import post
+    from .support.web_client import post
 
     raw_redis.sadd("resque:queues", "q")
     raw_redis.rpush("resque:queue:q", b"<script>alert(1)</script>{", b"[1,2]")
@@ -497,9 +471,12 @@ def test_a_wake_up_that_reaches_redis_before_a_blocking_wait_does_not_leave_it_b
 
     from resque_interop.worker.waiting import QueueWaiter
 
+    started = threading.Event()
+
     class SlowStart(QueueWaiter):
         def _block(self, queue: str, timeout: float, ready: threading.Event) -> bool:
-            self._conn(queue)  # connected, as after an earlier wait
+            self._conns.connect(queue)  # connected, as after an earlier wait
+            started.set()
             time.sleep(6)  # the wake-up, its UNBLOCK and the waiter's 5 s of patience pass meanwhile
             return super()._block(queue, timeout, ready)
 
@@ -512,6 +489,6 @@ def test_a_wake_up_that_reaches_redis_before_a_blocking_wait_does_not_leave_it_b
         done.set()
 
     threading.Thread(target=wait, daemon=True).start()
-    time.sleep(0.1)
+    assert started.wait(5), "the wait thread never started"
     wake.set()
     assert done.wait(15), "the wait stayed blocked after its wake-up (BLMOVE of 25 s)"

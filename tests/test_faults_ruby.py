@@ -1,4 +1,4 @@
-"""Faults beside a live Ruby Resque (tests/ruby_peer.py): what Python leaves after hostile
+"""Faults beside a live Ruby Resque (tests/support/ruby_peer.py): what Python leaves after hostile
 payloads never breaks a Ruby worker, Ruby's requeue never enqueues a different job,
 and Python's nesting limit is exactly Ruby's."""
 
@@ -12,9 +12,10 @@ import redis
 from resque_interop import Registry, Resque
 from resque_interop.schema.payloads import job_args
 
-from .ruby_peer import needs_ruby, ruby, ruby_run, ruby_worker
-from .test_faults import HOSTILE, _nested
-from .workers import WorkerProcess, wait_for
+from .support.hostile_payloads import HOSTILE, nested
+from .support.ruby_peer import needs_ruby, ruby, ruby_run, ruby_worker
+from .support.waiting import wait_for
+from .support.workers import WorkerProcess
 
 pytestmark = needs_ruby
 
@@ -78,11 +79,10 @@ def test_ruby_requeue_of_python_failures_enqueues_the_same_job_or_raises(
     assert outcomes.count("raised") == len(HOSTILE) - 1 and outcomes.count("same job") == 1
 
 
-def test_the_deepest_job_python_enqueues_is_the_deepest_a_ruby_worker_runs(
+def test_the_deepest_job_python_enqueues_is_the_deepest_a_ruby_worker_runs(r: Resque,
     redis_url: str, raw_redis: redis.Redis
 ) -> None:
-    client = Resque(redis_url, registry=Registry())
-    client.enqueue_ruby("Archive", _nested(97), queue="file_serve")  # 99 deep in all
+    r.enqueue_ruby("Archive", nested(97), queue="file_serve")  # 99 deep in all
     proc = ruby_worker(redis_url, "file_serve", "0")
     out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0, out
@@ -92,4 +92,4 @@ def test_the_deepest_job_python_enqueues_is_the_deepest_a_ruby_worker_runs(
     proc = ruby_worker(redis_url, "file_serve", "0")
     proc.communicate(timeout=60)
     assert raw_redis.llen("contract:results") == 1 and raw_redis.llen("resque:failed") == 0
-    assert client.size("file_serve") == 0
+    assert r.size("file_serve") == 0

@@ -54,10 +54,9 @@ def build_keyspace(client: Resque, raw: redis.Redis) -> None:
     client.delayed.enqueue_at_with_queue("file_serve", future + 60, "Archive", 3)
 
 
-def test_metrics_match_the_keyspace(raw_redis: redis.Redis, redis_url: str) -> None:
-    client = Resque(redis_url, registry=Registry(), hooks=[])
-    build_keyspace(client, raw_redis)
-    status, samples, content_type = scrape(client)
+def test_metrics_match_the_keyspace(r: Resque, raw_redis: redis.Redis) -> None:
+    build_keyspace(r, raw_redis)
+    status, samples, content_type = scrape(r)
     assert status == 200 and content_type.startswith("text/plain")
     assert samples == {
         ("resque_jobs_pending", (("queue", "file_serve"),)): 3.0,
@@ -73,7 +72,7 @@ def test_metrics_match_the_keyspace(raw_redis: redis.Redis, redis_url: str) -> N
         ("resque_delayed_jobs", ()): 3.0,
         ("resque_metrics_malformed_keys", ()): 0.0,
     }
-    info = client.info()
+    info = r.info()
     assert (info["pending"], info["workers"], info["working"]) == (4, 3, 1)
 
 
@@ -92,11 +91,10 @@ def test_openmetrics_when_the_scraper_asks_for_it(raw_redis: redis.Redis, redis_
     assert plain.headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
 
 
-def test_metrics_need_the_pages_auth(raw_redis: redis.Redis, redis_url: str) -> None:
-    client = Resque(redis_url, registry=Registry(), hooks=[])
-    assert scrape(client, auth=None)[0] == 401
-    assert scrape(client, auth=("ops", "wrong"))[0] == 401
-    status, samples, _ = scrape(client)
+def test_metrics_need_the_pages_auth(r: Resque, raw_redis: redis.Redis) -> None:
+    assert scrape(r, auth=None)[0] == 401
+    assert scrape(r, auth=("ops", "wrong"))[0] == 401
+    status, samples, _ = scrape(r)
     assert status == 200 and samples[("resque_workers", ())] == 0.0
 
 
@@ -130,9 +128,8 @@ def test_a_scrape_costs_the_same_round_trips_for_3_or_300_queues(raw_redis: redi
     assert sends_per_scrape() == few == 2
 
 
-def test_hostile_data_never_fails_a_scrape(raw_redis: redis.Redis, redis_url: str) -> None:
-    client = Resque(redis_url, registry=Registry(), hooks=[])
-    client.enqueue_ruby("Noop", queue="low")
+def test_hostile_data_never_fails_a_scrape(r: Resque, raw_redis: redis.Redis) -> None:
+    r.enqueue_ruby("Noop", queue="low")
     raw_redis.sadd("resque:queues", "hashed")
     raw_redis.hset("resque:queue:hashed", "a", "b")  # a queue of the wrong type
     raw_redis.set("resque:stat:processed", "lots")  # not a number
@@ -140,7 +137,7 @@ def test_hostile_data_never_fails_a_scrape(raw_redis: redis.Redis, redis_url: st
     raw_redis.set("resque:failed_queues", "oops")  # a set expected
     raw_redis.sadd("resque:workers", "no-colons-at-all", "h:9:bad,:name")
     raw_redis.zadd("resque:delayed_queue_schedule", {"soon": 1})  # not a timestamp
-    status, samples, _ = scrape(client)
+    status, samples, _ = scrape(r)
     assert status == 200
     assert ("resque_processed_total", ()) not in samples and ("resque_failed_total", ()) not in samples
     assert samples[("resque_jobs_pending", (("queue", "low"),))] == 1.0
@@ -149,5 +146,5 @@ def test_hostile_data_never_fails_a_scrape(raw_redis: redis.Redis, redis_url: st
     assert samples[("resque_metrics_malformed_keys", ())] == 5.0
     raw_redis.set("resque:queues", "not a set")
     raw_redis.set("resque:workers", "not a set either")
-    status, samples, _ = scrape(client)
+    status, samples, _ = scrape(r)
     assert status == 200 and samples[("resque_workers", ())] == 0.0

@@ -9,8 +9,8 @@ import types
 import pytest
 import redis
 
-from .metric_names import exposed_names
-from .workers import ROOT
+from .support.metric_names import exposed_names
+from .support.workers import ROOT
 
 DOC = (ROOT / "docs" / "monitoring.md").read_text()
 

@@ -18,8 +18,8 @@ from resque_interop import Registry, Resque
 from resque_interop.worker import Worker
 from resque_interop.worker.worker_metrics import JobMetrics, instrument
 
-from .metric_names import exposed_names
-from .workers import ROOT
+from .support.metric_names import exposed_names
+from .support.workers import ROOT
 
 RULES = ROOT / "contrib" / "prometheus" / "resque.rules.yml"
 DASHBOARD = ROOT / "contrib" / "grafana" / "resque-dashboard.json"
@@ -98,6 +98,8 @@ def test_every_dashboard_query_is_valid_promql(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(rules))
     done = subprocess.run(["promtool", "check", "rules", str(path)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
+    count = len(rules["groups"][0]["rules"])
+    assert count > 0 and f"SUCCESS: {count} rules found" in done.stdout, done.stdout  # every query was checked
 
 
 def test_every_metric_the_dashboard_and_rules_name_is_exposed(redis_url: str) -> None:

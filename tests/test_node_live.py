@@ -3,33 +3,18 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import time
-from pathlib import Path
 
-import pytest
 import redis
 
 from resque_interop import Registry, Resque
 
-from .workers import WorkerProcess, wait_for
+from .support.node_peer import NODE_DIR, needs_node, node
+from .support.waiting import wait_for
+from .support.workers import WorkerProcess
 
-NODE_DIR = Path(__file__).parent / "node"
-
-pytestmark = pytest.mark.skipif(
-    shutil.which("node") is None or not (NODE_DIR / "node_modules" / "node-resque").exists(),
-    reason="node-resque not installed (scripts/test runs npm ci in tests/node)",
-)
-
-
-def node(redis_url: str, *args: str, timeout: float = 60, namespace: str = "resque") -> str:
-    done = subprocess.run(
-        ["node", "peer.js", *args], cwd=NODE_DIR, capture_output=True, text=True, timeout=timeout,
-        env={"PATH": "/usr/bin:/bin:/usr/local/bin", "REDIS_URL": redis_url, "RESQUE_NAMESPACE": namespace},
-    )
-    assert done.returncode == 0, done.stderr + done.stdout
-    return done.stdout
+pytestmark = needs_node
 
 
 def results(raw_redis: redis.Redis) -> list[list[object]]:
@@ -47,24 +32,22 @@ def test_node_enqueues_python_works(redis_url: str, raw_redis: redis.Redis) -> N
     assert raw_redis.get("resque:stat:processed") == b"1"
 
 
-def test_python_enqueues_node_works(redis_url: str, raw_redis: redis.Redis) -> None:
-    client = Resque(redis_url, registry=Registry())
-    client.enqueue_ruby("Archive", 44, "masterbrew", queue="file_serve")
-    client.enqueue_ruby("Archive", 45, 2.5, queue="file_serve")
+def test_python_enqueues_node_works(r: Resque, redis_url: str, raw_redis: redis.Redis) -> None:
+    r.enqueue_ruby("Archive", 44, "masterbrew", queue="file_serve")
+    r.enqueue_ruby("Archive", 45, 2.5, queue="file_serve")
     out = node(redis_url, "work", "file_serve", "2", "20000")
     assert "worker done 2" in out
     assert results(raw_redis) == [[44, "masterbrew"], [45, 2.5]]
-    assert client.stats.get("processed") == 2
+    assert r.stats.get("processed") == 2
 
 
-def test_failures_from_node_and_python_read_alike(redis_url: str, raw_redis: redis.Redis) -> None:
-    client = Resque(redis_url, registry=Registry())
-    client.enqueue_ruby("Failing", 1, "x", queue="low")
+def test_failures_from_node_and_python_read_alike(r: Resque, redis_url: str, raw_redis: redis.Redis) -> None:
+    r.enqueue_ruby("Failing", 1, "x", queue="low")
     node(redis_url, "work", "low", "1", "20000")
-    client.enqueue_ruby("Failing", 2, "y", queue="low")
+    r.enqueue_ruby("Failing", 2, "y", queue="low")
     with WorkerProcess(redis_url, "low", "-i", "0") as worker:
         assert worker.proc.wait(30) == 0
-    node_failure, py_failure = client.failure.all(0, 2)
+    node_failure, py_failure = r.failure.all(0, 2)
     for record, args in ((node_failure, [1, "x"]), (py_failure, [2, "y"])):
         assert record.problem is None
         assert record.class_name == "Failing" and record.args == args
@@ -73,18 +56,17 @@ def test_failures_from_node_and_python_read_alike(redis_url: str, raw_redis: red
         assert record.failed_at and record.worker
     assert node_failure.exception == "Error" and py_failure.exception == "tests.jobs.ArgumentError"
     # a node failure is retried from Python and run by a Python worker
-    client.failure.requeue(0)
+    r.failure.requeue(0)
     assert raw_redis.lrange("resque:queue:low", 0, -1) == [b'{"class":"Failing","args":[1,"x"]}']
 
 
-def test_node_worker_shows_in_python_listing(redis_url: str, raw_redis: redis.Redis) -> None:
-    client = Resque(redis_url, registry=Registry())
+def test_node_worker_shows_in_python_listing(r: Resque, redis_url: str, raw_redis: redis.Redis) -> None:
     proc = subprocess.Popen(["node", "peer.js", "work", "idle_q", "1", "3000"], cwd=NODE_DIR,
                             env={"PATH": "/usr/bin:/bin:/usr/local/bin", "REDIS_URL": redis_url},
                             stdout=subprocess.PIPE)
     try:
         # node-resque adds itself to `workers` before it writes `started`: wait for both
-        workers = wait_for(lambda: [w for w in client.workers() if w.started], what="node worker registered")
+        workers = wait_for(lambda: [w for w in r.workers() if w.started], what="node worker registered")
         assert workers[0].queues == ["idle_q"] and workers[0].dialect == "node"
         assert workers[0].as_dict()["started_iso"]
     finally:
@@ -110,21 +92,20 @@ def test_namespaces_agree_with_node(redis_url: str, raw_redis: redis.Redis) -> N
     assert client.peek("ns_q") == {"class": "Archive", "queue": "ns_q", "args": [1]}
 
 
-def test_delayed_jobs_cross_with_node_resque(redis_url: str, raw_redis: redis.Redis) -> None:
+def test_delayed_jobs_cross_with_node_resque(r: Resque, redis_url: str, raw_redis: redis.Redis) -> None:
     # node-resque keeps resque-scheduler's delayed keys (its own field order): each
     # side's scheduler moves what the other delayed, and a Python worker runs both
-    client = Resque(redis_url, registry=Registry())
     due_ms = int((time.time() - 30) * 1000)
     node(redis_url, "enqueue_at", "file_serve", "Archive", json.dumps([1, 1.5]), str(due_ms))
     node(redis_url, "enqueue_at", "file_serve", "Archive", json.dumps([9]), str(due_ms + 10**12))  # far off
-    assert client.delayed.count_all() == 2 and client.delayed.schedule_size() == 2
-    assert client.delayed.timestamp_peek(round(due_ms / 1000)) == [{"class": "Archive", "queue": "file_serve", "args": [1, 1.5]}]
-    assert client.delayed.enqueue_due() == 1
+    assert r.delayed.count_all() == 2 and r.delayed.schedule_size() == 2
+    assert r.delayed.timestamp_peek(round(due_ms / 1000)) == [{"class": "Archive", "queue": "file_serve", "args": [1, 1.5]}]
+    assert r.delayed.enqueue_due() == 1
     assert raw_redis.lrange("resque:queue:file_serve", 0, -1) == [b'{"class":"Archive","args":[1,1.5]}']
-    client.delayed.delayed_push(time.time() - 30, {"class": "Archive", "args": [2, "late"], "queue": "file_serve"})
+    r.delayed.delayed_push(time.time() - 30, {"class": "Archive", "args": [2, "late"], "queue": "file_serve"})
     node(redis_url, "schedule")
     assert raw_redis.lrange("resque:queue:file_serve", 1, -1) == [b'{"class":"Archive","queue":"file_serve","args":[2,"late"]}']
-    assert client.delayed.count_all() == 1 and not raw_redis.keys("resque:timestamps:*late*")
+    assert r.delayed.count_all() == 1 and not raw_redis.keys("resque:timestamps:*late*")
     with WorkerProcess(redis_url, "file_serve", "-i", "0") as worker:
         assert worker.proc.wait(30) == 0
     assert results(raw_redis) == [[1, 1.5], [2, "late"]]

@@ -20,7 +20,8 @@ from resque_interop.runtime.pool_config import (
     parse_pool_config,
 )
 
-from .workers import ROOT, wait_for
+from .support.waiting import wait_for
+from .support.workers import ROOT
 
 POOL_YML = """\
 foo: 1

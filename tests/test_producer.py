@@ -9,29 +9,14 @@ import redis
 
 from resque_interop import EncodeError, Hooks, NoClassError, NoQueueError, Registry, Resque
 
-from .keyspace import dump, load, step
-from .test_codec import RAILS_ARGS, RECORDINGS, RUBY_ARGS
+from .support.keyspace import dump, load, step
+from .support.recordings import RAILS_ARGS, RECORDINGS, RUBY_ARGS, Archive, recording_registry
 
 
 def test_enqueue_ruby_stores_exactly_what_resque_enqueue_stores(r: Resque, raw_redis: redis.Redis) -> None:
     assert r.enqueue_ruby("Archive", 44, "masterbrew", queue="file_serve") is True
     assert raw_redis.lrange("resque:queue:file_serve", 0, -1) == [b'{"class":"Archive","args":[44,"masterbrew"]}']
     assert raw_redis.smembers("resque:queues") == {b"file_serve"}
-
-
-class Archive:
-    """The recordings' Archive job (queue file_serve)."""
-
-    queue = "file_serve"
-
-
-def recording_registry() -> Registry:
-    """The classes the enqueue recordings use, registered as the Ruby app had them."""
-    registry = Registry()
-    registry.register("Archive", Archive)
-    registry.register("Noop", lambda: None, queue="low")
-    registry.register("Foo::Bar", lambda *a: None, queue="high")
-    return registry
 
 
 def _each_alone(r: Resque, args: list[object]) -> None:

@@ -16,11 +16,12 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from resque_interop import Registry, Resque
+from resque_interop import Resque
 from resque_interop.schema import timefmt
 from resque_interop.worker import Worker
 
-from .workers import WorkerProcess, wait_for
+from .support.waiting import wait_for
+from .support.workers import WorkerProcess
 
 HEARTBEAT, PRUNE = "1", "3"
 WORKERS = 6
@@ -51,22 +52,22 @@ def _kill_with_children(worker: WorkerProcess) -> None:
             os.kill(child, signal.SIGKILL)
 
 
+@pytest.mark.slow  # about 30 s
 @pytest.mark.timeout(240)
-def test_a_redis_stall_longer_than_the_prune_interval_prunes_no_live_worker_but_still_a_dead_one(
+def test_a_redis_stall_longer_than_the_prune_interval_prunes_no_live_worker_but_still_a_dead_one(r: Resque,
     redis_url: str, raw_redis: redis.Redis, tmp_path: Path
 ) -> None:
-    client = Resque(redis_url, registry=Registry())
     processed = lambda: int(raw_redis.get("resque:stat:processed") or 0)  # noqa: E731
     with contextlib.ExitStack() as stack:
         # on a queue of its own, as if on another host: only its heartbeat's age can tell it died
         doomed = stack.enter_context(_worker(redis_url, tmp_path, "doomed", queue="low"))
         doomed_id = doomed.worker_id()
-        client.enqueue_ruby("Sleep", 60, queue="low")
+        r.enqueue_ruby("Sleep", 60, queue="low")
         wait_for(lambda: raw_redis.exists(f"resque:worker:{doomed_id}"), what="the doomed worker's job taken")
         workers = [stack.enter_context(_worker(redis_url, tmp_path, f"w{n}", timeout=1 if n % 2 else None))
                    for n in range(WORKERS)]
         ids = [w.worker_id() for w in workers]
-        client.enqueue_many([("high", "Sleep", [0.1])] * 400)  # busy through every stall
+        r.enqueue_many([("high", "Sleep", [0.1])] * 400)  # busy through every stall
         for number, seconds in enumerate(STALLS):
             done = processed()
             # every worker has beaten since the last stall, and jobs are flowing
@@ -78,7 +79,7 @@ def test_a_redis_stall_longer_than_the_prune_interval_prunes_no_live_worker_but_
         wait_for(lambda: not raw_redis.sismember("resque:workers", doomed_id), timeout=30, what="the dead one pruned")
         done = processed()
         wait_for(lambda: processed() >= done + 40, timeout=60, what="jobs")
-        failures = [(f.exception, f.worker, f.args) for f in client.failure.all(0, 100)]
+        failures = [(f.exception, f.worker, f.args) for f in r.failure.all(0, 100)]
         assert failures == [("Resque::PruneDeadWorkerDirtyExit", doomed_id, [60])]
         assert {m.decode() for m in raw_redis.smembers("resque:workers")} == set(ids)
         for worker in workers:

@@ -9,7 +9,7 @@ import redis
 from resque_interop import Registry, Resque
 from resque_interop.failure import FailureInfo
 
-from .keyspace import dump, load, normalize, step
+from .support.keyspace import dump, load, normalize, restore, step
 
 #: recording mode -> the dialect that writes its bytes (oj_as: ActiveSupport with MultiJson on Oj)
 MODES = [("rails", "rails"), ("oj_as", "oj"), ("oj_rails", "oj_rails"), ("rails_oj", "rails_oj")]
@@ -25,18 +25,6 @@ def _client(redis_url: str, dialect: str) -> Resque:
 
 def _same(raw_redis: redis.Redis, expected: dict) -> None:
     assert normalize(dump(raw_redis), {}) == normalize(expected, {})
-
-
-def _load_keyspace(raw_redis: redis.Redis, keyspace: dict) -> None:
-    for key, entry in keyspace.items():
-        if entry["type"] == "list":
-            raw_redis.rpush(key, *entry["value"])
-        elif entry["type"] == "set":
-            raw_redis.sadd(key, *entry["value"])
-        elif entry["type"] == "zset":
-            raw_redis.zadd(key, {member: score for member, score in entry["value"]})
-        else:
-            raise AssertionError(f"unexpected {entry['type']} in a recording")
 
 
 #: Ruby with MultiJson on Oj reads a float of 16 or more significant digits as a BigDecimal
@@ -75,7 +63,7 @@ def test_failure_and_its_requeue_match_ruby_with_activesupport(mode: str, dialec
 def test_requeue_of_a_ruby_failure_keeps_rubys_bytes_in_any_dialect(mode: str, dialect: str, redis_url: str,
                                                                     raw_redis: redis.Redis) -> None:
     rec = load(f"failures_{mode}.json")
-    _load_keyspace(raw_redis, step(rec, "fail")["keyspace"])
+    restore(raw_redis, step(rec, "fail")["keyspace"])
     _client(redis_url, dialect).failure.requeue(0)
     assert raw_redis.lrange("resque:queue:low", 0, -1) == [_failed_job(rec)]
     entry = raw_redis.lindex("resque:failed", 0)
@@ -105,7 +93,7 @@ def test_delayed_items_and_remove_delayed_match_resque_scheduler(mode: str, dial
 def test_python_finds_and_removes_what_ruby_delayed(mode: str, dialect: str, redis_url: str,
                                                     raw_redis: redis.Redis) -> None:
     rec = load(f"delayed_{mode}.json")
-    _load_keyspace(raw_redis, step(rec, "enqueue_at again")["keyspace"])
+    restore(raw_redis, step(rec, "enqueue_at again")["keyspace"])
     client = _client(redis_url, dialect)
     assert client.delayed.is_delayed("Archive", *DELAYED_ARGS)
     assert client.delayed.remove_delayed("Archive", *DELAYED_ARGS) == 2

@@ -11,7 +11,7 @@ import redis
 
 from resque_interop import Registry, Resque
 
-from .ruby_peer import needs_ruby, needs_scheduler, ruby, ruby_worker, scheduler
+from .support.ruby_peer import needs_ruby, needs_scheduler, ruby, ruby_worker, scheduler
 
 pytestmark = needs_ruby
 

@@ -16,8 +16,9 @@ import redis
 from resque_interop import Registry, Resque
 from resque_interop.aio import AsyncResque
 
-from .faults import RestartableRedis
-from .workers import WorkerProcess, wait_for
+from .support.faults import RestartableRedis
+from .support.waiting import wait_for
+from .support.workers import WorkerProcess
 
 
 def _drop_clients(admin: redis.Redis) -> int:

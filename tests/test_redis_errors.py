@@ -15,7 +15,7 @@ from redis.retry import Retry
 from resque_interop.dev.redis_server import RedisServer, free_port
 from resque_interop.store.redis_errors import describe_redis_error, error_code, refuses_writes
 
-from .workers import wait_for
+from .support.waiting import wait_for
 
 
 @pytest.fixture

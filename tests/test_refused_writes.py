@@ -16,8 +16,9 @@ import redis
 from resque_interop import Registry, Resque
 from resque_interop.store.redis_errors import refusal
 
-from .faults import REFUSALS, RestartableRedis, accept_writes, refuse_writes
-from .workers import WorkerProcess, wait_for
+from .support.faults import REFUSALS, RestartableRedis, accept_writes, refuse_writes
+from .support.waiting import wait_for
+from .support.workers import WorkerProcess
 
 WHY = {
     "out of memory": "Redis is out of memory (maxmemory",
@@ -82,7 +83,7 @@ def test_outcomes_wait_for_writes_and_nothing_is_reserved_meanwhile(
             try:
                 wait_for(lambda: said in worker.output(), timeout=20,
                          what=f"the worker saying why (log: {worker.output()[-800:]})")
-                time.sleep(1.0)  # several retries: each refused, none reserving
+                time.sleep(1.0)  # a window of several retries: each refused, none reserving
                 assert admin.llen("resque:failed") == 0 and admin.get("resque:stat:processed") is None
                 assert admin.llen("resque:queue:high") == 1 and admin.llen("resque:queue:file_serve") == 1
                 assert b"1.0" in (admin.get(f"resque:worker:{worker_id}") or b"")
@@ -165,7 +166,7 @@ def test_the_scheduler_moves_nothing_while_redis_refuses_writes_and_loses_nothin
             thread.start()
             try:
                 wait_for(lambda: "Redis refuses writes" in caplog.text, what="the scheduler saying why")
-                time.sleep(0.5)  # ten rounds, each refused whole
+                time.sleep(0.5)  # a window of ten rounds, each refused whole
                 assert client.size("file_serve") == 0 and client.delayed.count_all() == 3
             finally:
                 accept_writes(admin, "out of memory", server.dir)

@@ -12,7 +12,7 @@ import redis
 from resque_interop import Registry, Resque, Retry
 from resque_interop.schema.ruby_join import retry_identifier, retry_key_name, ruby_join
 
-from .retry_peer import python_run_one
+from .support.retry_peer import python_run_one
 
 
 class Busy(Exception):

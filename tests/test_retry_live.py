@@ -12,7 +12,7 @@ import redis
 from resque_interop import Registry, Resque
 from resque_interop.schema.ruby_join import retry_key_name
 
-from .retry_peer import PLAN, RAN, mirror, needs_retry, python_run_one, ruby_retry
+from .support.retry_peer import PLAN, RAN, mirror, needs_retry, python_run_one, ruby_retry
 
 pytestmark = needs_retry
 

@@ -7,17 +7,17 @@ from pathlib import Path
 import pytest
 import redis
 
-from resque_interop import Registry, Resque
+from resque_interop import Resque
 
-from .test_worker_metrics import free_port, scrape
-from .workers import WorkerProcess, wait_for
+from .support.metrics_scrape import free_port, scrape
+from .support.waiting import wait_for
+from .support.workers import WorkerProcess
 
 
 @pytest.mark.parametrize("fork", ["--fork", "--no-fork"])
-def test_retries_and_give_ups_are_counted(fork: str, redis_url: str, raw_redis: redis.Redis, tmp_path: Path) -> None:
-    client = Resque(redis_url, registry=Registry())
-    client.enqueue_ruby("FailTwice", 1, queue="retry_q")
-    client.enqueue_ruby("FailTwice", 2, queue="retry_q")
+def test_retries_and_give_ups_are_counted(r: Resque, fork: str, redis_url: str, raw_redis: redis.Redis, tmp_path: Path) -> None:
+    r.enqueue_ruby("FailTwice", 1, queue="retry_q")
+    r.enqueue_ruby("FailTwice", 2, queue="retry_q")
     port = free_port()
     with WorkerProcess(redis_url, "retry_q", "-i", "0.05", fork, "-A", "tests.retry_jobs", "--metrics-port",
                        str(port), log_path=str(tmp_path / "w.log")) as worker:

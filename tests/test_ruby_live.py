@@ -1,4 +1,4 @@
-"""Live against Ruby Resque 3.0 (tests/ruby_peer.py finds it, here or in a container); skipped with the reason otherwise."""
+"""Live against Ruby Resque 3.0 (tests/support/ruby_peer.py finds it, here or in a container); skipped with the reason otherwise."""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ import redis
 from resque_interop import Registry, Resque
 from resque_interop.schema.codec import Codec
 
-from .ruby_peer import needs_ruby, ruby, ruby_worker
-from .test_codec import RUBY_ARGS
-from .workers import HOST, WorkerProcess, wait_for
+from .support.recordings import RUBY_ARGS
+from .support.ruby_peer import needs_ruby, ruby, ruby_worker
+from .support.waiting import wait_for
+from .support.workers import HOST, WorkerProcess
 
 pytestmark = needs_ruby
 
@@ -159,7 +160,7 @@ def test_ruby_and_python_workers_side_by_side_never_prune_each_other(redis_url: 
             py = WorkerProcess(redis_url, "high,low", "-i", "0")
             py.proc.wait(30)
             assert everyone <= {m.decode() for m in raw_redis.smembers("resque:workers")}
-            time.sleep(0.5)
+            time.sleep(0.5)  # restarts spread over the 8 s, so pruning runs at many moments
         assert ids <= {m.decode() for m in raw_redis.smembers("resque:workers")}
     finally:
         for w in pythons:
@@ -169,10 +170,10 @@ def test_ruby_and_python_workers_side_by_side_never_prune_each_other(redis_url: 
             p.wait(30)
 
 
-def test_ruby_prunes_a_killed_python_worker_and_requeues_its_job(redis_url: str, raw_redis: redis.Redis) -> None:
+def test_ruby_prunes_a_killed_python_worker_and_requeues_its_job(r: Resque, redis_url: str, raw_redis: redis.Redis) -> None:
     with WorkerProcess(redis_url, "high", "-i", "0.05") as worker:
         worker_id = worker.worker_id()
-        Resque(redis_url, registry=Registry()).enqueue_ruby("Archive", 99, queue="high")
+        r.enqueue_ruby("Archive", 99, queue="high")
         raw_redis.rpush("resque:queue:high", b'{"class":"Blocking","args":["never"]}')
         wait_for(lambda: b"Blocking" in (raw_redis.get(f"resque:worker:{worker_id}") or b""), what="working")
         children = worker.children()
@@ -182,10 +183,9 @@ def test_ruby_prunes_a_killed_python_worker_and_requeues_its_job(redis_url: str,
     raw_redis.delete("resque:pruning_dead_workers_in_progress")
     ruby(redis_url, "prune", "high")
     assert not raw_redis.sismember("resque:workers", worker_id)
-    client = Resque(redis_url, registry=Registry())
-    record = client.failure.all(0, 1)[0]
+    record = r.failure.all(0, 1)[0]
     assert record.exception == "Resque::DirtyExit" and record.worker == worker_id
     raw_redis.delete("contract:results")
     ruby(redis_url, "requeue", "0")
-    assert client.peek("high") == {"class": "Blocking", "args": ["never"]}
+    assert r.peek("high") == {"class": "Blocking", "args": ["never"]}
     assert HOST in worker_id

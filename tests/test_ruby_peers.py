@@ -1,5 +1,5 @@
 """The Ruby peers the live tests run against are the versions the docs name, on either back end,
-and what a test starts is a process it can signal (tests/ruby_peer.py)."""
+and what a test starts is a process it can signal (tests/support/ruby_peer.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import Any
 
 import redis
 
-from .ruby_container import with_values
-from .ruby_peer import needs_retry
-from .workers import wait_for
+from .support.ruby_container import with_values
+from .support.ruby_peer import needs_retry
+from .support.waiting import wait_for
 
 
 @needs_retry

@@ -50,12 +50,11 @@ def test_a_class_name_that_is_not_unicode_is_an_encode_error(r: Resque, raw_redi
     assert raw_redis.keys("*") == []
 
 
-def test_enqueue_to_without_a_queue_is_rubys_no_queue_error(redis_url: str, raw_redis: redis.Redis) -> None:
-    client = Resque(redis_url, registry=Registry())
+def test_enqueue_to_without_a_queue_is_rubys_no_queue_error(r: Resque, redis_url: str, raw_redis: redis.Redis) -> None:
     with pytest.raises(NoQueueError, match="No queue could be inferred for class Archive"):
-        client.enqueue_to(None, "Archive", 1)  # type: ignore[arg-type]
+        r.enqueue_to(None, "Archive", 1)  # type: ignore[arg-type]
     with pytest.raises(NoQueueError):
-        client.create(None, "Archive", [1])
+        r.create(None, "Archive", [1])
 
     async def go() -> None:
         async with AsyncResque(redis_url, registry=Registry()) as aclient:
@@ -65,6 +64,6 @@ def test_enqueue_to_without_a_queue_is_rubys_no_queue_error(redis_url: str, raw_
     asyncio.run(go())
     assert raw_redis.keys("*") == []
     # as in Ruby: a registered class infers its queue check, and "" is a name (Ruby pushes to queue:)
-    client.registry.register("Archive", lambda *a: None, queue="file_serve")
-    assert client.enqueue_to("", "Archive", 1) is True
+    r.registry.register("Archive", lambda *a: None, queue="file_serve")
+    assert r.enqueue_to("", "Archive", 1) is True
     assert raw_redis.lrange("resque:queue:", 0, -1) == [b'{"class":"Archive","args":[1]}']

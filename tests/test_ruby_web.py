@@ -10,12 +10,13 @@ import urllib.request
 
 import redis
 
-from resque_interop import Registry, Resque
+from resque_interop import Resque
 from resque_interop.dev.redis_server import free_port
 from resque_interop.web.app import create_app
 
-from .ruby_peer import PEER, needs_ruby, needs_scheduler, ruby, ruby_popen, ruby_worker
-from .workers import WorkerProcess, wait_for
+from .support.ruby_peer import PEER, needs_ruby, needs_scheduler, ruby, ruby_popen, ruby_worker
+from .support.waiting import wait_for
+from .support.workers import WorkerProcess
 
 pytestmark = needs_ruby
 
@@ -30,23 +31,22 @@ def fetch(url: str) -> tuple[int, str]:
         return 0, str(exc)
 
 
-def test_both_dashboards_agree(redis_url: str, raw_redis: redis.Redis) -> None:
+def test_both_dashboards_agree(r: Resque, redis_url: str, raw_redis: redis.Redis) -> None:
     port = free_port()
     web = ruby_popen(redis_url, PEER, "web", str(port), stdout=subprocess.DEVNULL)
-    client = Resque(redis_url, registry=Registry())
     ruby_proc = ruby_worker(redis_url, "high,low", "0.1")
     try:
         with WorkerProcess(redis_url, "high,low", "-i", "0.05") as py:
             py_id = py.worker_id()
             wait_for(lambda: raw_redis.scard("resque:workers") == 2, what="both workers")
-            client.enqueue_ruby("Blocking", "go", queue="high")
+            r.enqueue_ruby("Blocking", "go", queue="high")
             wait_for(lambda: raw_redis.keys("resque:worker:*:high,low"), what="one working")
-            client.enqueue_ruby("Failing", 1, "<b>x</b>", queue="low")   # fails in whichever worker
+            r.enqueue_ruby("Failing", 1, "<b>x</b>", queue="low")   # fails in whichever worker
             ruby(redis_url, "enqueue", "low", "PythonOnly", "[2]")       # fails in Ruby, runs in Python
-            client.enqueue_ruby("Archive", 3, queue="waiting_q")
+            r.enqueue_ruby("Archive", 3, queue="waiting_q")
             wait_for(lambda: raw_redis.llen("resque:queue:low") == 0, what="low drained")
             wait_for(lambda: fetch(f"http://127.0.0.1:{port}/overview")[0] == 200, timeout=20, what="resque-web up")
-            ours = create_app(client).test_client()
+            ours = create_app(r).test_client()
 
             def workers_in(html: str) -> set[str]:
                 return {urllib.parse.unquote(m) for m in re.findall(r'href=["\'][^"\']*/workers/([^"\'?]+)["\']', html)}
@@ -60,11 +60,11 @@ def test_both_dashboards_agree(redis_url: str, raw_redis: redis.Redis) -> None:
                 assert fetch(f"http://127.0.0.1:{port}/workers/{urllib.parse.quote(worker_id)}")[0] == 200
             status, theirs = fetch(f"http://127.0.0.1:{port}/queues")
             assert status == 200
-            for queue, size in client.queue_sizes().items():
+            for queue, size in r.queue_sizes().items():
                 assert queue in theirs and queue in ours.get("/queues").get_data(as_text=True)
                 assert re.search(rf">{re.escape(queue)}</a>\s*</td>\s*<td class=.size.>{size}<", theirs), queue
             assert fetch(f"http://127.0.0.1:{port}/failed")[0] == 200
-            count = client.failure.count()
+            count = r.failure.count()
             assert count >= 1
             failed_row = re.search(r">failed</a></td>\s*<td class=.size.>(\d+)<", theirs)
             assert failed_row and int(failed_row.group(1)) == count
@@ -81,11 +81,10 @@ def test_both_dashboards_agree(redis_url: str, raw_redis: redis.Redis) -> None:
 
 
 @needs_scheduler
-def test_resque_schedulers_web_tab_shows_python_delays(redis_url: str, raw_redis: redis.Redis) -> None:
+def test_resque_schedulers_web_tab_shows_python_delays(r: Resque, redis_url: str, raw_redis: redis.Redis) -> None:
     # resque-web with resque-scheduler's server plugin lists and opens what Python delayed
-    client = Resque(redis_url, registry=Registry())
-    client.delayed.enqueue_at_with_queue("file_serve", 2000000000, "Archive", 44, "masterbrew")
-    client.delayed.enqueue_at_with_queue("file_serve", 2000000060, "Archive", "<b>x</b>")
+    r.delayed.enqueue_at_with_queue("file_serve", 2000000000, "Archive", 44, "masterbrew")
+    r.delayed.enqueue_at_with_queue("file_serve", 2000000060, "Archive", "<b>x</b>")
     port = free_port()
     web = ruby_popen(redis_url, PEER, "web", str(port), peers=["scheduler"], stdout=subprocess.DEVNULL,
                      WITH_SCHEDULER="1")

@@ -2,7 +2,7 @@
 5.0) and the Python scheduler side by side, each on its own namespace (so each is master).
 
 The Ruby scheduler runs under libfaketime; the Python one shifts ``time.time()`` by the
-same offset file (tests/fake_clock_cli.py says why). The clock jumps forward from window
+same offset file (tests/support/fake_clock_cli.py says why). The clock jumps forward from window
 to window; each window is a few seconds around one instant, and the firings of the
 schedules that matter there are counted. TZ=Europe/Berlin, lines without a zone:
 - autumn 2027-10-31: 02:00-02:59 is lived twice; ``0 0 2 * * *`` fires once,
@@ -24,11 +24,19 @@ from pathlib import Path
 import pytest
 import redis
 
-from .ruby_peer import SCHEDULER_PEER, needs_local_ruby, needs_scheduler, ruby_env, scheduler_args
-from .workers import ROOT, wait_for
+from .support.ruby_peer import (
+    SCHEDULER_PEER,
+    needs_local_ruby,
+    needs_scheduler,
+    ruby_env,
+    scheduler_args,
+)
+from .support.waiting import wait_for
+from .support.workers import ROOT
 
 pytestmark = [needs_scheduler, pytest.mark.ruby, needs_local_ruby,  # libfaketime is preloaded into this host's ruby
-              pytest.mark.skipif(shutil.which("faketime") is None, reason="needs libfaketime (faketime)")]
+              pytest.mark.skipif(shutil.which("faketime") is None, reason="needs libfaketime (faketime)"),
+              pytest.mark.slow]  # each about 25 s: two schedulers across a fake clock's jumps
 
 RUNNER = SCHEDULER_PEER.parent / "scheduler_run.rb"
 SCHEDULE = """\
@@ -86,7 +94,7 @@ def schedulers(redis_url: str, tmp_path: Path) -> Iterator[FakeClock]:
                             env=ruby_env(redis_url, **common, RESQUE_NAMESPACE=NAMESPACES["ruby"],
                                          LD_PRELOAD=_libfaketime(), FAKETIME_TIMESTAMP_FILE=str(clock.path),
                                          RESQUE_SCHEDULER_INTERVAL="0.2"))
-    python = subprocess.Popen([sys.executable, str(Path(__file__).parent / "fake_clock_cli.py"), "scheduler",
+    python = subprocess.Popen([sys.executable, str(Path(__file__).parent / "support" / "fake_clock_cli.py"), "scheduler",
                                "-i", "0.2", "-N", NAMESPACES["python"], "--schedule", str(schedule)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                               env={**os.environ, **common, "REDIS_URL": redis_url, "PYTHONPATH": str(ROOT)})

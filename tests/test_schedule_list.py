@@ -22,8 +22,9 @@ from resque_interop.cli import main
 from resque_interop.scheduler.forecast import IF_STARTED_NOW, MASTER, MASTER_AT_THE_LATEST, overview
 from resque_interop.schema.timefmt import started_at
 
-from .ruby_peer import SCHEDULER_PEER, PeerProcess, needs_scheduler, ruby_popen
-from .workers import ROOT, wait_for
+from .support.ruby_peer import SCHEDULER_PEER, PeerProcess, needs_scheduler, ruby_popen
+from .support.waiting import wait_for
+from .support.workers import ROOT
 
 LOCK = "resque:resque:resque_scheduler_master_lock"
 LAST = "resque:delayed:last_enqueued_at"

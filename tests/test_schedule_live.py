@@ -20,8 +20,9 @@ import redis
 
 from resque_interop import Registry, Resque
 
-from .ruby_peer import SCHEDULER_PEER, PeerProcess, needs_scheduler, ruby_popen, scheduler
-from .workers import ROOT, wait_for
+from .support.ruby_peer import SCHEDULER_PEER, PeerProcess, needs_scheduler, ruby_popen, scheduler
+from .support.waiting import wait_for
+from .support.workers import ROOT
 
 pytestmark = [needs_scheduler, pytest.mark.ruby]
 
@@ -92,7 +93,7 @@ def _ticks(raw: redis.Redis) -> int:
 def test_ruby_static_schedule_keeps_firing_beside_a_python_scheduler_started_first(
         procs: Procs, raw_redis: redis.Redis, tmp_path: Path, options: list[str]) -> None:
     python = procs.python(*options)
-    time.sleep(1.5)  # Python's scheduler has had many rounds to take the lock (it must not)
+    time.sleep(1.5)  # a window of many rounds in which Python's scheduler must not take the lock
     assert python.poll() is None and not raw_redis.exists(LOCK)
     ruby = procs.ruby(_yaml(tmp_path))
     wait_for(lambda: _ticks(raw_redis) >= 3, timeout=30, what="Ruby's every: 1s fired 3 times")
@@ -128,6 +129,7 @@ def test_persistent_schedule_set_from_python_is_fired_by_ruby_alone(procs: Procs
     assert RUBY_TIME.fullmatch(client.schedules.last_enqueued_at("tick") or "")
 
 
+@pytest.mark.slow  # a minute of ticks counted
 def test_same_yaml_in_both_fires_each_tick_once(procs: Procs, raw_redis: redis.Redis, tmp_path: Path) -> None:
     # every: 1s for a minute: each tick once is 60 (a tick at either edge may fall
     # outside the window); a tick lost or fired twice moves it past 59..61
@@ -137,7 +139,7 @@ def test_same_yaml_in_both_fires_each_tick_once(procs: Procs, raw_redis: redis.R
     wait_for(lambda: _ticks(raw_redis) >= 1, timeout=30, what="first tick")
     first = _ticks(raw_redis)
     start = time.monotonic()
-    time.sleep(60)
+    time.sleep(60)  # the minute over which the ticks are counted
     fired = _ticks(raw_redis) - first
     elapsed = time.monotonic() - start
     assert abs(fired - elapsed) <= 1.5, (fired, elapsed)

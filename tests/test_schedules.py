@@ -10,7 +10,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -18,14 +17,15 @@ import pytest
 import redis
 from click.testing import CliRunner
 
-from resque_interop import Registry, Resque
+from resque_interop import Resque
 from resque_interop.cli import main
 from resque_interop.scheduler.recurring import Recurring
 from resque_interop.scheduler.schedule_times import ScheduleSyntaxError
 from resque_interop.scheduler.scheduler import Scheduler
 from resque_interop.scheduler.schedules import load_schedule_file
 
-from .workers import ROOT, wait_for
+from .support.waiting import wait_for
+from .support.workers import ROOT
 
 LOCK = "resque:resque:resque_scheduler_master_lock"
 NOW = 1_900_000_000.0  # 2030-03-17 17:46:40 UTC
@@ -57,10 +57,10 @@ manual:
 
 
 @pytest.fixture
-def r(redis_url: str) -> Resque:
-    client = Resque(redis_url, registry=Registry())
-    client.registry.register("Archive", lambda *a: None, queue="file_serve")
-    return client
+def r(r: Resque) -> Resque:
+    """conftest's client, with the jobs this module enqueues registered."""
+    r.registry.register("Archive", lambda *a: None, queue="file_serve")
+    return r
 
 
 @pytest.fixture
@@ -262,9 +262,16 @@ def test_hostile_key_types_never_stop_the_static_schedule(r: Resque, raw_redis: 
     assert raw_redis.llen("resque:queue:file_serve") == 4
 
 
-def test_scheduler_run_survives_a_failing_round(r: Resque, raw_redis: redis.Redis) -> None:
+def test_scheduler_run_survives_a_failing_round(r: Resque, raw_redis: redis.Redis,
+                                                caplog: pytest.LogCaptureFixture) -> None:
     raw_redis.set("resque:delayed_queue_schedule", "not a zset")
-    assert Scheduler(r).run(once=True) == 0
+    with caplog.at_level("ERROR", logger="resque_interop.scheduler"):
+        assert Scheduler(r).run(once=True) == 0
+    # the round ran as master, failed on the hostile key (logged with its reason), left it
+    # as it was, and gave the lock back on the way out
+    assert "scheduler round failed" in caplog.text and "WRONGTYPE" in caplog.text
+    assert raw_redis.get("resque:delayed_queue_schedule") == b"not a zset"
+    assert not raw_redis.exists(LOCK)
 
 
 def test_every_keeps_its_phase_and_skips_missed_ticks_as_rufus(r: Resque, raw_redis: redis.Redis) -> None:
@@ -296,8 +303,8 @@ def test_scheduler_prints_on_usr1_reloads_on_usr2_and_hup_and_survives_a_broken_
         path.write_text("tock:\n  every: 1s\n  class: Tock\n  queue: tocks\n")
         proc.send_signal(signal.SIGUSR2)
         wait_for(lambda: raw_redis.llen("resque:queue:tocks") >= 1, timeout=15, what="the reloaded schedule fired")
-        ticks = raw_redis.llen("resque:queue:ticks")
-        time.sleep(1.5)
+        ticks, tocks = raw_redis.llen("resque:queue:ticks"), raw_redis.llen("resque:queue:tocks")
+        wait_for(lambda: raw_redis.llen("resque:queue:tocks") >= tocks + 2, timeout=15, what="two more tocks")
         assert raw_redis.llen("resque:queue:ticks") == ticks  # the old entry is gone
         path.write_text("tock:\n  cron: '* * *'\n")
         proc.send_signal(signal.SIGHUP)
@@ -379,7 +386,8 @@ def test_persistent_schedules_present_at_start_fire_without_dynamic(
         if options:  # --dynamic re-reads them
             wait_for(lambda: raw_redis.llen("resque:queue:tocks") >= 1, timeout=15, what="the new schedule fired")
         else:  # as resque-scheduler without DYNAMIC_SCHEDULE: read at start only
-            time.sleep(1.5)
+            ticks = raw_redis.llen("resque:queue:ticks")
+            wait_for(lambda: raw_redis.llen("resque:queue:ticks") >= ticks + 2, timeout=15, what="two more ticks")
             assert raw_redis.llen("resque:queue:tocks") == 0
         proc.send_signal(signal.SIGUSR1)
         wait_for(lambda: "tick (Redis, every 1s): next run" in log_path.read_text(), what="USR1 says where from")

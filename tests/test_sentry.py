@@ -19,12 +19,11 @@ import redis
 
 pytest.importorskip("sentry_sdk")
 
-from resque_interop import Registry, Resque  # noqa: E402
-from resque_interop.failure import MultipleFailureBackend  # noqa: E402
-from resque_interop.failure.base import FailureInfo  # noqa: E402
+from resque_interop import Resque  # noqa: E402
+from resque_interop.failure import FailureInfo, MultipleFailureBackend  # noqa: E402
 from resque_interop.failure.sentry import SentryFailureBackend, truncated_args  # noqa: E402
 
-from .workers import WorkerProcess  # noqa: E402
+from .support.workers import WorkerProcess  # noqa: E402
 
 
 class Sink:
@@ -66,7 +65,7 @@ class Sink:
     def wait(self, count: int, timeout: float = 15.0) -> list[dict[str, Any]]:
         deadline = time.monotonic() + timeout
         while len(self.events) < count and time.monotonic() < deadline:
-            time.sleep(0.02)
+            time.sleep(0.02)  # the poll interval of this wait for events
         return self.events
 
     def close(self) -> None:
@@ -103,34 +102,32 @@ def tags(event: dict[str, Any]) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("fork", ["--fork", "--no-fork"])
-def test_failures_reach_redis_and_sentry_with_the_real_traceback(
+def test_failures_reach_redis_and_sentry_with_the_real_traceback(r: Resque,
     fork: str, sink: Sink, redis_url: str, raw_redis: redis.Redis
 ) -> None:
-    client = Resque(redis_url, registry=Registry())
-    client.enqueue_ruby("Failing", 1, "x" * 500, queue="low")
-    client.enqueue_ruby("Noop", queue="low")
+    r.enqueue_ruby("Failing", 1, "x" * 500, queue="low")
+    r.enqueue_ruby("Noop", queue="low")
     run_worker(redis_url, sink.dsn, fork)
     (event,) = sink.wait(1)
-    (record,) = client.failure.all(0, 5)
+    (record,) = r.failure.all(0, 5)
     assert record.exception == "tests.jobs.ArgumentError" and record.args == [1, "x" * 500]
     (exc,) = event["exception"]["values"]
     assert (exc["type"], exc["module"], exc["value"]) == ("ArgumentError", "tests.jobs", "boom <b>")
     frames = exc["stacktrace"]["frames"]
     assert frames[-1]["function"] == "failing" and frames[-1]["module"] == "tests.jobs"
-    assert any(f["function"] == "perform" and f["module"] == "resque_interop.job" for f in frames)
+    assert any(f["function"] == "perform" and f["module"] == "resque_interop.client.job" for f in frames)
     got = tags(event)
     assert (got["resque.queue"], got["resque.class"], got["resque.worker"]) == ("low", "Failing", record.worker)
     assert got["resque.args"].startswith("[1, 'xxx") and len(got["resque.args"]) <= 200
     assert event["contexts"]["resque"]["queue"] == "low"
-    assert client.stats.get("processed") == 2 and client.stats.get("failed") == 1
+    assert r.stats.get("processed") == 2 and r.stats.get("failed") == 1
 
 
-def test_a_dirty_exit_is_sent_from_the_parent(sink: Sink, redis_url: str, raw_redis: redis.Redis) -> None:
-    client = Resque(redis_url, registry=Registry())
-    client.enqueue_ruby("Exit", 3, queue="high")
+def test_a_dirty_exit_is_sent_from_the_parent(r: Resque, sink: Sink, redis_url: str, raw_redis: redis.Redis) -> None:
+    r.enqueue_ruby("Exit", 3, queue="high")
     run_worker(redis_url, sink.dsn)
     (event,) = sink.wait(1)
-    (record,) = client.failure.all(0, 5)
+    (record,) = r.failure.all(0, 5)
     assert record.exception == "Resque::DirtyExit"
     assert event["exception"]["values"][0]["type"] == "DirtyExit"
     assert tags(event)["resque.class"] == "Exit"
@@ -138,16 +135,16 @@ def test_a_dirty_exit_is_sent_from_the_parent(sink: Sink, redis_url: str, raw_re
 
 @pytest.mark.parametrize("fork", ["--fork", "--no-fork"])
 @pytest.mark.parametrize("outage", ["refused", "hanging"])
-def test_a_sentry_outage_keeps_every_redis_failure(fork: str, outage: str, redis_url: str, raw_redis: redis.Redis) -> None:
+def test_a_sentry_outage_keeps_every_redis_failure(r: Resque, fork: str, outage: str, redis_url: str,
+                                                  raw_redis: redis.Redis) -> None:
     hanging = Sink(hang=True) if outage == "hanging" else None
     try:
         dsn = hanging.dsn if hanging else unreachable_dsn()
-        client = Resque(redis_url, registry=Registry())
         for i in range(3):
-            client.enqueue_ruby("Failing", i, queue="low")
-        client.enqueue_ruby("Archive", "after", queue="low")
+            r.enqueue_ruby("Failing", i, queue="low")
+        r.enqueue_ruby("Archive", "after", queue="low")
         run_worker(redis_url, dsn, fork, SENTRY_FLUSH_TIMEOUT="0.3")
-        records = client.failure.all(0, 10)
+        records = r.failure.all(0, 10)
         assert [r.args for r in records] == [[0], [1], [2]]
         assert all(r.exception == "tests.jobs.ArgumentError" and r.backtrace for r in records)
         assert raw_redis.lrange("contract:results", 0, -1) == [b'["after"]']
@@ -165,14 +162,13 @@ def sentry_in_process() -> Iterator[None]:
     sentry_sdk.get_global_scope().set_client(None)
 
 
-def test_python_api_and_a_failure_without_an_exception(
-    sentry_in_process: None, sink: Sink, redis_url: str, raw_redis: redis.Redis
+def test_python_api_and_a_failure_without_an_exception(r: Resque,
+    sentry_in_process: None, sink: Sink, raw_redis: redis.Redis
 ) -> None:
-    client = Resque(redis_url, registry=Registry())
-    sentry = SentryFailureBackend(client, dsn=sink.dsn)
-    client.failure = MultipleFailureBackend(client, [client.failure, sentry])
+    sentry = SentryFailureBackend(r, dsn=sink.dsn)
+    r.failure = MultipleFailureBackend(r, [r.failure, sentry])
     huge = {"blob": "y" * 100_000, "list": list(range(1000))}
-    client.save_failure(FailureInfo({"class": "Archive", "args": [huge]}, "Resque::DirtyExit", "gone", [], "h:1:low", "low"))
+    r.save_failure(FailureInfo({"class": "Archive", "args": [huge]}, "Resque::DirtyExit", "gone", [], "h:1:low", "low"))
     import sentry_sdk
 
     sentry_sdk.flush(timeout=5)
@@ -183,7 +179,7 @@ def test_python_api_and_a_failure_without_an_exception(
     try:
         raise KeyError("missing")
     except KeyError as exc:
-        client.save_failure(FailureInfo.from_exception(exc, wrapper, "h:1:low", "low"))
+        r.save_failure(FailureInfo.from_exception(exc, wrapper, "h:1:low", "low"))
     sentry_sdk.flush(timeout=5)
     first, second = sink.wait(2)
     assert first["message"] == "Resque::DirtyExit: gone" or first["logentry"]["message"] == "Resque::DirtyExit: gone"
@@ -191,7 +187,7 @@ def test_python_api_and_a_failure_without_an_exception(
     assert len(first["contexts"]["resque"]["args"]) <= 2000
     assert tags(second)["resque.class"] == "ArchiveJob"  # the class people mean, not the wrapper
     assert second["exception"]["values"][0]["type"] == "KeyError"
-    assert client.failure.count() == 2
+    assert r.failure.count() == 2
 
 
 def test_truncated_args_is_bounded_and_readable() -> None:
@@ -205,13 +201,12 @@ def test_unknown_backend_names_are_refused_clearly(redis_url: str) -> None:
         Resque(redis_url, failure_backend="redis,airbrake")
 
 
-def test_the_cli_takes_backend_lists(redis_url: str, raw_redis: redis.Redis) -> None:
+def test_the_cli_takes_backend_lists(r: Resque, redis_url: str, raw_redis: redis.Redis) -> None:
     from click.testing import CliRunner
 
     from resque_interop.cli import main
 
-    client = Resque(redis_url, registry=Registry())
-    client.save_failure(FailureInfo({"class": "Archive", "args": [1]}, "RuntimeError", "boom", [], "w", "low"))
+    r.save_failure(FailureInfo({"class": "Archive", "args": [1]}, "RuntimeError", "boom", [], "w", "low"))
     env = {"REDIS_URL": redis_url, "FAILURE_BACKEND": "redis,sentry", "SENTRY_DSN": ""}
     listed = CliRunner().invoke(main, ["failed", "list", "--json"], env=env)
     assert listed.exit_code == 0, listed.output

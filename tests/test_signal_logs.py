@@ -11,7 +11,8 @@ from pathlib import Path
 
 import redis
 
-from .workers import ROOT, WorkerProcess, wait_for
+from .support.waiting import wait_for
+from .support.workers import ROOT, WorkerProcess
 
 ISO = r"\[\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}[+-]\d{2}:\d{2}\]"
 

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from .workers import ROOT
+from .support.workers import ROOT
 
 PROBE = """
 import os, signal, sys, threading

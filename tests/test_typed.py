@@ -17,7 +17,7 @@ import redis
 from resque_interop import JobArgumentError, Registry, Resque
 from resque_interop.worker import Worker
 
-from .ruby_peer import has_activejob, needs_ruby, ruby
+from .support.ruby_peer import has_activejob, needs_ruby, ruby
 from .typed_jobs import Brand, Meta
 
 ROOT = Path(__file__).resolve().parent.parent

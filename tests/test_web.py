@@ -15,7 +15,8 @@ from resque_interop import Registry, Resque
 from resque_interop.failure import FailureInfo
 from resque_interop.web.app import create_app, mount
 
-from .keyspace import load, step
+from .support.keyspace import load, step
+from .support.web_client import fingerprint, post
 
 XSS = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "javascript:alert(1)"]
 
@@ -31,24 +32,6 @@ def load_keyspace(raw_redis: redis.Redis, keyspace: dict[str, Any]) -> None:
             raw_redis.sadd(key, *value)
         elif entry["type"] == "hash":
             raw_redis.hset(key, mapping=value)
-
-
-@pytest.fixture
-def web(r: Resque) -> FlaskClient:
-    app = create_app(r)
-    app.testing = True
-    return app.test_client()
-
-
-def csrf(client: FlaskClient, url: str = "/failed") -> str:
-    page = client.get(url).get_data(as_text=True)
-    found = re.search(r'<meta name="csrf-token" content="([^"]+)"', page)
-    assert found, page
-    return found.group(1)
-
-
-def post(client: FlaskClient, url: str, **form: str) -> Any:
-    return client.post(url, data={"csrf_token": csrf(client), **form})
 
 
 def test_pages_show_what_ruby_wrote(r: Resque, raw_redis: redis.Redis, web: FlaskClient) -> None:
@@ -72,7 +55,7 @@ def test_pages_show_what_ruby_wrote(r: Resque, raw_redis: redis.Redis, web: Flas
 
 
 def test_node_resque_workers_show_too(r: Resque, raw_redis: redis.Redis, web: FlaskClient) -> None:
-    from .keyspace import NODE_FIXTURES
+    from .support.keyspace import NODE_FIXTURES
 
     data = json.loads((NODE_FIXTURES / "node_resque.json").read_text())
     working = next(s for s in data["steps"] if s["step"].startswith("working"))
@@ -101,10 +84,6 @@ def test_queue_pages_and_actions(r: Resque, web: FlaskClient) -> None:
 
 def fail(r: Resque, cls: str, arg: Any, queue: str = "low", error: str = "boom") -> None:
     r.save_failure(FailureInfo({"class": cls, "args": [arg]}, "RuntimeError", error, ["x.py:1:in 'y'"], "h:1:low", queue))
-
-
-def fingerprint(r: Resque, index: int, list_name: str | None = None) -> str:
-    return r.failure.all(index, 1, list_name)[0].fingerprint
 
 
 def test_failed_actions(r: Resque, raw_redis: redis.Redis, web: FlaskClient) -> None:

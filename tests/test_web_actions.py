@@ -15,20 +15,16 @@ from resque_interop import Resque
 from resque_interop.failure import FailureInfo
 from resque_interop.web.app import create_app
 
+from .support.web_client import csrf
+
 
 @pytest.fixture
 def web(r: Resque) -> FlaskClient:
     return create_app(r).test_client()
 
 
-def token(client: FlaskClient) -> str:
-    found = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/queues").get_data(as_text=True))
-    assert found
-    return found.group(1)
-
-
 def post(client: FlaskClient, url: str, **fields: str) -> object:
-    return client.post(url, data={"csrf_token": token(client), **fields}, headers={"Origin": "http://localhost"})
+    return client.post(url, data={"csrf_token": csrf(client, "/queues"), **fields}, headers={"Origin": "http://localhost"})
 
 
 def fail(r: Resque, cls: str, arg: int) -> None:

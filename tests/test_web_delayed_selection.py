@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 
 from resque_interop import Resque
 
-from .test_web import csrf, post, web  # noqa: F401 - web is a fixture
+from .support.web_client import csrf, post
 
 LATER = 2000000000
 
@@ -21,7 +21,7 @@ def _fill(r: Resque) -> None:
 
 
 def test_a_selection_is_listed_then_queued_or_removed(r: Resque, raw_redis: redis.Redis,
-                                                      web: FlaskClient) -> None:  # noqa: F811
+                                                      web: FlaskClient) -> None:
     _fill(r)
     page = web.get("/delayed?class=Archive&match=7").get_data(as_text=True)
     assert "<b>2</b> selected" in page and "Queue selected now" in page and "Remove selected" in page
@@ -37,7 +37,7 @@ def test_a_selection_is_listed_then_queued_or_removed(r: Resque, raw_redis: redi
     assert r.delayed.count_all() == 1
 
 
-def test_selection_actions_need_the_csrf_token_and_the_same_origin(r: Resque, web: FlaskClient) -> None:  # noqa: F811
+def test_selection_actions_need_the_csrf_token_and_the_same_origin(r: Resque, web: FlaskClient) -> None:
     _fill(r)
     url = "/delayed-actions/remove-selection"
     assert web.post(url, data={"match": "7"}).status_code == 403
@@ -48,7 +48,7 @@ def test_selection_actions_need_the_csrf_token_and_the_same_origin(r: Resque, we
 
 
 def test_queue_now_on_a_due_timestamp_is_left_to_another_master(r: Resque, raw_redis: redis.Redis,
-                                                                web: FlaskClient) -> None:  # noqa: F811
+                                                                web: FlaskClient) -> None:
     due = 1_700_000_000  # long past: a master scheduler is moving it
     r.delayed.delayed_push(due, {"class": "Archive", "args": [1], "queue": "file_serve"})
     raw_redis.set("resque:resque:resque_scheduler_master_lock", "rubyhost:4242", ex=60)

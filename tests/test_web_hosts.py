@@ -17,13 +17,14 @@ import pytest
 import redis
 from flask.testing import FlaskClient
 
-from resque_interop import Registry, Resque
+from resque_interop import Resque
 from resque_interop.dev.redis_server import free_port
 from resque_interop.failure import FailureInfo
 from resque_interop.web.app import create_app
 from resque_interop.web.hosts import allowed_hosts, host_allowed, host_name
 
-from .workers import ROOT, wait_for
+from .support.waiting import wait_for
+from .support.workers import ROOT
 
 EVIL = "evil.example:5678"
 
@@ -120,9 +121,8 @@ def _get(url: str, host: str | None = None) -> tuple[int, str]:
         return 0, ""
 
 
-def test_the_web_command_checks_hosts_and_shows_a_schedule_file(redis_url: str, tmp_path: Path) -> None:
-    client = Resque(redis_url, registry=Registry())
-    client.schedules.set("hourly", {"every": "1h", "class": "Report", "queue": "low"}, persist=True)
+def test_the_web_command_checks_hosts_and_shows_a_schedule_file(r: Resque, redis_url: str, tmp_path: Path) -> None:
+    r.schedules.set("hourly", {"every": "1h", "class": "Report", "queue": "low"}, persist=True)
     schedule = tmp_path / "schedule.yml"
     schedule.write_text("nightly:\n  cron: '0 3 * * *'\n  class: Archive\n  queue: file_serve\n  args: [1]\n")
     port = free_port()

@@ -3,8 +3,6 @@ token the server verifies; a refused request changes nothing."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from flask.testing import FlaskClient
 
@@ -12,16 +10,12 @@ from resque_interop import Resque
 from resque_interop.web.app import create_app
 from resque_interop.web.security import CSRF_COOKIE
 
+from .support.web_client import csrf
+
 
 @pytest.fixture
 def web(r: Resque) -> FlaskClient:
     return create_app(r).test_client()
-
-
-def token(client: FlaskClient) -> str:
-    found = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/queues").get_data(as_text=True))
-    assert found
-    return found.group(1)
 
 
 def clear(client: FlaskClient, form_token: str, **headers: str) -> int:
@@ -39,7 +33,7 @@ def clear(client: FlaskClient, form_token: str, **headers: str) -> int:
 ])
 def test_a_foreign_request_is_refused_and_changes_nothing(r: Resque, web: FlaskClient, headers: dict[str, str]) -> None:
     r.enqueue_ruby("Archive", 1, queue="q")
-    response = web.post("/queues/q/clear", data={"csrf_token": token(web)}, headers=headers)
+    response = web.post("/queues/q/clear", data={"csrf_token": csrf(web, "/queues")}, headers=headers)
     assert response.status_code == 403 and "cross-" in response.get_data(as_text=True)
     assert r.size("q") == 1
 
@@ -48,7 +42,7 @@ def test_a_foreign_request_is_refused_and_changes_nothing(r: Resque, web: FlaskC
                                      {"Referer": "http://localhost/queues/q?start=0"}, {}])
 def test_a_same_origin_request_with_the_token_is_done(r: Resque, web: FlaskClient, headers: dict[str, str]) -> None:
     r.enqueue_ruby("Archive", 1, queue="q")
-    assert clear(web, token(web), **headers) == 302
+    assert clear(web, csrf(web, "/queues"), **headers) == 302
     assert r.size("q") == 0
 
 
@@ -68,7 +62,7 @@ def test_a_token_pair_made_up_by_an_attacker_is_refused(r: Resque, web: FlaskCli
 def test_a_token_signed_by_another_secret_is_refused(r: Resque) -> None:
     r.enqueue_ruby("Archive", 1, queue="q")
     other, ours = create_app(r, secret="one").test_client(), create_app(r, secret="two").test_client()
-    stolen = token(other)
+    stolen = csrf(other, "/queues")
     ours.set_cookie(CSRF_COOKIE, other.get_cookie(CSRF_COOKIE).value, domain="localhost")  # type: ignore[union-attr]
     assert clear(ours, stolen) == 403
     # processes sharing a configured secret accept each other's tokens
@@ -95,5 +89,5 @@ def test_get_never_changes_state(r: Resque, web: FlaskClient) -> None:
 @pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\t/evil.example", "\\\\evil",
                                     "/\\evil.example"])
 def test_an_action_never_returns_to_another_site(r: Resque, web: FlaskClient, target: str) -> None:
-    response = web.post("/failed-actions/clear", data={"csrf_token": token(web), "next": target})
+    response = web.post("/failed-actions/clear", data={"csrf_token": csrf(web, "/queues"), "next": target})
     assert response.status_code == 302 and response.headers["Location"].startswith("/failed?note=")

@@ -10,10 +10,11 @@ import sys
 import threading
 import urllib.request
 
-from resque_interop import Registry, Resque
+from resque_interop import Resque
 from resque_interop.dev.redis_server import free_port
 
-from .workers import ROOT, wait_for
+from .support.waiting import wait_for
+from .support.workers import ROOT
 
 
 def _get(url: str) -> tuple[int, dict[str, str], str]:
@@ -24,8 +25,8 @@ def _get(url: str) -> tuple[int, dict[str, str], str]:
         return 0, {}, ""
 
 
-def test_the_web_command_serves_with_waitress(redis_url: str) -> None:
-    Resque(redis_url, registry=Registry()).enqueue_ruby("Archive", 1, queue="file_serve")
+def test_the_web_command_serves_with_waitress(r: Resque, redis_url: str) -> None:
+    r.enqueue_ruby("Archive", 1, queue="file_serve")
     port = free_port()
     env = {**os.environ, "REDIS_URL": redis_url, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen([sys.executable, "-m", "resque_interop", "web", "-p", str(port)], env=env, cwd=ROOT,

@@ -13,8 +13,9 @@ import redis
 
 from resque_interop import Registry, Resque
 
-from .keyspace import dump, load, normalize, step
-from .workers import HOST, ROOT, WorkerProcess, wait_for
+from .support.keyspace import dump, load, normalize, step
+from .support.waiting import wait_for
+from .support.workers import HOST, ROOT, WorkerProcess
 
 
 def ruby_host_pid(fixture: dict) -> str:
@@ -82,12 +83,11 @@ def test_worker_lifecycle(fixture_name: str, args: list[str], namespace: str, re
         check(raw_redis, rec, "shutdown with QUIT", ours, ruby)
 
 
-def test_time_formats_in_another_zone(redis_url: str, raw_redis: redis.Redis) -> None:
+def test_time_formats_in_another_zone(r: Resque, redis_url: str, raw_redis: redis.Redis) -> None:
     # time_formats_non_utc_tz.json: worker, failure and requeue times written by
     # processes in TZ=Asia/Kolkata; compared with each zone as written
     rec = load("time_formats_non_utc_tz.json")
     ruby = ruby_host_pid(rec)
-    client = Resque(redis_url, registry=Registry())
     zone = {"TZ": "Asia/Kolkata"}
 
     def same(name: str, ours: str) -> None:
@@ -103,11 +103,11 @@ def test_time_formats_in_another_zone(redis_url: str, raw_redis: redis.Redis) ->
         ours = f"{HOST}:{worker.pid}"
         wait_for(lambda: raw_redis.hexists("resque:workers:heartbeat", worker_id), what="heartbeat")
         same("worker started and heartbeat", ours)
-        client.enqueue_ruby("Blocking", "go", queue="low")
+        r.enqueue_ruby("Blocking", "go", queue="low")
         wait_for(lambda: raw_redis.exists(f"resque:worker:{worker_id}"), what="working")
         same("working (run_at)", ours)
         raw_redis.rpush("go", 1)
-        client.enqueue_ruby("Failing", queue="low")
+        r.enqueue_ruby("Failing", queue="low")
         wait_for(lambda: raw_redis.llen("resque:failed"), what="failure")
         assert worker.stop() == 0
     same("failed (failed_at)", ours)
@@ -121,7 +121,7 @@ def test_time_formats_in_another_zone(redis_url: str, raw_redis: redis.Redis) ->
 MULTI_QUEUE_FAIL_AND_REQUEUE = """
 import os
 from resque_interop import Registry, Resque
-from resque_interop.job import Job
+from resque_interop.client.job import Job
 r = Resque(os.environ["REDIS_URL"], failure_backend="redis_multi_queue", registry=Registry())
 Job(r, "low", {"class": "Failing", "args": []}).fail(RuntimeError("boom"))
 r.failure.requeue(0, "low_failed")
@@ -138,12 +138,11 @@ def blocked_worker(worker: WorkerProcess, raw_redis: redis.Redis, client: Resque
     return worker_id, f"{HOST}:{worker.pid}"
 
 
-def test_child_killed_becomes_dirty_exit(redis_url: str, raw_redis: redis.Redis) -> None:
+def test_child_killed_becomes_dirty_exit(r: Resque, redis_url: str, raw_redis: redis.Redis) -> None:
     rec = load("dirty_exit_child_killed.json")
     ruby = ruby_host_pid(rec)
-    client = Resque(redis_url, registry=Registry())
     with WorkerProcess(redis_url, "high", "-i", "0.05") as worker:
-        worker_id, ours = blocked_worker(worker, raw_redis, client)
+        worker_id, ours = blocked_worker(worker, raw_redis, r)
         check(raw_redis, rec, "working", ours, ruby)
         (child,) = wait_for(worker.children, what="child")
         import os
@@ -152,14 +151,14 @@ def test_child_killed_becomes_dirty_exit(redis_url: str, raw_redis: redis.Redis)
         wait_for(lambda: raw_redis.llen("resque:failed"), what="dirty exit failure")
         wait_for(lambda: raw_redis.get("resque:stat:processed") == b"1", what="processed")
         check(raw_redis, rec, "kill -9 the child only", ours, ruby)
-        assert client.failure.all(0, 1)[0].error == (
+        assert r.failure.all(0, 1)[0].error == (
             f"Child process received unhandled signal pid {child} SIGKILL (signal 9)"
         )
         assert worker.stop() == 0
         check(raw_redis, rec, "shutdown", ours, ruby)
 
 
-def test_killed_worker_is_pruned_with_a_dirty_exit(redis_url: str, raw_redis: redis.Redis) -> None:
+def test_killed_worker_is_pruned_with_a_dirty_exit(r: Resque, redis_url: str, raw_redis: redis.Redis) -> None:
     import os
     import time
 
@@ -167,9 +166,8 @@ def test_killed_worker_is_pruned_with_a_dirty_exit(redis_url: str, raw_redis: re
 
     rec = load("dirty_exit_prune.json")
     ruby = ruby_host_pid(rec)
-    client = Resque(redis_url, registry=Registry())
     with WorkerProcess(redis_url, "high", "-i", "0.05") as worker:
-        worker_id, ours = blocked_worker(worker, raw_redis, client)
+        worker_id, ours = blocked_worker(worker, raw_redis, r)
         check(raw_redis, rec, "start worker and a job", ours, ruby)
         children = worker.children()
         worker.kill()
@@ -180,10 +178,10 @@ def test_killed_worker_is_pruned_with_a_dirty_exit(redis_url: str, raw_redis: re
     raw_redis.hset("resque:workers:heartbeat", worker_id, timefmt.heartbeat_at(time.time() - 3600))
     check(raw_redis, rec, "age the heartbeat", ours, ruby)
     raw_redis.delete("resque:pruning_dead_workers_in_progress")
-    pruner = Worker(client, ["high"])
+    pruner = Worker(r, ["high"])
     assert pruner.prune_dead_workers() == [worker_id]
     ruby_pruner = step(rec, "prune")["keyspace"]["resque:pruning_dead_workers_in_progress"]["value"]
     expected = normalize(step(rec, "prune")["keyspace"], {ruby: "<W>", ruby_pruner: "<PRUNER>"})
     actual = normalize(dump(raw_redis), {ours: "<W>", pruner.id: "<PRUNER>"})
     assert actual == expected
-    assert client.failure.all(0, 1)[0].error == f"Worker {worker_id} did not gracefully exit while processing Blocking"
+    assert r.failure.all(0, 1)[0].error == f"Worker {worker_id} did not gracefully exit while processing Blocking"

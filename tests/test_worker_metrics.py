@@ -4,33 +4,16 @@ prometheus_client's parser, count each by class with a duration histogram."""
 
 from __future__ import annotations
 
-import socket
-import urllib.request
 from typing import Any
 
 import pytest
 import redis
-from prometheus_client.parser import text_string_to_metric_families
 
 from resque_interop import Registry, Resque
 
-from .workers import WorkerProcess, wait_for
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def scrape(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
-        text = response.read().decode()
-    out = {}
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            out[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
-    return out
+from .support.metrics_scrape import free_port, scrape
+from .support.waiting import wait_for
+from .support.workers import WorkerProcess
 
 
 def jobs(samples: dict[tuple[str, tuple[tuple[str, str], ...]], float]) -> dict[tuple[str, str], float]:
@@ -40,15 +23,14 @@ def jobs(samples: dict[tuple[str, tuple[tuple[str, str], ...]], float]) -> dict[
 
 
 @pytest.mark.parametrize("fork", ["--fork", "--no-fork"])
-def test_outcomes_and_durations_by_class(fork: str, redis_url: str, raw_redis: redis.Redis) -> None:
-    client = Resque(redis_url, registry=Registry())
+def test_outcomes_and_durations_by_class(r: Resque, fork: str, redis_url: str, raw_redis: redis.Redis) -> None:
     for i in range(3):
-        client.enqueue_ruby("Noop", i, queue="low")
-    client.enqueue_ruby("Failing", 1, queue="low")
-    client.enqueue_ruby("Failing", 2, queue="low")
-    client.enqueue_ruby("Sleep", 0.3, queue="high")
+        r.enqueue_ruby("Noop", i, queue="low")
+    r.enqueue_ruby("Failing", 1, queue="low")
+    r.enqueue_ruby("Failing", 2, queue="low")
+    r.enqueue_ruby("Sleep", 0.3, queue="high")
     if fork == "--fork":
-        client.enqueue_ruby("Exit", 3, queue="high")  # the child leaves without finishing
+        r.enqueue_ruby("Exit", 3, queue="high")  # the child leaves without finishing
     port = free_port()
     with WorkerProcess(redis_url, "high,low", "-i", "0.05", fork, "--metrics-port", str(port)) as worker:
         worker.worker_id()
@@ -74,13 +56,13 @@ def test_outcomes_and_durations_by_class(fork: str, redis_url: str, raw_redis: r
         assert samples[("resque_job_duration_seconds_bucket", (("class", name), ("le", "+Inf")))] == count
     assert samples[("resque_job_duration_seconds_sum", (("class", "Sleep"),))] >= 0.3
     assert samples[("resque_job_duration_seconds_bucket", (("class", "Sleep"), ("le", "0.25")))] == 0.0
-    assert client.failure.count() == (3 if fork == "--fork" else 2)
+    assert r.failure.count() == (3 if fork == "--fork" else 2)
 
 
 def test_skipped_jobs_and_the_class_cap(redis_url: str, raw_redis: redis.Redis) -> None:
+    from resque_interop.client.hooks import Hooks
+    from resque_interop.client.job import Job
     from resque_interop.errors import DontPerform
-    from resque_interop.hooks import Hooks
-    from resque_interop.job import Job
     from resque_interop.worker import Worker
     from resque_interop.worker.worker_metrics import instrument
 

@@ -16,11 +16,23 @@ import redis
 from resque_interop import Registry, Resque
 from resque_interop.errors import InvalidQueueListError
 from resque_interop.schema import timefmt
+from resque_interop.store.reserve import (
+    Empty,
+    Finish,
+    Paused,
+    Recovered,
+    Reserved,
+    ReserveReply,
+    Unregistered,
+    WrongType,
+    read_reply,
+)
 from resque_interop.worker import Worker
 from resque_interop.worker.queues import QueueList, fnmatch
 
-from .keyspace import dump, load, normalize, step
-from .workers import HOST, WorkerProcess, wait_for
+from .support.keyspace import dump, load, normalize, step
+from .support.waiting import wait_for
+from .support.workers import HOST, WorkerProcess
 
 
 def test_queue_resolution_matches_ruby() -> None:
@@ -72,31 +84,31 @@ def test_pause_values(r: Resque, raw_redis: redis.Redis) -> None:
         assert r.paused() is paused, repr(value)
 
 
-def test_pause_scenario(redis_url: str, raw_redis: redis.Redis) -> None:
+def test_pause_scenario(r: Resque, redis_url: str, raw_redis: redis.Redis) -> None:
     rec = load("pause.json")
     ruby = rec["steps"][2]["keyspace"]["resque:pruning_dead_workers_in_progress"]["value"].rsplit(":", 1)[0]
-    client = Resque(redis_url, registry=Registry())
-    client.pause_all()
+    r.pause_all()
     assert dump(raw_redis) == step(rec, "pause")["keyspace"]
-    client.enqueue_ruby("Noop", queue="low")
+    r.enqueue_ruby("Noop", queue="low")
     with WorkerProcess(redis_url, "low", "-i", "0.05") as worker:
         worker_id = worker.worker_id()
         ours = f"{HOST}:{worker.pid}"
         wait_for(lambda: raw_redis.hexists("resque:workers:heartbeat", worker_id), what="heartbeat")
-        time.sleep(1.0)  # the recording waited 1.5 s: the job must still be there
-        assert client.size("low") == 1 and not raw_redis.exists(f"resque:worker:{worker_id}")
+        # its reserve answered "paused" (the recording waited 1.5 s): the job must still be there
+        wait_for(lambda: worker.title().endswith("Paused"), what="the worker paused")
+        assert r.size("low") == 1 and not raw_redis.exists(f"resque:worker:{worker_id}")
 
         def same(name: str) -> None:
             assert normalize(dump(raw_redis), {ours: "<W>"}) == normalize(step(rec, name)["keyspace"], {ruby: "<W>"}), name
 
         same("a worker started while paused")
-        client.resume_all()
+        r.resume_all()
         wait_for(lambda: raw_redis.get("resque:stat:processed") == b"1", what="processed after resume")
         same("unpause")
-        client.pause_all()
-        time.sleep(0.3)
-        client.enqueue_ruby("Noop", queue="low")
-        time.sleep(1.0)
+        r.pause_all()
+        wait_for(lambda: worker.title().endswith("Paused"), what="the worker paused again")
+        r.enqueue_ruby("Noop", queue="low")
+        time.sleep(1.0)  # a window in which the paused worker, polling every 0.05 s, must take nothing
         same("pause again while running, then a job")
         assert worker.stop() == 0
         same("shutdown while paused")
@@ -252,13 +264,12 @@ def test_hooks_run_in_ruby_order(r: Resque, raw_redis: redis.Redis) -> None:
     assert r.failure.count() == 1 and r.stats.get("processed") == 3
 
 
-def test_idle_worker_picks_up_without_polling(redis_url: str, raw_redis: redis.Redis) -> None:
-    client = Resque(redis_url, registry=Registry())
+def test_idle_worker_picks_up_without_polling(r: Resque, redis_url: str, raw_redis: redis.Redis) -> None:
     with WorkerProcess(redis_url, "high,low", "-i", "60") as worker:
         worker.worker_id()
-        time.sleep(0.5)  # idle, blocked
+        wait_for(lambda: "Waiting for high,low" in worker.title(), what="the worker idle, blocked")
         for queue in ("low", "high"):
-            client.enqueue_ruby("Archive", queue, queue=queue)
+            r.enqueue_ruby("Archive", queue, queue=queue)
             key = f"resque:queue:{queue}"
             # a 60 s poll interval: only a blocking wait can take it this soon
             wait_for(lambda key=key: raw_redis.llen(key) == 0, timeout=5, what=f"pick-up on {queue}")
@@ -266,57 +277,54 @@ def test_idle_worker_picks_up_without_polling(redis_url: str, raw_redis: redis.R
         assert worker.stop() == 0
 
 
-def test_wildcard_worker_sees_new_queues(redis_url: str, raw_redis: redis.Redis) -> None:
-    client = Resque(redis_url, registry=Registry())
+def test_wildcard_worker_sees_new_queues(r: Resque, redis_url: str, raw_redis: redis.Redis) -> None:
     with WorkerProcess(redis_url, "*", "-i", "60") as worker:
         worker.worker_id()
-        time.sleep(0.3)
-        client.enqueue_ruby("Archive", "fresh", queue="brand_new")
+        wait_for(lambda: "Waiting for" in worker.title(), what="the worker idle")
+        r.enqueue_ruby("Archive", "fresh", queue="brand_new")
         wait_for(lambda: raw_redis.llen("contract:results") == 1, timeout=10, what="new queue picked up")
         assert worker.stop() == 0
 
 
-def test_signals(redis_url: str, raw_redis: redis.Redis) -> None:
-    client = Resque(redis_url, registry=Registry())
+def test_signals(r: Resque, redis_url: str, raw_redis: redis.Redis) -> None:
     with WorkerProcess(redis_url, "high", "-i", "0.05") as worker:
         worker_id = worker.worker_id()
         # USR2 pauses, CONT resumes
         worker.send(signal.SIGUSR2)
         wait_for(lambda: worker.title().endswith("Paused"), what="paused title")
-        client.enqueue_ruby("Archive", "while paused", queue="high")
-        time.sleep(0.5)
-        assert client.size("high") == 1
+        r.enqueue_ruby("Archive", "while paused", queue="high")
+        time.sleep(0.5)  # a window in which the paused worker, polling every 0.05 s, must take nothing
+        assert r.size("high") == 1
         worker.send(signal.SIGCONT)
-        wait_for(lambda: client.size("high") == 0, what="resumed")
+        wait_for(lambda: r.size("high") == 0, what="resumed")
         # USR1 kills the child and carries on. The child to signal is Blocking's:
         # Archive's may still be exiting, and a USR1 with no child is a no-op (as in Ruby)
-        client.enqueue_ruby("Blocking", "never", queue="high")
+        r.enqueue_ruby("Blocking", "never", queue="high")
         wait_for(lambda: b"Blocking" in (raw_redis.get(f"resque:worker:{worker_id}") or b""), what="Blocking reserved")
         wait_for(worker.children, what="child")
         worker.send(signal.SIGUSR1)
-        wait_for(lambda: client.failure.count() == 1, what="dirty exit")
-        assert "SIGKILL" in client.failure.all(0, 1)[0].error
+        wait_for(lambda: r.failure.count() == 1, what="dirty exit")
+        assert "SIGKILL" in r.failure.all(0, 1)[0].error
         assert worker.proc.poll() is None
         # TERM kills the child and exits, unregistered
-        client.enqueue_ruby("Blocking", "never", queue="high")
+        r.enqueue_ruby("Blocking", "never", queue="high")
         wait_for(worker.children, what="child")
         assert worker.stop(signal.SIGTERM) == 0
         assert not raw_redis.sismember("resque:workers", worker_id)
-        assert client.failure.count() == 2
+        assert r.failure.count() == 2
 
 
 @pytest.mark.parametrize("child_start_delay", ["", "1"], ids=["running", "inside-fork"])
-def test_term_child_sends_term_first(child_start_delay: str, redis_url: str, raw_redis: redis.Redis) -> None:
+def test_term_child_sends_term_first(r: Resque, child_start_delay: str, redis_url: str, raw_redis: redis.Redis) -> None:
     # "inside-fork": TERM reaches the child while it is still inside fork() (an at-fork
     # hook sleeps): it must meet the child's TERM_CHILD handler, not the worker's inherited one
-    client = Resque(redis_url, registry=Registry())
     env = {"TERM_CHILD": "1", "RESQUE_TERM_TIMEOUT": "5", "TEST_CHILD_START_DELAY": child_start_delay}
     with WorkerProcess(redis_url, "high", "-i", "0.05", env=env) as worker:
         worker.worker_id()
-        client.enqueue_ruby("Sleep", 30, queue="high")
+        r.enqueue_ruby("Sleep", 30, queue="high")
         wait_for(worker.children, what="child")
         assert worker.stop(signal.SIGTERM) == 0
-        record = client.failure.all(0, 1)[0]
+        record = r.failure.all(0, 1)[0]
         assert (record.exception, record.error) == ("Resque::TermException", "SIGTERM")
 
 
@@ -339,10 +347,9 @@ def test_procline_is_what_ruby_greps_for(redis_url: str) -> None:
         worker.stop()
 
 
-def test_interval_zero_drains_and_exits(redis_url: str, raw_redis: redis.Redis) -> None:
-    client = Resque(redis_url, registry=Registry())
+def test_interval_zero_drains_and_exits(r: Resque, redis_url: str, raw_redis: redis.Redis) -> None:
     for i in range(5):
-        client.enqueue_ruby("Archive", i, queue="file_serve")
+        r.enqueue_ruby("Archive", i, queue="file_serve")
     env = {**os.environ, "QUEUE": "file_serve", "INTERVAL": "0", "REDIS_URL": redis_url,
            "RESQUE_TEST_REDIS_URL": redis_url}
     done = subprocess.run([sys.executable, "-m", "resque_interop", "work", "-A", "tests.jobs"], env=env,
@@ -377,12 +384,12 @@ def test_a_raising_before_fork_hook_fails_the_job_not_the_worker(r: Resque) -> N
 
 
 @pytest.mark.parametrize("run_hooks", [False, True])
-def test_child_skips_atexit_unless_run_at_exit_hooks(redis_url: str, raw_redis: redis.Redis, tmp_path: object,
+def test_child_skips_atexit_unless_run_at_exit_hooks(r: Resque, redis_url: str, raw_redis: redis.Redis, tmp_path: object,
                                                      run_hooks: bool) -> None:
     from pathlib import Path
 
     marker = Path(str(tmp_path)) / "atexit"
-    Resque(redis_url, registry=Registry()).enqueue_ruby("AtExit", str(marker), queue="file_serve")
+    r.enqueue_ruby("AtExit", str(marker), queue="file_serve")
     env = {**os.environ, "QUEUE": "file_serve", "INTERVAL": "0", "REDIS_URL": redis_url,
            "RESQUE_TEST_REDIS_URL": redis_url, **({"RUN_AT_EXIT_HOOKS": "1"} if run_hooks else {})}
     done = subprocess.run([sys.executable, "-m", "resque_interop", "work", "-A", "tests.jobs"], env=env,
@@ -399,13 +406,12 @@ def test_enqueue_front_pushes_to_the_head(redis_url: str, raw_redis: redis.Redis
                                                          b'{"class":"Archive","args":[1]}']
 
 
-def test_a_long_idle_wait_outlasts_redis_pys_read_timeout(redis_url: str, raw_redis: redis.Redis) -> None:
+def test_a_long_idle_wait_outlasts_redis_pys_read_timeout(r: Resque, redis_url: str, raw_redis: redis.Redis) -> None:
     # redis-py >= 8 reads with a 5 s timeout by default; an idle worker waits longer than that
-    client = Resque(redis_url, registry=Registry())
     with WorkerProcess(redis_url, "file_serve", "-i", "60") as worker:
         worker.worker_id()
-        time.sleep(6.5)
-        client.enqueue_ruby("Archive", "late", queue="file_serve")
+        time.sleep(6.5)  # idle past redis-py's 5 s read timeout: the time passing is what is tested
+        r.enqueue_ruby("Archive", "late", queue="file_serve")
         wait_for(lambda: raw_redis.llen("contract:results") == 1, timeout=5, what="pick-up after a long idle")
         started = time.monotonic()
         assert worker.stop() == 0
@@ -469,20 +475,19 @@ def test_a_shutdown_just_before_an_idle_wait_is_not_lost(redis_url: str, raw_red
     assert client.stats.get("processed") == 1
 
 
-def test_a_child_whose_worker_was_killed_does_not_fail_its_finished_job(
+def test_a_child_whose_worker_was_killed_does_not_fail_its_finished_job(r: Resque,
     redis_url: str, raw_redis: redis.Redis
 ) -> None:
     # the child can no longer tell its parent (the pipe is broken): that is no failure
     # of the job; the job stays in worker:<id> for pruning, as Ruby leaves it
-    client = Resque(redis_url, registry=Registry())
     with WorkerProcess(redis_url, "high", "-i", "0.05") as worker:
         worker_id = worker.worker_id()
-        client.enqueue_ruby("KillWorker", queue="high")
+        r.enqueue_ruby("KillWorker", queue="high")
         worker.proc.wait(15)
         _, child = json.loads(wait_for(lambda: raw_redis.lpop("contract:results"), what="the job finished"))
         wait_for(lambda: not os.path.exists(f"/proc/{child}"), what="the orphaned child gone")
     assert worker.proc.returncode == -signal.SIGKILL
-    assert [f.exception for f in client.failure.all(0, 10)] == []
+    assert [f.exception for f in r.failure.all(0, 10)] == []
     assert b"KillWorker" in raw_redis.get(f"resque:worker:{worker_id}")
 
 
@@ -517,6 +522,32 @@ def test_the_reserve_script_survives_lost_replies(r: Resque, raw_redis: redis.Re
     assert raw_redis.get("resque:stat:processed") == b"2"
     assert raw_redis.get(f"resque:stat:processed:{wid}") == b"2"
     assert not raw_redis.exists(f"resque:worker:{wid}")
+
+
+def test_each_reply_of_the_reserve_script_is_read_into_its_name(r: Resque, raw_redis: redis.Redis) -> None:
+    wid = f"{HOST}:1:bad,file_serve"
+    queues = ["bad", "file_serve"]
+    reserver = r.store.reserver(wid, queues, [b'"bad"', b'"file_serve"'])
+
+    def reserve(finish: Finish, held: bytes | None = None) -> ReserveReply:
+        return read_reply(reserver.call(finish, "2026-11-29T03:00:00Z", held), queues)
+
+    assert reserve(Finish.NOTHING) == Unregistered()
+    raw_redis.sadd("resque:workers", wid)
+    assert reserve(Finish.NOTHING) == Empty()
+    raw_redis.set("resque:queue:bad", "a string, not a list")
+    assert reserve(Finish.NOTHING) == WrongType("bad")
+    raw_redis.set("resque:pause-all-workers", " TRUE\n")
+    assert reserve(Finish.NOTHING) == Paused()
+    raw_redis.delete("resque:pause-all-workers")
+    r.enqueue_ruby("Archive", 1, queue="file_serve")
+    assert reserve(Finish.NOTHING) == Reserved("file_serve", b'{"class":"Archive","args":[1]}')
+    held = _held(r, wid)
+    assert reserve(Finish.NOTHING) == Recovered(held)  # a reply "lost": the held job is handed over
+    assert reserve(Finish.COUNT, held) == WrongType("bad")  # finished and counted; nothing else found
+    assert raw_redis.get("resque:stat:processed") == b"1"
+    with pytest.raises(ValueError):
+        read_reply(-7, queues)
 
 
 class _LossyReserver:

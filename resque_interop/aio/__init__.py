@@ -1,5 +1,6 @@
 """asyncio support: :class:`AsyncResque`, the producer and read API on redis.asyncio."""
 
-from .client import AsyncResque, connect_async
+from .client import AsyncResque
+from .store import connect_async
 
 __all__ = ["AsyncResque", "connect_async"]

@@ -23,34 +23,16 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from ..activejob import WRAPPER, activejob_request
-from ..errors import ConnectionConfigError
-from ..hooks import Hooks, default_hooks
-from ..producer import Producer, info_summary
-from ..registry import Registry, default_registry
+from ..client.activejob import activejob_request
+from ..client.hooks import Hooks, default_hooks
+from ..client.producer import Producer, info_summary
+from ..client.registry import Registry, default_registry
+from ..schema.activejob import WRAPPER
 from ..schema.codec import Codec, Dialect, dialect_from_env
 from ..schema.keys import Keys, namespace_from_env
-from ..store.connection import describe, normalize_url, sentinel_address, url_from_env
+from ..store.connection import describe
 from .delayed import AsyncDelayedQueue
-from .store import AsyncDataStore
-
-
-def connect_async(address: str | aioredis.Redis | None = None, **kwargs: Any) -> aioredis.Redis:
-    """A redis.asyncio client for the addresses :func:`resque_interop.store.connection.connect` takes."""
-    if isinstance(address, aioredis.Redis):
-        return address
-    if address is not None and not isinstance(address, str):
-        raise TypeError(f"AsyncResque needs a redis.asyncio client or an address, not {type(address).__name__}")
-    url = normalize_url(address or url_from_env())
-    if url.startswith("redis-sentinel://"):
-        from redis.asyncio.sentinel import Sentinel
-
-        nodes, service, db = sentinel_address(url)
-        return Sentinel(nodes).master_for(service, db=db, **kwargs)
-    try:
-        return aioredis.Redis.from_url(url, **kwargs)
-    except ValueError as exc:
-        raise ConnectionConfigError(f"cannot use Redis URL {url!r}: {exc}") from None
+from .store import AsyncDataStore, connect_async
 
 
 class AsyncResque(Producer):
@@ -68,7 +50,7 @@ class AsyncResque(Producer):
 
     def __init__(
         self,
-        redis: str | aioredis.Redis | None = None,
+        redis: str | aioredis.Redis[bytes] | None = None,
         *,
         namespace: str | None = None,
         registry: Registry | None = None,
@@ -114,13 +96,13 @@ class AsyncResque(Producer):
         target = self._target(job)
         argv = self.job_args(job, args)
         if self._hooked(target) and any(
-            r is False for r in await self._run_enqueue_hooks("before_enqueue", target, queue, name, argv)
+            r is False for r in await self.run_enqueue_hooks("before_enqueue", target, queue, name, argv)
         ):
             return None
         data = self._job_data(name, argv)
         await self.store.push("" if queue is None else str(queue), data, front=self.enqueue_front)
         if self._hooked(target):
-            await self._run_enqueue_hooks("after_enqueue", target, queue, name, argv)
+            await self.run_enqueue_hooks("after_enqueue", target, queue, name, argv)
         return True
 
     async def enqueue_ruby(self, class_name: str, *args: Any, queue: str | None = None) -> bool | None:
@@ -151,7 +133,7 @@ class AsyncResque(Producer):
         """Push a raw payload (extra fields kept), as ``Resque.push``."""
         await self.store.push(str(queue), self.codec.encode(item))
 
-    async def _run_enqueue_hooks(self, kind: str, target: Any, queue: str, name: str,
+    async def run_enqueue_hooks(self, kind: str, target: Any, queue: str, name: str,
                                  args: list[Any]) -> list[Any]:
         results = []
         for result in self._hook_results(kind, target, queue, name, args):
@@ -187,10 +169,7 @@ class AsyncResque(Producer):
     # -- lifetime ---------------------------------------------------------------
     async def aclose(self) -> None:
         """Close this client's connections (a client passed in is left open for its owner)."""
-        await self.store.lane.close()
-        if self._owns_client:
-            close = getattr(self.redis, "aclose", None) or self.redis.close
-            await close()
+        await self.store.close(client_too=self._owns_client)
 
     async def __aenter__(self) -> AsyncResque:
         return self

@@ -4,19 +4,35 @@ the same items, keys and rules as :mod:`resque_interop.scheduler.delayed`."""
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ..errors import NoQueueError
 from ..scheduler.delayed import When, delay_seconds, delayed_item, epoch_seconds, is_due
+from ..schema.codec import Codec
+from .store import AsyncDataStore
 
-if TYPE_CHECKING:
-    from .client import AsyncResque
+
+class AsyncDelayingClient(Protocol):
+    """What the delayed queue uses of :class:`~.client.AsyncResque` (which satisfies it;
+    typed here so this module never imports the client that imports it)."""
+
+    @property
+    def store(self) -> AsyncDataStore: ...
+
+    @property
+    def codec(self) -> Codec: ...
+
+    def queue_for(self, job: Any) -> str | None: ...
+
+    def job_name(self, job: Any) -> str: ...
+
+    async def enqueue_to(self, queue: str, job: Any, *args: Any) -> bool | None: ...
 
 
 class AsyncDelayedQueue:
     """``enqueue_at`` / ``enqueue_in`` (and their ``_with_queue`` forms) on redis.asyncio."""
 
-    def __init__(self, client: AsyncResque) -> None:
+    def __init__(self, client: AsyncDelayingClient) -> None:
         self.client = client
 
     async def enqueue_at(self, when: When, job: Any, *args: Any) -> bool | None:

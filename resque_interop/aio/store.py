@@ -14,9 +14,29 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from ..errors import ConnectionConfigError
 from ..schema.keys import Keys
 from ..schema.readable import text
+from ..store.connection import normalize_url, sentinel_address, url_from_env
 from ..store.packing import delayed_push_command, exec_reply, push_batches, push_command
+
+
+def connect_async(address: str | aioredis.Redis[bytes] | None = None, **kwargs: Any) -> aioredis.Redis[bytes]:
+    """A redis.asyncio client for the addresses :func:`resque_interop.store.connection.connect` takes."""
+    if isinstance(address, aioredis.Redis):
+        return address
+    if address is not None and not isinstance(address, str):
+        raise TypeError(f"AsyncResque needs a redis.asyncio client or an address, not {type(address).__name__}")
+    url = normalize_url(address or url_from_env())
+    if url.startswith("redis-sentinel://"):
+        from redis.asyncio.sentinel import Sentinel
+
+        nodes, service, db = sentinel_address(url)
+        return Sentinel(nodes).master_for(service, db=db, **kwargs)
+    try:
+        return aioredis.Redis.from_url(url, **kwargs)
+    except ValueError as exc:
+        raise ConnectionConfigError(f"cannot use Redis URL {url!r}: {exc}") from None
 
 
 class AsyncLane:
@@ -26,7 +46,7 @@ class AsyncLane:
     ``max_connections`` are open (further calls wait their turn), and they are
     kept for the next calls."""
 
-    def __init__(self, client: aioredis.Redis, max_connections: int = 128) -> None:
+    def __init__(self, client: aioredis.Redis[bytes], max_connections: int = 128) -> None:
         self._pool = client.connection_pool
         self._idle: list[Any] = []
         self._slots = asyncio.Semaphore(max_connections)
@@ -79,10 +99,17 @@ class AsyncLane:
 class AsyncDataStore:
     """The producer's and the read API's commands over one redis.asyncio client."""
 
-    def __init__(self, client: aioredis.Redis, keys: Keys, max_connections: int = 128) -> None:
+    def __init__(self, client: aioredis.Redis[bytes], keys: Keys, max_connections: int = 128) -> None:
         self.redis = client
         self.keys = keys
         self.lane = AsyncLane(client, max_connections)
+
+    async def close(self, client_too: bool = True) -> None:
+        """Close the lane's connections, and the client's own when ``client_too``."""
+        await self.lane.close()
+        if client_too:
+            close = getattr(self.redis, "aclose", None) or self.redis.close
+            await close()
 
     async def push(self, queue: str, data: bytes, front: bool = False) -> None:
         """SADD queues + RPUSH (LPUSH when ``front``) in one round trip, as Ruby."""

@@ -12,8 +12,9 @@ from typing import Any, TypeVar
 import click
 import redis
 
-from ..client import Resque
+from ..client.resque import Resque
 from ..errors import AppImportError, DecodeError, ResqueError
+from ..schema import readable
 from ..schema.codec import DEFAULT_CODEC, DIALECTS
 from ..schema.timefmt import parse_time
 from ..store.connection import describe, url_from_env
@@ -109,7 +110,7 @@ def make_client(redis_url: str | None, namespace: str, **kwargs: Any) -> Resque:
                if url.startswith("redis-sentinel://") else describe(client.redis))
     click.get_current_context().meta[_ADDRESS] = address
     try:
-        client.redis.ping()
+        client.store.keyspace.ping()
     except (redis.RedisError, OSError) as exc:
         fail(describe_redis_error(exc, address))
     return client
@@ -157,7 +158,7 @@ def human_time(when: float | str | bytes | None) -> str:
         return datetime.fromtimestamp(when).astimezone().isoformat(timespec="seconds")
     parsed = parse_time(when)
     if parsed is None:
-        return when.decode("utf-8", "replace") if isinstance(when, bytes) else when
+        return readable.text(when)
     return parsed.astimezone().isoformat(timespec="seconds")
 
 

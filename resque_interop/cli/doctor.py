@@ -1,10 +1,10 @@
-"""``resque-interop doctor``: which JSON dialect the Ruby side writes (resque_interop.doctor)."""
+"""``resque-interop doctor``: which JSON dialect the Ruby side writes (resque_interop.client.doctor)."""
 
 from __future__ import annotations
 
 import click
 
-from ..doctor import diagnose
+from ..client.doctor import diagnose
 from .common import connection_options, echo_json, make_client
 
 

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from ..client import Resque
+from ..client.resque import Resque
 from ..errors import ResqueError
 from .common import (
     F,

@@ -21,7 +21,7 @@ from .common import (
 )
 
 if TYPE_CHECKING:
-    from ..client import Resque
+    from ..client.resque import Resque
     from ..scheduler.forecast import Forecast
 
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from ..client import Resque
-from ..registry import Registry
+from ..client.registry import Registry
+from ..client.resque import Resque
 from ..runtime.logfmt import format_args
 from ..worker.worker import Worker
 from .redis_server import NoRedisServer, RedisServer

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import TypeVar
 
-import redis
+from ..store.connection import answers, connect
 
 _Server = TypeVar("_Server", bound="RedisServer")
 
@@ -69,15 +69,13 @@ class RedisServer:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + timeout
-        client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
+        client = connect(self.url, socket_connect_timeout=0.2)
         while time.monotonic() < deadline:
-            try:
-                client.ping()
+            if answers(client):
                 return self
-            except redis.ConnectionError:
-                if self.process.poll() is not None:
-                    raise RuntimeError(f"redis-server exited with {self.process.returncode}") from None
-                time.sleep(0.05)
+            if self.process.poll() is not None:
+                raise RuntimeError(f"redis-server exited with {self.process.returncode}") from None
+            time.sleep(0.05)
         self.stop()
         raise RuntimeError(f"redis-server did not answer on port {self.port}")
 

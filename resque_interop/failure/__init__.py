@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .base import FailureBackend, FailureInfo, FailureRecord
+from .backend import FailureBackend
+from .info import FailureInfo
 from .multi_queue import RedisMultiQueueFailureBackend
 from .multiple import LoggingFailureBackend, MultipleFailureBackend
+from .record import FailureRecord
 from .redis import RedisFailureBackend
 
 if TYPE_CHECKING:

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..runtime.logfmt import format_error
-from .base import FailureBackend, FailureInfo, FailureRecord
+from ..store.pipeline import Pipeline
+from .backend import FailureBackend
+from .info import FailureInfo
+from .record import FailureRecord
 
 if TYPE_CHECKING:
     from ..store.protocols import StoreClient
@@ -29,7 +32,7 @@ class MultipleFailureBackend(FailureBackend):
     def first(self) -> FailureBackend:
         return self.backends[0]
 
-    def save(self, info: FailureInfo, pipe: Any = None) -> None:
+    def save(self, info: FailureInfo, pipe: Pipeline | None = None) -> None:
         # one failing backend (an unreachable error tracker) must not stop the others
         errors: list[BaseException] = []
         for backend in self.backends:
@@ -88,7 +91,7 @@ class LoggingFailureBackend(FailureBackend):
         super().__init__(client)
         self.logger = logger or log
 
-    def save(self, info: FailureInfo, pipe: Any = None) -> None:
+    def save(self, info: FailureInfo, pipe: Pipeline | None = None) -> None:
         self.logger.error(
             "job failed: %s on %s by %s: %s: %s",
             info.payload, info.queue, info.worker, info.exception, info.error,

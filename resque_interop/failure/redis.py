@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..errors import ResqueError
 from ..schema import timefmt
 from ..schema.payloads import FailureEntry, original_bytes, payload_bytes, with_field
-from .base import FailureBackend, FailureInfo, FailureRecord
+from ..store.pipeline import Pipeline
+from .backend import FailureBackend
+from .info import FailureInfo
+from .record import FailureRecord
 
 
 class ListBackend(FailureBackend):
@@ -24,7 +25,7 @@ class ListBackend(FailureBackend):
     def _list(self, queue: str | None) -> str:
         raise NotImplementedError
 
-    def save(self, info: FailureInfo, pipe: Any = None) -> None:
+    def save(self, info: FailureInfo, pipe: Pipeline | None = None) -> None:
         """RPUSH one entry with Ruby's fields in Ruby's order."""
         entry = FailureEntry(
             failed_at=timefmt.failed_at(),

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from .base import FailureRecord
+from .record import FailureRecord
 
 if TYPE_CHECKING:
     from ..store.protocols import StoreClient

@@ -26,7 +26,9 @@ from typing import TYPE_CHECKING, Any
 from ..errors import ResqueError
 from ..runtime.logfmt import format_error
 from ..schema.payloads import display_name, job_args, job_class
-from .base import FailureBackend, FailureInfo
+from ..store.pipeline import Pipeline
+from .backend import FailureBackend
+from .info import FailureInfo
 
 if TYPE_CHECKING:
     from ..store.protocols import StoreClient
@@ -95,7 +97,7 @@ class SentryFailureBackend(FailureBackend):
                             "failures go to the other backends only")
         self._pid = os.getpid()
 
-    def save(self, info: FailureInfo, pipe: Any = None) -> None:
+    def save(self, info: FailureInfo, pipe: Pipeline | None = None) -> None:
         """Capture the failure (never raises: Sentry's trouble is logged, not the job's)."""
         try:
             forked = os.getpid() != self._pid

@@ -26,13 +26,14 @@ from typing import Any, Protocol
 import redis
 
 from ..errors import DirtyExit
-from ..failure.base import FailureInfo
+from ..failure.info import FailureInfo
 from ..scheduler.delayed import delayed_item
 from ..schema import timefmt
 from ..schema.codec import Codec
 from ..schema.keys import Keys
 from ..schema.ruby_join import retry_key_name
-from ..store.datastore import CommandLog, DataStore
+from ..store.datastore import DataStore
+from ..store.pipeline import CommandLog
 from ..store.retry_store import RetryStore
 from .policy import Retry
 

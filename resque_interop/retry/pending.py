@@ -66,8 +66,6 @@ def _key_for(client: RetryClient, class_name: str, args: list[Any]) -> str | Non
 def pending_retries(client: RetryClient, start: int = 0, count: int = 20) -> tuple[list[PendingRetry], int]:
     """The retries among the delayed items of ``count`` timestamps from ``start`` (earliest
     first), and how many timestamps there are in all."""
-    redis = client.redis
-    keys = client.keys
     try:
         stamps = client.store.delayed.timestamps(start, start + count - 1)  # non-integers skipped
     except ResponseError:  # the schedule is not a sorted set: nothing there is a retry
@@ -75,7 +73,7 @@ def pending_retries(client: RetryClient, start: int = 0, count: int = 20) -> tup
     found: list[tuple[int, bytes, str, list[Any], str | None, str]] = []
     for ts in stamps:
         try:
-            items = redis.lrange(keys.delayed(ts), 0, MAX_ITEMS_PER_TIMESTAMP - 1)
+            items = client.store.delayed.range(ts, 0, MAX_ITEMS_PER_TIMESTAMP)
         except ResponseError:
             continue  # not a list: resque-web shows it as such; no retry in it
         for item in items:
@@ -123,7 +121,7 @@ def cancel_retry(client: RetryClient, timestamp: int, item: bytes) -> bool:
 
 def pending_retries_at(client: RetryClient, timestamp: int) -> list[PendingRetry]:
     """The retries waiting at one timestamp."""
-    rank = client.redis.zrank(client.keys.delayed_schedule, str(int(timestamp)))
+    rank = client.store.delayed.rank(timestamp)
     if rank is None:
         return []
     return pending_retries(client, int(rank), 1)[0]

@@ -9,8 +9,9 @@ so a worker that dies is replaced.
 Signals, as resque-pool's ``handle_sig_queue!``:
 
 - USR1, USR2, CONT: sent on to every worker.
-- HUP: reload the configuration, stop every worker gracefully (QUIT; TERM with
-  TERM_CHILD), start new ones for the new configuration.
+- HUP: reload the configuration (a file that no longer loads keeps the one in force),
+  stop every worker gracefully (QUIT; TERM with TERM_CHILD), start new ones for the new
+  configuration.
 - WINCH: with ``handle_winch`` (resque-pool turns it on for ``--daemon``), stop all
   workers and keep running with none; otherwise ignored.
 - QUIT: stop workers gracefully and wait for them (TERM_CHILD: the immediate shutdown).
@@ -31,6 +32,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Literal
 
+from .pool_config import PoolConfigError
 from .procline import set_title
 
 log = logging.getLogger("resque_interop.pool")
@@ -163,7 +165,7 @@ class PoolMaster:
             self._signal_all(signum)
         elif signum == signal.SIGHUP:
             self._log("HUP: reset configuration")
-            self.config = self.load_config()
+            self.config = self._reload()
             self._log("HUP: gracefully shutdown old children")
             self._signal_all(graceful)
             self.maintain()
@@ -186,6 +188,14 @@ class PoolMaster:
         elif signum == signal.SIGTERM:
             return self._stop(name, immediate, "immediate shutdown (and immediate worker shutdown)")
         return None
+
+    def _reload(self) -> dict[str, int]:
+        """The configuration read afresh; a broken file keeps the one in force (and says so)."""
+        try:
+            return self.load_config()
+        except PoolConfigError as exc:
+            log.error("%s; keeping the configuration in force", exc)
+            return self.config
 
     def _stop(self, name: str, sent: int, what: str) -> str:
         self._log(f"{name}: {what}")

@@ -24,13 +24,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..errors import DecodeError, NoQueueError
-from ..failure.base import FailureInfo
+from ..failure.info import FailureInfo
 from ..store.delayed_store import OTHER_MASTER
+from ..store.pipeline import Pipeline
 from . import selection
 from .selection import Match
 
 if TYPE_CHECKING:
-    from ..store.datastore import Pipe
     from .protocols import SchedulerClient
 
 When = datetime | float | int
@@ -180,7 +180,7 @@ class DelayedQueue:
         """Delete every delayed job (``reset_delayed_queue``)."""
         self.client.store.delayed.reset()
 
-    def _route(self, item: bytes, pipe: Pipe) -> None:
+    def _route(self, item: bytes, pipe: Pipeline) -> None:
         """Queue one delayed item in ``pipe`` as resque-scheduler's ``enqueue_from_config``
         (``Job.create``: class and args only, no enqueue hooks)."""
         client = self.client
@@ -201,8 +201,7 @@ class DelayedQueue:
             payload = config if isinstance(config, dict) else item.decode("utf-8", "backslashreplace")
             client.save_failure(FailureInfo.from_exception(exc, payload, "", ""), pipe)
             return
-        pipe.sadd(client.keys.queues, str(queue))
-        pipe.rpush(client.keys.queue(str(queue)), data)
+        client.store.queues.push_in(pipe, str(queue), data)
 
     # -- helpers ----------------------------------------------------------------
     def _item(self, queue: str | None, job: Any, args: tuple[Any, ...]) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from .schedule_times import Every, ScheduleSyntaxError
 from .schedules import compile_entry, env_matches, unresolved_queue
 
 if TYPE_CHECKING:
-    from .protocols import SchedulerClient
+    from .scheduling_client import SchedulingClient
 
 #: how next_run was found
 MASTER = "master"  # the running master's next run: cron, or last enqueue + every
@@ -67,12 +67,12 @@ class Overview:
     schedules: list[Forecast]
 
 
-def master_holder(client: SchedulerClient) -> str | None:
+def master_holder(client: SchedulingClient) -> str | None:
     """Who holds resque-scheduler's master lock (``host:pid``), if anyone."""
     return client.store.schedules.lock_holder(master_lock_key(client))
 
 
-def overview(client: SchedulerClient, env: str | None, now: float | None = None) -> Overview:
+def overview(client: SchedulingClient, env: str | None, now: float | None = None) -> Overview:
     """Every schedule (this process's and Redis's) as a scheduler in ``env`` would load it,
     with the next run the running master will use (see the module's notes). One read of
     each hash (``Schedules.listing``)."""

@@ -1,21 +1,20 @@
 """The client shape the scheduler types against (``Resque`` satisfies it structurally).
 
 The client exposes :class:`.delayed.DelayedQueue` and :class:`.schedules.Schedules`, so the
-scheduler sits below it and must not import it; this Protocol names the few things it uses.
+scheduler sits below it and must not import it; this Protocol names the few things they use.
+What the running scheduler also uses (the client's delayed queue and schedules) is
+:class:`.scheduling_client.SchedulingClient`, a module above both, so neither imports back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
-from ..failure.base import FailureInfo
+from ..failure.info import FailureInfo
 from ..schema.keys import Keys
+from ..store.pipeline import Pipeline
 from ..store.protocols import StoreClient
-
-if TYPE_CHECKING:
-    from .delayed import DelayedQueue
-    from .schedules import Schedules
 
 
 class SchedulerClient(StoreClient, Protocol):
@@ -27,12 +26,6 @@ class SchedulerClient(StoreClient, Protocol):
     @property
     def inline(self) -> bool: ...
 
-    @property
-    def delayed(self) -> DelayedQueue: ...
-
-    @property
-    def schedules(self) -> Schedules: ...
-
     def enqueue_to(self, queue: str, job: Any, *args: Any) -> bool | None: ...
 
     def create(self, queue: str | None, class_name: str, args: Sequence[Any]) -> None: ...
@@ -43,4 +36,4 @@ class SchedulerClient(StoreClient, Protocol):
 
     def queue_for(self, job: Any) -> str | None: ...
 
-    def save_failure(self, info: FailureInfo, pipe: Any = None) -> None: ...
+    def save_failure(self, info: FailureInfo, pipe: Pipeline | None = None) -> None: ...

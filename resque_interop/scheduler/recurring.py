@@ -34,7 +34,7 @@ from .schedules import (
 )
 
 if TYPE_CHECKING:
-    from .protocols import SchedulerClient
+    from .scheduling_client import SchedulingClient
 
 log = logging.getLogger("resque_interop.scheduler")
 
@@ -48,7 +48,7 @@ class Loaded:
 class Recurring:
     """The schedules one scheduler process fires."""
 
-    def __init__(self, client: SchedulerClient, env: str | None = None, dynamic: bool = False) -> None:
+    def __init__(self, client: SchedulingClient, env: str | None = None, dynamic: bool = False) -> None:
         self.client = client
         self.env = env
         self.dynamic = dynamic

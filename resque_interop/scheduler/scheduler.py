@@ -30,8 +30,8 @@ from ..version import __version__
 from .delayed import master_lock_key
 
 if TYPE_CHECKING:
-    from .protocols import SchedulerClient
     from .recurring import Recurring
+    from .scheduling_client import SchedulingClient
 
 log = logging.getLogger("resque_interop.scheduler")
 
@@ -51,7 +51,7 @@ def lock_hostname() -> str:
 class MasterLock:
     """resque-scheduler's Resilient lock: held while its value is ``host:pid``."""
 
-    def __init__(self, client: SchedulerClient, timeout: int = LOCK_TIMEOUT, prefix: str | None = None) -> None:
+    def __init__(self, client: SchedulingClient, timeout: int = LOCK_TIMEOUT, prefix: str | None = None) -> None:
         self.client = client
         self.timeout = timeout
         self.key = master_lock_key(client, prefix)
@@ -76,7 +76,7 @@ class Scheduler:
     (``recurring`` holds at least one loaded), so a scheduler without any never stops a
     Ruby one's."""
 
-    def __init__(self, client: SchedulerClient, interval: float = 5.0, batch: int = 100, lock: MasterLock | None = None,
+    def __init__(self, client: SchedulingClient, interval: float = 5.0, batch: int = 100, lock: MasterLock | None = None,
                  recurring: Recurring | None = None, source: str = "", schedule_file: str | None = None) -> None:
         self.client = client
         self.interval = interval

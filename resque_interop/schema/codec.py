@@ -359,13 +359,6 @@ def _locate(value: Any, path: str = "$") -> str | None:
     return path
 
 
-def raw_text(data: bytes | str) -> str:
-    """Text of undecodable bytes, kept readable and lossless enough to show."""
-    if isinstance(data, str):
-        return data
-    return data.decode("utf-8", errors="backslashreplace")
-
-
 def dialect_from_env(default: Dialect = "json") -> Dialect:
     """The dialect named by ``RESQUE_DIALECT`` (``json``, ``oj``, ``rails``, ``oj_rails``), else ``default``;
     :class:`ValueError` naming the choices for anything else."""

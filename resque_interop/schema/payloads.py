@@ -154,8 +154,9 @@ def original_bytes(payload: Any) -> bytes | None:
     """The bytes an :func:`unrunnable_payload` keeps, or None for any other payload."""
     if not isinstance(payload, dict) or payload.get("class") is not None:
         return None
-    if isinstance(payload.get("raw"), str):
-        return payload["raw"].encode("utf-8")
+    raw = payload.get("raw")
+    if isinstance(raw, str):
+        return raw.encode("utf-8")
     if isinstance(payload.get("raw_base64"), str):
         try:
             return base64.b64decode(payload["raw_base64"], validate=True)

@@ -1,6 +1,10 @@
 """Reading what other writers left: counters that may not be integers, text that
 may not be UTF-8, values too large to show whole. The dashboard and the read API
-use these so that one bad value is reported, never fatal."""
+use these so that one bad value is reported, never fatal.
+
+Bytes become text here, by one of two policies: :func:`text` for a name or value
+used as text (invalid UTF-8 replaced by U+FFFD), :func:`raw_text` for bytes shown
+as they are (invalid UTF-8 escaped as ``\\xff``, so nothing is lost)."""
 
 from __future__ import annotations
 
@@ -11,6 +15,11 @@ PREVIEW = 200
 def text(value: bytes | str) -> str:
     """A name or value read from Redis as text (invalid UTF-8 replaced)."""
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+
+
+def raw_text(data: bytes | str) -> str:
+    """Bytes shown as they are: invalid UTF-8 escaped (``\\xff``), readable and lossless."""
+    return data.decode("utf-8", "backslashreplace") if isinstance(data, bytes) else data
 
 
 def to_int(raw: bytes | str | int | None) -> int | None:
@@ -28,7 +37,7 @@ def to_int(raw: bytes | str | int | None) -> int | None:
 
 def preview(raw: bytes | str, limit: int = PREVIEW) -> str:
     """Text of a value to show beside a warning: undecodable bytes escaped, cut at ``limit``."""
-    text = raw.decode("utf-8", "backslashreplace") if isinstance(raw, bytes) else raw
+    text = raw_text(raw)
     return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
 
 

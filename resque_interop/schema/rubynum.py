@@ -119,4 +119,5 @@ def text_int(digits: str) -> int:
     sign = -1 if digits.startswith("-") else 1
     digits = digits.lstrip("+-")
     half = len(digits) // 2
-    return sign * (text_int(digits[:-half]) * 10**half + text_int(digits[-half:]))
+    high, low = text_int(digits[:-half]), text_int(digits[-half:])
+    return sign * (high * int(10**half) + low)

@@ -17,6 +17,8 @@ import re
 import time
 from datetime import datetime, timedelta, timezone
 
+from . import readable
+
 
 def _local(epoch: float | None = None) -> datetime:
     return datetime.fromtimestamp(time.time() if epoch is None else epoch).astimezone()
@@ -75,7 +77,7 @@ def parse_time(text: str | bytes | None) -> datetime | None:
     if text is None:
         return None
     if isinstance(text, bytes):
-        text = text.decode("utf-8", "replace")
+        text = readable.text(text)
     text = text.strip()
     if not text:
         return None

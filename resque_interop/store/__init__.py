@@ -1,5 +1,8 @@
-"""All Redis I/O: the data store (Ruby's ``Resque::DataStore``), the Lua scripts, the lean lane's
-packed payloads, resque-scheduler's delayed and schedule keys, and connections.
+"""All Redis I/O: the data store (Ruby's ``Resque::DataStore``, a facade over one store per seam:
+queues, failed, workers, counters, keyspace), the Lua scripts, the lean lane's packed payloads,
+resque-scheduler's delayed and schedule keys, resque-retry's keys, an idle worker's blocking
+peeks, and connections. No module outside this package (but the asyncio client's ``aio/store.py``)
+calls Redis.
 
 :mod:`.protocols` holds the narrow client shape that the layers between the store and the client
 (failure backends, the scheduler) type against, so they never import the client itself.

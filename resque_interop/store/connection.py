@@ -59,14 +59,14 @@ def sentinel_address(url: str) -> tuple[list[tuple[str, int]], str, int]:
     return nodes, service, db
 
 
-def _sentinel(url: str, **kwargs: Any) -> redis.Redis:
+def _sentinel(url: str, **kwargs: Any) -> redis.Redis[bytes]:
     from redis.sentinel import Sentinel
 
     nodes, service, db = sentinel_address(url)
     return Sentinel(nodes).master_for(service, db=db, **kwargs)
 
 
-def connect(address: str | redis.Redis | None = None, **kwargs: Any) -> redis.Redis:
+def connect(address: str | redis.Redis[bytes] | None = None, **kwargs: Any) -> redis.Redis[bytes]:
     """A redis-py client for ``address`` (a client, a URL or ``host:port[:db]``)."""
     if isinstance(address, redis.Redis):
         return address
@@ -79,7 +79,16 @@ def connect(address: str | redis.Redis | None = None, **kwargs: Any) -> redis.Re
         raise ConnectionConfigError(f"cannot use Redis URL {url!r}: {exc}") from None
 
 
-def describe(client: redis.Redis) -> str:
+def answers(client: redis.Redis[bytes]) -> bool:
+    """Whether the server answers PING now (False while it refuses connections)."""
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        return False
+    return True
+
+
+def describe(client: redis.Redis[bytes]) -> str:
     """``host:port/db`` of a client, for messages and resque-web's ``servers``."""
     kw = client.connection_pool.connection_kwargs
     if "path" in kw:

@@ -6,17 +6,20 @@ same thin layer as the rest (``DataStore.delayed``). Key names come from
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import redis
 
-from ..schema.keys import delayed_name
+from ..schema.keys import Keys, delayed_name
 from ..schema.readable import to_int
 from . import scripts
+from .lane import Lane
 from .packing import delayed_push_command, exec_reply
+from .pipeline import Pipeline
+from .queues import list_lengths, list_range
 
-if TYPE_CHECKING:
-    from .datastore import DataStore, Pipe
+#: how a move queues one item in the MULTI under way: ``route(item, pipe)``
+Route = Callable[[bytes, Pipeline], None]
 
 
 #: :meth:`DelayedStore.move_batch`'s answer when another scheduler holds the master lock
@@ -26,14 +29,14 @@ OTHER_MASTER = -2
 class DelayedStore:
     """``delayed_queue_schedule``, ``delayed:<ts>``, ``timestamps:<item>`` and the master lock."""
 
-    def __init__(self, store: DataStore) -> None:
-        self.store = store
-        self.redis = store.redis
-        self.keys = store.keys
+    def __init__(self, client: redis.Redis[bytes], keys: Keys, lane: Lane) -> None:
+        self.redis = client
+        self.keys = keys
+        self.lane = lane
 
     def push(self, timestamp: int, data: bytes) -> None:
         """RPUSH delayed:<ts>, SADD timestamps:<item>, ZADD the schedule (one MULTI)."""
-        exec_reply(self.store.lane.call(delayed_push_command(self.keys, timestamp, data), 5))
+        exec_reply(self.lane.call(delayed_push_command(self.keys, timestamp, data), 5))
 
     def timestamps(self, start: int = 0, stop: int = -1) -> list[int]:
         """The schedule's timestamps in a window; members that are not integers are skipped."""
@@ -43,6 +46,11 @@ class DelayedStore:
         """The schedule's members as stored (a plugin may have left non-integers)."""
         return list(self.redis.zrange(self.keys.delayed_schedule, start, stop))
 
+    def rank(self, timestamp: int) -> int | None:
+        """The timestamp's place in the schedule (ZRANK, 0 the earliest); None when absent."""
+        found = self.redis.zrank(self.keys.delayed_schedule, str(int(timestamp)))
+        return None if found is None else int(found)
+
     def schedule_size(self) -> int:
         return int(self.redis.zcard(self.keys.delayed_schedule))
 
@@ -50,11 +58,11 @@ class DelayedStore:
         return int(self.redis.llen(self.keys.delayed(timestamp)))
 
     def range(self, timestamp: int, start: int, count: int) -> list[bytes]:
-        return self.store.list_range(self.keys.delayed(timestamp), start, count)
+        return list_range(self.redis, self.keys.delayed(timestamp), start, count)
 
     def sizes(self, timestamps: Sequence[int]) -> list[int]:
         """LLEN of each ``delayed:<ts>`` (0 for a key of another type)."""
-        return [n or 0 for n in self.store.list_lengths([self.keys.delayed(ts) for ts in timestamps])]
+        return [n or 0 for n in list_lengths(self.redis, [self.keys.delayed(ts) for ts in timestamps])]
 
     def firsts(self, timestamps: Sequence[int]) -> list[bytes | None]:
         """The first job of each ``delayed:<ts>`` (LINDEX 0, one round trip; None for an
@@ -93,7 +101,7 @@ class DelayedStore:
                     found.extend(bytes(i) for i in items)
         return found
 
-    def take(self, data: bytes, route: Callable[[bytes, Pipe], None]) -> int:
+    def take(self, data: bytes, route: Route) -> int:
         """Remove every copy of one encoded item from the lists its ``timestamps:*`` set
         names and have ``route`` queue each copy, in one MULTI under WATCH (Ruby's
         ``enqueue_delayed``: ``remove_delayed_job``, then queue that many); the count."""
@@ -125,7 +133,7 @@ class DelayedStore:
         return int(found[0]) if found else None
 
     def move_batch(
-        self, timestamp: int, batch: int, route: Callable[[bytes, Pipe], None],
+        self, timestamp: int, batch: int, route: Route,
         lock_key: str | None = None, holder: str = "",
     ) -> int:
         """Take up to ``batch`` items from ``delayed:<ts>`` as resque-scheduler does:
@@ -194,4 +202,4 @@ class DelayedStore:
 
     def master_lock(self, script: scripts.LuaScript, key: str, value: str, ttl: int) -> bool:
         """Run one of resque-scheduler's master-lock scripts; True when it holds."""
-        return bool(self.store.eval_script(script, [key], [value, str(int(ttl))]))
+        return bool(self.lane.run_script(script, [key], [value, str(int(ttl))]))

@@ -14,12 +14,15 @@ from __future__ import annotations
 import os
 import threading
 import weakref
+from collections.abc import Sequence
 from typing import Any
 
 import redis
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import ResponseError
+from redis.exceptions import NoScriptError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from .scripts import LuaScript
 
 
 def pack(*args: bytes | str | int) -> bytes:
@@ -58,7 +61,8 @@ class Lane:
     the thread or :meth:`close` (``release``): the lane and the pool count the same
     connections."""
 
-    def __init__(self, client: redis.Redis) -> None:
+    def __init__(self, client: redis.Redis[bytes]) -> None:
+        self._client = client
         self._pool = client.connection_pool
         self._local = threading.local()
 
@@ -100,6 +104,15 @@ class Lane:
                 conn.disconnect()
                 raise
         raise AssertionError("unreachable")
+
+    def run_script(self, script: LuaScript, keys: Sequence[str], args: Sequence[bytes | str]) -> Any:
+        """EVALSHA on the lane, loading the script once when the server lacks it."""
+        packed = pack(b"EVALSHA", script.sha, len(keys), *keys, *args)
+        try:
+            return self.call(packed)[0]
+        except NoScriptError:
+            self._client.execute_command("SCRIPT LOAD", script.source)
+            return self.call(packed)[0]
 
     def close(self) -> None:
         """End this thread's loan: its connection goes back to the pool."""

@@ -3,7 +3,7 @@ MultipleWithRetrySuppression's ``failure-<retry key>``.
 
 What happens before and after a perform is sent at once (Ruby sends the same commands
 one by one); what a failure decides (the retry's enqueue, the counter, the suppressed
-failure's details) is recorded into the :class:`~.datastore.CommandLog` that the worker
+failure's details) is recorded into the :class:`~.pipeline.CommandLog` that the worker
 sends with the job's finish in one MULTI/EXEC, so a failure is retried once or not at all.
 """
 
@@ -15,13 +15,13 @@ import redis
 
 from ..schema.keys import Keys, delayed_name
 from ..schema.readable import to_int
-from .datastore import CommandLog
+from .pipeline import CommandLog
 
 
 class RetryStore:
     """The retry keys of one namespace over one redis-py client."""
 
-    def __init__(self, client: redis.Redis, keys: Keys) -> None:
+    def __init__(self, client: redis.Redis[bytes], keys: Keys) -> None:
         self.redis = client
         self.keys = keys
 

@@ -5,20 +5,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import redis
+
+from ..schema.keys import Keys
 from ..schema.readable import text
-
-if TYPE_CHECKING:
-    from .datastore import DataStore
 
 
 class ScheduleStore:
     """The hashes and the set resque-scheduler keeps its schedules in."""
 
-    def __init__(self, store: DataStore) -> None:
-        self.redis = store.redis
-        self.keys = store.keys
+    def __init__(self, client: redis.Redis[bytes], keys: Keys) -> None:
+        self.redis = client
+        self.keys = keys
 
     def persistent(self) -> dict[str, bytes]:
         """Every persisted schedule: name -> encoded config (HGETALL)."""

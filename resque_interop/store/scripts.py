@@ -33,7 +33,8 @@ name of each queue
 Returns: false when nothing was found, -1 when paused, -2 when not
 registered, {-3, index} when only a wrong-typed queue was met, {0,
 worker:<id> value} for a reservation the caller did not hear of, else
-{index, payload}
+{index, payload}. :mod:`resque_interop.store.reserve` reads these replies into named
+values and sends the finish flag as its ``Finish``.
 """
 
 import hashlib

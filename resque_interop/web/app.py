@@ -22,14 +22,15 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
-from ..client import Resque
-from ..schema.codec import raw_text
+from ..client.resque import Resque
 from ..schema.keys import schema_type
-from ..schema.readable import not_an_integer, to_int
+from ..schema.readable import not_an_integer, raw_text, to_int
+from ..schema.workers import runtime_of, split_worker_id
+from ..store.worker_listing import list_workers
 from ..version import __version__
-from ..worker_info import list_workers, runtime_of, split_worker_id
 from .delayed import add_delayed_routes
 from .errors import add_error_pages
 from .failed import add_failed_routes
@@ -108,7 +109,7 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0,
             "prune_after": client.prune_interval,
         }
 
-    def page(template: str, **context: Any) -> Any:
+    def page(template: str, **context: Any) -> ResponseReturnValue:
         partial = request.headers.get("X-Resque-Partial") == "1"
         html = render_template(f"resque/{template}", partial=partial, **context)
         if not partial:
@@ -137,7 +138,7 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0,
 
     # -- pages ----------------------------------------------------------------
     @bp.get("/")
-    def overview() -> str:
+    def overview() -> ResponseReturnValue:
         queues, queue_total = queue_table(0, LIST_PAGE)
         working = client.working()
         return page("overview.html", queues=queues, queue_total=queue_total, working=working,
@@ -150,19 +151,19 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0,
         return redirect(url_for(f"{name}.overview"))
 
     @bp.get("/working")
-    def working() -> str:
+    def working() -> ResponseReturnValue:
         working = client.working()
         return page("working.html", working=working, runtimes=runtimes(working), total=workers_total(), live=True)
 
     @bp.get("/queues")
-    def queues() -> str:
+    def queues() -> ResponseReturnValue:
         start = int_arg("start", 0)
         shown, total = queue_table(start, LIST_PAGE)
         return page("queues.html", queues=shown, total=total, start=start, per_page=LIST_PAGE,
                     failed=client.failure.count(), live=True)
 
     @bp.get("/queues/<path:queue>")
-    def queue(queue: str) -> str:
+    def queue(queue: str) -> ResponseReturnValue:
         start = int_arg("start", 0)
         raws = client.store.queue_range(queue, start, PAGE)
         jobs = []
@@ -171,7 +172,7 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0,
                 payload = client.codec.decode(raw)
             except ValueError:
                 payload = None
-            jobs.append({"raw": raw.decode("utf-8", "backslashreplace"), "payload": payload})
+            jobs.append({"raw": raw_text(raw), "payload": payload})
         return page("queue.html", queue=queue, jobs=jobs, size=client.size(queue), start=start, per_page=PAGE)
 
     @bp.post("/queues/<path:queue>/remove")
@@ -189,7 +190,7 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0,
     add_failed_routes(bp, client, page, PAGE)
 
     @bp.get("/workers")
-    def workers() -> str:
+    def workers() -> ResponseReturnValue:
         ids = client.store.worker_ids()
         hosts: dict[str, list[str]] = {}
         for worker_id in ids:
@@ -200,7 +201,7 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0,
                         total=len(ids), live=True)
         chosen = ids if host in (None, "*") else hosts.get(host or "", [])
         start = int_arg("start", 0)
-        infos = list_workers(client, chosen[start:start + LIST_PAGE]) if chosen else []
+        infos = list_workers(client.store, client.codec, chosen[start:start + LIST_PAGE]) if chosen else []
         by_host: dict[str, list[Any]] = {}
         for w in infos:
             by_host.setdefault(w.host, []).append(w)
@@ -209,7 +210,7 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0,
                     per_page=LIST_PAGE, host=host, paused=client.paused(), live=True)
 
     @bp.get("/workers/<path:worker_id>")
-    def worker(worker_id: str) -> str:
+    def worker(worker_id: str) -> ResponseReturnValue:
         found = client.worker(worker_id)
         if found is None:
             abort(404, description="no such worker (it may have stopped)")
@@ -217,23 +218,23 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0,
                     live=True)
 
     @bp.get("/stats")
-    def stats() -> str:
+    def stats() -> ResponseReturnValue:
         raw = {n: client.store.stat_raw(n) for n in ("processed", "failed")}
         bad = {n: not_an_integer(f"stat:{n}", v) for n, v in raw.items() if v is not None and to_int(v) is None}
         return page("stats.html", info=client.info(), bad=bad, live=True)
 
     @bp.get("/stats/redis")
-    def stats_redis() -> str:
+    def stats_redis() -> ResponseReturnValue:
         return page("stats_redis.html", info=sorted(client.store.redis_info().items()))
 
     @bp.get("/stats/keys")
-    def stats_keys() -> str:
+    def stats_keys() -> ResponseReturnValue:
         names, start = client.all_keys(), int_arg("start", 0)
         return page("stats_keys.html", keys=key_rows(names[start:start + KEYS_PAGE]), start=start,
                     per_page=KEYS_PAGE, total=len(names))
 
     @bp.get("/stats/keys/<path:key>")
-    def stats_key(key: str) -> str:
+    def stats_key(key: str) -> ResponseReturnValue:
         start = int_arg("start", 0)
         kind, size, items = client.store.key_items(key, start, PAGE)
         rows = [[_cell(v) for v in (item if isinstance(item, tuple) else (item,))] for item in items]
@@ -271,7 +272,7 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0,
             try:
                 jobs.append({"payload": client.codec.decode(raw)})
             except ValueError:
-                jobs.append({"payload": None, "raw": raw.decode("utf-8", "backslashreplace")})
+                jobs.append({"payload": None, "raw": raw_text(raw)})
         return api_json({"name": queue, "size": client.size(queue), "start": start, "jobs": jobs})
 
     @bp.get("/api/workers")

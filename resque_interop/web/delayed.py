@@ -10,11 +10,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
-from ..client import Resque
+from ..client.resque import Resque
 from ..scheduler.selection import parse_match
-from ..schema.readable import preview, to_int
+from ..schema.readable import preview, raw_text, to_int
 from .format import back_to, exact_utc, with_note
 from .jsonapi import api_json
 from .params import int_arg
@@ -24,7 +25,7 @@ STAMP = "int(max=9223372036854775807)"
 COUNT_JOBS_UP_TO = 1_000
 
 
-def add_delayed_routes(bp: Blueprint, client: Resque, page: Callable[..., str], per_page: int) -> None:
+def add_delayed_routes(bp: Blueprint, client: Resque, page: Callable[..., ResponseReturnValue], per_page: int) -> None:
     """Mount the Delayed pages, actions and ``/api/delayed`` on ``bp``."""
     name = bp.name
 
@@ -61,7 +62,7 @@ def add_delayed_routes(bp: Blueprint, client: Resque, page: Callable[..., str], 
             try:
                 text, cancellable = raw.decode("utf-8"), True
             except UnicodeDecodeError:
-                text, cancellable = raw.decode("utf-8", "backslashreplace"), False
+                text, cancellable = raw_text(raw), False
             out.append({"raw": text, "payload": payload if isinstance(payload, dict) else None,
                         "cancellable": cancellable})
         return out
@@ -99,7 +100,7 @@ def add_delayed_routes(bp: Blueprint, client: Resque, page: Callable[..., str], 
         return redirect(with_note(target, f"Queued {n} delayed job{'s' if n != 1 else ''} now"))
 
     @bp.get("/delayed")
-    def delayed() -> str:
+    def delayed() -> ResponseReturnValue:
         start = int_arg("start", 0)
         total = client.delayed.schedule_size()
         # the job total reads every timestamp's length: only while that is cheap (a page costs what it shows)
@@ -116,7 +117,7 @@ def add_delayed_routes(bp: Blueprint, client: Resque, page: Callable[..., str], 
         return act_on_selection("enqueue")
 
     @bp.get("/delayed/search")
-    def delayed_search() -> str:
+    def delayed_search() -> ResponseReturnValue:
         """resque-scheduler's "find delayed jobs": the timestamps of a class with exactly these
         args (a JSON array) on a queue, from its ``timestamps:<job>`` index (one read)."""
         class_name = request.args.get("class", "").strip()
@@ -136,7 +137,7 @@ def add_delayed_routes(bp: Blueprint, client: Resque, page: Callable[..., str], 
                     found=found, error=error)
 
     @bp.get(f"/delayed/<{STAMP}:timestamp>")
-    def delayed_timestamp(timestamp: int) -> str:
+    def delayed_timestamp(timestamp: int) -> ResponseReturnValue:
         start = int_arg("start", 0)
         return page("delayed_timestamp.html", timestamp=timestamp, utc=exact_utc(timestamp),
                     items=items(timestamp, start), size=client.delayed.timestamp_size(timestamp),

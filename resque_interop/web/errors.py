@@ -11,7 +11,7 @@ import redis
 from flask import Blueprint, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from ..client import Resque
+from ..client.resque import Resque
 from ..errors import ResqueError
 from ..schema.keys import schema_type
 from .jsonapi import api_json

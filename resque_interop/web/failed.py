@@ -8,10 +8,11 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
-from ..client import Resque
-from ..failure.base import FailureRecord
+from ..client.resque import Resque
+from ..failure.record import FailureRecord
 from ..failure.search import class_counts, find
 from ..schema.keys import job_queue_name
 from .format import back_to, with_note
@@ -21,7 +22,7 @@ from .params import int_arg
 INDEX = "int(max=9223372036854775807)"
 
 
-def add_failed_routes(bp: Blueprint, client: Resque, page: Callable[..., str], per_page: int) -> None:
+def add_failed_routes(bp: Blueprint, client: Resque, page: Callable[..., ResponseReturnValue], per_page: int) -> None:
     """Mount the Failed pages, actions and ``/api/failed`` on ``bp``."""
     name = bp.name
 
@@ -49,7 +50,7 @@ def add_failed_routes(bp: Blueprint, client: Resque, page: Callable[..., str], p
 
     @bp.get("/failed")
     @bp.get("/failed/<path:list_name>")
-    def failed(list_name: str | None = None) -> str:
+    def failed(list_name: str | None = None) -> ResponseReturnValue:
         lists = client.failure.queues()
         if list_name is None and len(lists) > 1:
             counts = {n: client.failure.count(n) for n in lists}

@@ -7,8 +7,8 @@ from flask import Blueprint, Response, request
 from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import choose_encoder
 
-from ..client import Resque
-from ..metrics import ResqueCollector
+from ..client.resque import Resque
+from ..metrics.collector import ResqueCollector
 
 
 def add_metrics_route(bp: Blueprint, client: Resque) -> None:

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Blueprint, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
-from ..client import Resque
+from ..client.resque import Resque
 from ..retry.pending import cancel_retry, pending_retries
 from .delayed import STAMP
 from .format import back_to, exact_utc, with_note
@@ -16,12 +17,12 @@ from .jsonapi import api_json
 from .params import int_arg
 
 
-def add_retry_routes(bp: Blueprint, client: Resque, page: Callable[..., str], per_page: int) -> None:
+def add_retry_routes(bp: Blueprint, client: Resque, page: Callable[..., ResponseReturnValue], per_page: int) -> None:
     """Mount the Retry page, its cancel action and ``/api/retries`` on ``bp``."""
     name = bp.name
 
     @bp.get("/retries")
-    def retries() -> str:
+    def retries() -> ResponseReturnValue:
         start = int_arg("start", 0)
         found, total = pending_retries(client, start, per_page)
         return page("retries.html", retries=found, total=total, start=start, per_page=per_page, utc=exact_utc)

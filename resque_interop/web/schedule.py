@@ -10,9 +10,10 @@ from datetime import datetime, timezone
 from typing import Any
 
 from flask import Blueprint, abort, jsonify, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
-from ..client import Resque
+from ..client.resque import Resque
 from ..scheduler.scheduler import MasterLock
 from .format import back_to, with_note
 from .params import int_arg
@@ -25,7 +26,7 @@ def _utc(epoch: float | None) -> str | None:
     return None if epoch is None else datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def add_schedule_routes(bp: Blueprint, client: Resque, page: Callable[..., str]) -> None:
+def add_schedule_routes(bp: Blueprint, client: Resque, page: Callable[..., ResponseReturnValue]) -> None:
     """Mount the Schedule page, its "Queue now" action and ``/api/schedule`` on ``bp``."""
     name = bp.name
 
@@ -51,7 +52,7 @@ def add_schedule_routes(bp: Blueprint, client: Resque, page: Callable[..., str])
         return client.store.schedules.lock_holder(MasterLock(client).key)
 
     @bp.get("/schedule")
-    def schedule() -> str:
+    def schedule() -> ResponseReturnValue:
         start = int_arg("start", 0)
         shown, total = rows(start, SCHEDULE_PAGE)
         return page("schedule.html", schedules=shown, total=total, start=start, per_page=SCHEDULE_PAGE,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from ..client import Resque
+from ..client.resque import Resque
 from ..scheduler.schedules import load_schedule_file
 from .app import create_app
 

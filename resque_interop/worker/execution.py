@@ -16,24 +16,37 @@ import os
 import signal
 import sys
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import DirtyExit, JobTimeout, TermException
 from ..runtime.logfmt import format_error
 from ..runtime.procline import procline
+from .config import WorkerConfig
 from .timeouts import overdue_message, timeout_for, wait_child
 
 if TYPE_CHECKING:
-    from ..job import Job
-    from .worker import Worker
+    from ..client.job import Job
 
 log = logging.getLogger("resque_interop.worker")
+
+
+class JobHost(Protocol):
+    """What an executor uses of its worker (a :class:`~resque_interop.worker.Worker`)."""
+
+    #: True while a job runs in this process
+    in_job: bool
+
+    @property
+    def config(self) -> WorkerConfig: ...
+    def run_hook(self, name: str, *args: Any) -> None: ...
+    def perform(self, job: Job) -> None: ...
+    def report_failure(self, job: Job, exc: BaseException, count_failed: bool = True) -> None: ...
 
 
 class InlineExecutor:
     """Runs the job in the worker process (FORK_PER_JOB=false)."""
 
-    def __init__(self, worker: Worker) -> None:
+    def __init__(self, worker: JobHost) -> None:
         self.worker = worker
 
     def run(self, job: Job) -> None:
@@ -53,7 +66,7 @@ def _signal_name(number: int) -> str:
 class ForkExecutor:
     """Forks one child per job; the parent waits and stays small."""
 
-    def __init__(self, worker: Worker) -> None:
+    def __init__(self, worker: JobHost) -> None:
         self.worker = worker
         self.child: int | None = None
         # a kill asked for between fork() and knowing the child's pid is kept, not lost
@@ -89,7 +102,7 @@ class ForkExecutor:
         if self._kill_requested:
             self.kill_child()
         procline(f"Forked {pid} at {int(time.time())}")
-        seconds = timeout_for(job, worker.job_timeout)
+        seconds = timeout_for(job, worker.config.job_timeout)
         overdue = False
         try:
             status = wait_child(pid, seconds) if seconds is not None else None
@@ -150,9 +163,9 @@ class ForkExecutor:
         try:
             for sig in (signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2, signal.SIGCONT, signal.SIGINT):
                 signal.signal(sig, signal.SIG_DFL)
-            if worker.term_child:
+            if worker.config.term_child:
                 signal.signal(signal.SIGTERM, _raise_term)
-                worker._in_job = True
+                worker.in_job = True
             else:
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # what arrived meanwhile lands now
@@ -176,7 +189,7 @@ class ForkExecutor:
                 sys.stderr.flush()
             except Exception:  # noqa: BLE001
                 pass
-            if worker.run_at_exit_hooks:
+            if worker.config.run_at_exit_hooks:
                 atexit._run_exitfuncs()
             os._exit(code)
 
@@ -188,17 +201,17 @@ class ForkExecutor:
             if self._forking:
                 self._kill_requested = True
             return
-        worker = self.worker
+        config = self.worker.config
         try:
-            if not worker.term_child:
+            if not config.term_child:
                 log.debug("Killing child at %s", pid)
                 os.kill(pid, signal.SIGKILL)
                 return
-            if worker.pre_shutdown_timeout > 0 and self._wait_exit(pid, worker.pre_shutdown_timeout):
+            if config.pre_shutdown_timeout > 0 and self._wait_exit(pid, config.pre_shutdown_timeout):
                 return
             log.debug("Sending TERM signal to child %s", pid)
             os.kill(pid, signal.SIGTERM)
-            if not self._wait_exit(pid, worker.term_timeout):
+            if not self._wait_exit(pid, config.term_timeout):
                 log.debug("Sending KILL signal to child %s", pid)
                 os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:

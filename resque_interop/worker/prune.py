@@ -27,17 +27,17 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ..client.job import Job
 from ..errors import DecodeError, DirtyExit, PruneDeadWorkerDirtyExit
-from ..job import Job
 from ..runtime.logfmt import format_error
 from ..runtime.procline import live_worker_pids
 from ..schema.payloads import is_job, job_class, original_bytes, unrunnable_payload
 from ..schema.timefmt import parse_time
-from ..store.datastore import CommandLog
-from ..worker_info import split_worker_id
+from ..schema.workers import split_worker_id
+from ..store.pipeline import CommandLog
 
 if TYPE_CHECKING:
-    from ..client import Resque
+    from ..client.resque import Resque
 
 log = logging.getLogger("resque_interop.worker")
 

@@ -16,7 +16,7 @@ def worker_banner(worker: Worker, app: str | None) -> str:
     (namespace resque), app myapp.jobs, jobs Archive, ArchiveJob``."""
     client = worker.client
     queues = ",".join([*worker.queue_list.patterns, *(f"!{s}" for s in worker.queue_list.skips)])
-    forks = "forks a child per job" if worker.fork_per_job else "runs jobs in-process (no fork)"
+    forks = "forks a child per job" if worker.config.fork_per_job else "runs jobs in-process (no fork)"
     names = client.registry.names()
     jobs = ", ".join(names) if names else "none registered (-A names the module that registers them)"
     return (

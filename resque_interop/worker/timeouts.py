@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from ..errors import JobTimeout
 
 if TYPE_CHECKING:
-    from ..job import Job
+    from ..client.job import Job
 
 log = logging.getLogger("resque_interop.worker")
 _warned_thread = False

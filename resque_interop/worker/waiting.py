@@ -1,8 +1,8 @@
 """Waiting for a job without polling and without taking it out of Redis.
 
 An idle worker blocks on ``BLMOVE q q LEFT LEFT`` for each of its queues, one
-connection per queue, each in a thread: BLMOVE with the same source and
-destination returns as soon as ``q`` holds a job and leaves the job where it
+connection per queue (:mod:`resque_interop.store.waits` owns them), each in a thread:
+BLMOVE with the same source and destination returns as soon as ``q`` holds a job and leaves the job where it
 was (a blocking peek). The first to return wakes the worker, which then
 reserves atomically in priority order; the other waits are cut short with
 ``CLIENT UNBLOCK``. Where the server lacks BLMOVE (Redis < 6.2) the worker
@@ -23,19 +23,9 @@ import redis
 from ..runtime.logfmt import format_error
 from ..schema.keys import Keys
 from ..store.redis_errors import refusal
+from ..store.waits import WAIT_CAP, WaitConnections
 
 log = logging.getLogger("resque_interop.worker")
-
-# One BLMOVE blocks at most this long; its connection reads with a timeout above
-# it (redis-py >= 8 reads with a 5 s timeout by default, shorter than a wait).
-WAIT_CAP = 30.0
-
-
-def _close(client: redis.Redis) -> None:
-    """Close a wait's own pool (one connection) for good: a client made on a pool
-    leaves the pool open when it closes, its socket to the garbage collector."""
-    client.close()
-    client.connection_pool.disconnect()
 
 
 class BlockingUnsupported(Exception):
@@ -45,43 +35,16 @@ class BlockingUnsupported(Exception):
 class QueueWaiter:
     """Blocks until one of some queues holds a job, or ``wake`` is set."""
 
-    def __init__(self, client: redis.Redis, keys: Keys) -> None:
-        self._client = client
-        self._keys = keys
+    def __init__(self, client: redis.Redis[bytes], keys: Keys) -> None:
+        self._conns = WaitConnections(client, keys)
         self._pool: ThreadPoolExecutor | None = None
-        self._conns: dict[str, tuple[redis.Redis, int]] = {}
-        self._lock = threading.Lock()
         self._futures: dict[str, Future[bool]] = {}  # the last wait's, released again at close
         self.supported = True
 
-    def _conn(self, queue: str) -> tuple[redis.Redis, int]:
-        with self._lock:
-            found = self._conns.get(queue)
-            if found is None:
-                kwargs = dict(self._client.connection_pool.connection_kwargs)
-                kwargs["socket_timeout"] = WAIT_CAP + 10.0
-                pool = self._client.connection_pool.__class__(
-                    connection_class=self._client.connection_pool.connection_class,
-                    max_connections=1,
-                    **kwargs,
-                )
-                conn = redis.Redis(connection_pool=pool)
-                found = (conn, int(conn.client_id()))
-                self._conns[queue] = found
-            return found
-
-    def _drop(self, queue: str) -> None:
-        """Forget a connection after an error: a reconnect would carry a new client id."""
-        with self._lock:
-            found = self._conns.pop(queue, None)
-        if found is not None:
-            _close(found[0])
-
     def _block(self, queue: str, timeout: float, ready: threading.Event) -> bool:
-        conn, _ = self._conn(queue)
-        key = self._keys.queue(queue)
+        self._conns.connect(queue)
         try:
-            got = conn.blmove(key, key, min(timeout, WAIT_CAP), "LEFT", "LEFT") is not None
+            got = self._conns.peek(queue, timeout)
         except redis.ResponseError as exc:
             if "unknown command" in str(exc).lower():
                 raise BlockingUnsupported(str(exc)) from None
@@ -92,11 +55,11 @@ class QueueWaiter:
                 # can be taken meanwhile anyway, so this wait times out (the worker's reserve
                 # says why) rather than spin on the refusal
                 return False
-            self._drop(queue)
+            self._conns.drop(queue)
             ready.set()  # let the worker retry now rather than after the whole wait
             raise
         except redis.RedisError:
-            self._drop(queue)
+            self._conns.drop(queue)
             ready.set()
             raise
         if got:
@@ -135,22 +98,12 @@ class QueueWaiter:
             if not pending:
                 return
             for q in pending:
-                with self._lock:
-                    found = self._conns.get(q)
-                if found is None:
-                    continue  # not connected yet, or its wait failed and dropped the connection
-                try:
-                    self._client.client_unblock(found[1], error=False)
-                except redis.RedisError:
-                    pass
+                self._conns.unblock(q)
             wait_futures([futures[q] for q in pending], timeout=0.05)
 
     def forget(self, keep: Sequence[str]) -> None:
         """Close the connections of queues no longer resolved."""
-        with self._lock:
-            for q in [q for q in self._conns if q not in keep]:
-                conn, _ = self._conns.pop(q)
-                _close(conn)
+        self._conns.forget(keep)
 
     def close(self) -> None:
         """Stop waiting for good."""

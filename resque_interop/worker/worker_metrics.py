@@ -34,11 +34,11 @@ from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
 
+from ..client.hooks import Hooks
 from ..errors import DirtyExit
-from ..hooks import Hooks
 
 if TYPE_CHECKING:
-    from ..job import Job
+    from ..client.job import Job
     from .worker import Worker
 
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0,

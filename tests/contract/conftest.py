@@ -6,7 +6,7 @@ from typing import Any
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    # imported here, not at the top: tests/ruby_peer.py must not be imported before
+    # imported here, not at the top: tests/support/ruby_peer.py must not be imported before
     # tests/conftest.py's pytest_configure has read --ruby
     from .peers import PEERS
 

@@ -2,7 +2,7 @@
 
 * ``recorded-ruby``: the keyspaces recorded from Ruby Resque 3.0.0 (always);
 * ``node-resque``: node-resque 9.7.1 from npm, live (tests/node);
-* ``ruby-resque``: Ruby Resque 3.0.0 live, on this machine or in a container (tests/ruby_peer.py).
+* ``ruby-resque``: Ruby Resque 3.0.0 live, on this machine or in a container (tests/support/ruby_peer.py).
 
 compose.yaml's stack (Ruby's worker and resque-web beside ours) is tests/test_compose.py's.
 """
@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..ruby_peer import describe, has_activejob, ruby, ruby_args, ruby_worker, skip_reason
+from ..support.ruby_peer import describe, has_activejob, ruby, ruby_args, ruby_worker, skip_reason
 
 NODE_DIR = Path(__file__).resolve().parent.parent / "node"
 

@@ -13,14 +13,15 @@ import pytest
 import redis
 
 from resque_interop import Registry, Resque
-from resque_interop.activejob import Symbol
 from resque_interop.schema import timefmt
+from resque_interop.schema.activejob import Symbol
 from resque_interop.worker import Worker
 
-from ..keyspace import dump, load, normalize, step
-from ..ruby_peer import ruby, ruby_worker
-from ..test_codec import RUBY_ARGS
-from ..workers import HOST, WorkerProcess, wait_for
+from ..support.keyspace import dump, load, normalize, step
+from ..support.recordings import RUBY_ARGS
+from ..support.ruby_peer import ruby, ruby_worker
+from ..support.waiting import wait_for
+from ..support.workers import HOST, WorkerProcess
 from .peers import PEERS, node, peer_enqueue, peer_retry, peer_work
 
 SCENARIOS = ["payloads", "fail", "retry", "dirty-exit", "pause", "namespaces", "activejob"]
