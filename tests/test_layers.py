@@ -1,8 +1,9 @@
 """The package's layers, read from its imports (every one: TYPE_CHECKING and function-level too).
 
-A module imports only its own layer's part or the parts below it, so a reader can tell where a
-module sits and no two sub-packages import each other in a circle. Paths users import (the README's
-and the docs' ``from resque_interop... import ...`` lines) keep working after any move.
+A module imports only its own layer's part (its folder) or the parts below it, so a reader can
+tell where a module sits; no two modules import each other in a circle, not even through a type
+hint; only store/ (and aio's store) calls Redis. Paths users import (the README's and the docs'
+``from resque_interop... import ...`` lines) keep working after any move.
 """
 
 from __future__ import annotations
