@@ -1,6 +1,7 @@
 """Rails ActiveJob on the client side: a JobWrapper payload resolved through the registry, and
 the checked (queue, job_data) an enqueue writes (the wire format itself is
-:mod:`resque_interop.schema.activejob`)."""
+:mod:`resque_interop.schema.activejob`). The Ruby values a job receives or sends (``Symbol``,
+``GlobalID``, ``Duration``, ``RubyModule``, ``RubyRange``) are importable from here."""
 
 from __future__ import annotations
 
@@ -8,9 +9,23 @@ import time
 from datetime import datetime
 from typing import Any, Protocol
 
-from ..schema.activejob import WITH_ACTIVESUPPORT, deserialize_arguments, job_data
+from ..schema.activejob import (
+    WITH_ACTIVESUPPORT,
+    Duration,
+    GlobalID,
+    RubyModule,
+    RubyRange,
+    Symbol,
+    deserialize_arguments,
+    job_data,
+)
 from ..schema.codec import Codec
 from .registry import Registry
+
+__all__ = [
+    "ActiveJobProducer", "Duration", "GlobalID", "RubyModule", "RubyRange", "Symbol", "activejob_request",
+    "resolve_wrapper",
+]
 
 
 class ActiveJobProducer(Protocol):
