@@ -17,7 +17,7 @@ import click
 
 from ..errors import ResqueError
 from ..runtime.logfmt import format_args
-from ..schema.readable import raw_text
+from ..schema.readable import counted, raw_text
 from ..version import __version__
 from .common import (
     OneLineRedisErrors,
@@ -82,7 +82,7 @@ def enqueue(class_name: str, args: str | None, queue: str | None, ruby: bool, js
         lines = [line for line in jsonl if line.strip()]
         jobs = [(queue, class_name, json_args(line)) for line in track(lines, description="reading")]
         count = client.enqueue_many(jobs)
-        click.echo(f"enqueued {count} {class_name} jobs on {queue}")
+        click.echo(f"enqueued {counted(count, f'{class_name} job')} on {queue}")
         return
     when = when_from(delay, at)
     try:
@@ -143,12 +143,12 @@ def clear(queue: str, forget: bool, yes: bool, redis_url: str | None, namespace:
     """Delete every job waiting on QUEUE (asks first on a terminal; --yes for scripts)."""
     client = make_client(redis_url, namespace)
     size = client.size(queue)
-    confirm(f"Delete the {size} jobs waiting on {queue}", yes)
+    confirm(f"Delete the {counted(size, 'job')} waiting on {queue}", yes)
     if forget:
         client.remove_queue(queue)
     else:
         client.clear_queue(queue)
-    click.echo(f"cleared {size} jobs from {queue}")
+    click.echo(f"cleared {counted(size, 'job')} from {queue}")
 
 
 @main.command()

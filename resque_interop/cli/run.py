@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from ..errors import InvalidQueueListError
+from ..schema.readable import counted
 from .common import F, connection_options, fail, failure_backend_name, load_app, make_client
 
 
@@ -184,6 +185,6 @@ def pool(config_path: str | None, appname: str | None, environment: str | None, 
         term_behavior=term_behavior or ("graceful_wait" if term_child else "immediate"),  # type: ignore[arg-type]
         term_child=term_child, handle_winch=opts["background"], spawn_delay=spawn_delay / 1000,
         single_process_group=single_process_group)
-    click.echo(f"resque-interop pool: {sum(counts.values())} workers from "
+    click.echo(f"resque-interop pool: {counted(sum(counts.values()), 'worker')} from "
                f"{found or 'no config file (an empty pool)'}", err=True)
     sys.exit(master.run())

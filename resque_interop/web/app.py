@@ -27,7 +27,7 @@ from werkzeug.wrappers import Response
 
 from ..client.resque import Resque
 from ..schema.keys import schema_type
-from ..schema.readable import not_an_integer, raw_text, to_int
+from ..schema.readable import counted, not_an_integer, raw_text, to_int
 from ..schema.workers import runtime_of, split_worker_id
 from ..version import __version__
 from .delayed import add_delayed_routes
@@ -104,6 +104,7 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0,
             "poll_ms": int(poll_seconds * 1000),
             "bp": name,
             "runtime_titles": RUNTIME_TITLES,
+            "counted": counted,
             "prune_after": client.prune_interval,
         }
 
@@ -177,13 +178,13 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0,
     def remove_queue(queue: str) -> Response:
         size = client.size(queue)
         client.remove_queue(queue)
-        return redirect(with_note(url_for(f"{name}.queues"), f"Removed queue {queue} and its {size} jobs"))
+        return redirect(with_note(url_for(f"{name}.queues"), f"Removed queue {queue} and its {counted(size, 'job')}"))
 
     @bp.post("/queues/<path:queue>/clear")
     def clear_queue(queue: str) -> Response:
         size = client.size(queue)
         client.clear_queue(queue)
-        return done(f"Cleared {size} jobs from {queue}", url_for(f"{name}.queue", queue=queue))
+        return done(f"Cleared {counted(size, 'job')} from {queue}", url_for(f"{name}.queue", queue=queue))
 
     add_failed_routes(bp, client, page, PAGE)
 

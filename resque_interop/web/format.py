@@ -13,7 +13,7 @@ from urllib.parse import urlencode, urlsplit
 from flask import request
 from markupsafe import Markup, escape
 
-from ..schema.readable import preview
+from ..schema.readable import counted, preview
 from ..schema.timefmt import parse_time
 from .security import sign
 
@@ -28,7 +28,7 @@ def _ago(seconds: float) -> str:
     for unit, size in (("year", 31536000), ("day", 86400), ("hour", 3600), ("minute", 60)):
         if seconds >= size:
             n = int(seconds // size)
-            text = f"{n} {unit}{'s' if n != 1 else ''}"
+            text = counted(n, unit)
             break
     else:
         return "just now"
