@@ -21,6 +21,7 @@ from ..schema.readable import counted, raw_text
 from ..version import __version__
 from .common import (
     OneLineRedisErrors,
+    banner,
     confirm,
     connection_options,
     echo_json,
@@ -30,6 +31,7 @@ from .common import (
     human_time,
     json_args,
     load_app,
+    long_running,
     make_client,
     table,
     when_from,
@@ -171,6 +173,7 @@ def workers(count: int | None, as_json: bool, **opts: Any) -> None:
     from ..runtime.process import run_pool
     from ..runtime.procline import set_title
 
+    long_running()
     if count < 1:
         fail("set -c/--count or COUNT to 1 or more, e.g. COUNT=2 resque-interop workers")
     prepare_worker(opts)
@@ -262,6 +265,7 @@ def web(port: int, host: str, user: str | None, password: str | None, failure_ba
     from ..scheduler.schedules import load_schedule_file
     from ..web.app import create_app
 
+    long_running()
     client = make_client(redis_url, namespace, failure_backend=failure_backend)
     if schedule_file:
         try:
@@ -270,7 +274,7 @@ def web(port: int, host: str, user: str | None, password: str | None, failure_ba
             fail(f"schedule refused: {exc}")
     app = create_app(client, auth=(user, password) if user and password else None, bind=host,
                      allow_hosts=allow_hosts)
-    click.echo(f"resque-interop dashboard on http://{host}:{port}/ ({client.redis_id}, namespace {namespace})")
+    banner(f"resque-interop dashboard on http://{host}:{port}/ ({client.redis_id}, namespace {namespace})", err=False)
     import waitress  # a production WSGI server: threads, no development-server warning
 
     try:

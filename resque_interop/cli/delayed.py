@@ -15,6 +15,7 @@ from .common import (
     fail,
     human_time,
     load_app,
+    long_running,
     make_client,
     table,
 )
@@ -68,6 +69,7 @@ def scheduler(interval: float, schedule_file: str | None, dynamic: bool | None, 
     from ..scheduler.scheduler import MasterLock, Scheduler
     from ..scheduler.schedules import load_schedule_file, queue_check
 
+    long_running()
     configure_logging(verbose, False)
     if not quiet:  # resque-scheduler logs at info unless QUIET
         logging.getLogger("resque_interop.scheduler").setLevel(logging.DEBUG if verbose else logging.INFO)
