@@ -53,10 +53,6 @@ def banner(message: str, err: bool = True) -> None:
 class LogLineError(click.ClickException):
     """The error a long-running command ends with, printed as one more log line."""
 
-    def __init__(self, message: str, exit_code: int = 1) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
-
     def show(self, file: Any = None) -> None:
         from ..runtime.process import log_line
 
@@ -80,7 +76,7 @@ class OneLineRedisErrors(click.Group):
         except click.ClickException as exc:
             if not ctx.meta.get(_LOG_LIKE):
                 raise
-            raise LogLineError(exc.format_message(), exc.exit_code) from None
+            raise LogLineError(exc.format_message()) from None
 
 
 _DIALECT_META = "resque_interop.dialect"
