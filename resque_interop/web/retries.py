@@ -1,5 +1,6 @@
 """The dashboard's Retry tab: resque-retry's delayed retries with their attempt number and
-last failure, and cancel (the delayed item, its ``failure-<key>`` and its counter)."""
+last failure, queue now (the Delayed tab's move, for one item: the attempt count stays), and
+cancel (the delayed item, its ``failure-<key>`` and its counter)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from .params import int_arg
 
 
 def add_retry_routes(bp: Blueprint, client: Resque, page: Callable[..., ResponseReturnValue], per_page: int) -> None:
-    """Mount the Retry page, its cancel action and ``/api/retries`` on ``bp``."""
+    """Mount the Retry page, its queue-now and cancel actions and ``/api/retries`` on ``bp``."""
     name = bp.name
 
     @bp.get("/retries")
@@ -31,6 +32,17 @@ def add_retry_routes(bp: Blueprint, client: Resque, page: Callable[..., Response
     def retry_cancel(timestamp: int) -> Response:
         gone = cancel_retry(client, timestamp, request.form.get("item", "").encode("utf-8"))
         message = "Cancelled the retry" if gone else "That retry was already gone (run or removed)"
+        return redirect(with_note(back_to(url_for(f"{name}.retries"), url_for(f"{name}.overview")), message))
+
+    @bp.post(f"/retries/<{STAMP}:timestamp>/queue-now")
+    def retry_queue_now(timestamp: int) -> Response:
+        queued = client.delayed.enqueue_item(timestamp, request.form.get("item", "").encode("utf-8"))
+        if queued is None:
+            message = f"Left to the master scheduler: that retry was due at {exact_utc(timestamp)} and is its to move"
+        elif queued:
+            message = f"Queued the retry due at {exact_utc(timestamp)} now"
+        else:
+            message = "That retry was no longer waiting (already queued, run or removed): nothing changed"
         return redirect(with_note(back_to(url_for(f"{name}.retries"), url_for(f"{name}.overview")), message))
 
     @bp.get("/api/retries")
