@@ -56,3 +56,11 @@ def test_dashboard_pager_and_notes_count_in_the_right_number(
     response = post(web, "/queues/q0/clear")
     assert response.status_code == 302
     assert f"Cleared {jobs} from q0" in web.get(response.headers["Location"]).get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("n", "shown"), [(1, "<b>1 job</b> at <b>1 timestamp</b>"),
+                                          (2, "<b>2 jobs</b> at <b>2 timestamps</b>")])
+def test_the_delayed_tab_counts_in_the_right_number(r: Resque, web: FlaskClient, n: int, shown: str) -> None:
+    for i in range(n):
+        r.delayed.enqueue_at_with_queue("file_serve", 2000000000 + i, "Archive", i)
+    assert shown in web.get("/delayed").get_data(as_text=True)
