@@ -3,7 +3,9 @@ attempt and last failure; queue now and cancel behind the dashboard's same-origi
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import time
 from typing import Any
 
@@ -136,3 +138,24 @@ def test_queue_now_moves_one_retry_to_its_queue_exactly_once_and_keeps_its_attem
     left = web.post(f"/retries/{due}/queue-now", data={"item": item, "csrf_token": token}, follow_redirects=True)
     assert "Left to the master scheduler" in left.get_data(as_text=True)
     assert raw_redis.llen(f"resque:delayed:{due}") == 1 and raw_redis.llen("resque:queue:ruby_q") == 1
+
+
+def test_queue_these_now_queues_the_retries_shown_and_says_which_had_moved(
+    r: Resque, waiting: dict[str, Any], web: FlaskClient, raw_redis: redis.Redis
+) -> None:
+    page = web.get("/retries").get_data(as_text=True)
+    form = re.search(r'action="/retries-actions/queue-shown".*?name="items" value="([^"]+)"', page, re.S)
+    assert form and "Queue the 2 shown now" in page
+    items = html.unescape(form.group(1))
+    token = csrf(web, "/retries")
+    url = "/retries-actions/queue-shown"
+    assert web.post(url, data={"items": items}).status_code == 403  # no CSRF token: refused
+    assert web.post(url, data={"items": "[[1, 2]]", "csrf_token": token}).status_code == 400
+    assert r.delayed.count_all() == 3 and not raw_redis.exists("resque:queue:retry_q", "resque:queue:ruby_q")
+    # one of them moves meanwhile (the page is stale for it)
+    web.post(f"/retries/{waiting['ruby_ts']}/queue-now", data={"item": waiting["ruby_item"].decode(), "csrf_token": token})
+    done = web.post(url, data={"items": items, "csrf_token": token}, follow_redirects=True)
+    assert "Queued 1 retry now; 1 retry no longer waiting" in done.get_data(as_text=True)
+    assert raw_redis.llen("resque:queue:retry_q") == 1 and raw_redis.llen("resque:queue:ruby_q") == 1
+    assert r.delayed.count_all() == 1  # the delayed job that is not a retry stays
+    assert web.get("/api/retries").get_json()["items"] == []

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -181,6 +181,20 @@ class DelayedQueue:
             if (stamp := to_int(name.partition(":")[2])) is not None:
                 store.delayed.clean_up(stamp)
         return queued
+
+    def enqueue_items(self, entries: Iterable[tuple[When, bytes]]) -> tuple[int, int, int]:
+        """:meth:`enqueue_item` for each (timestamp, item) (the Retry tab's "Queue these"):
+        (how many queued, how many were no longer there, how many left to the master)."""
+        queued = gone = left = 0
+        for when, item in entries:
+            result = self.enqueue_item(when, item)
+            if result is None:
+                left += 1
+            elif result:
+                queued += result
+            else:
+                gone += 1
+        return queued, gone, left
 
     def _move(self, timestamp: int, batch: int, lock_key: str | None, holder: str) -> tuple[int, bool]:
         """Batches off one timestamp until it is empty: (moved, True), or (moved, False)
