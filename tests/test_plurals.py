@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 import redis
 from click.testing import CliRunner
@@ -10,6 +12,7 @@ from flask.testing import FlaskClient
 
 from resque_interop import Resque
 from resque_interop.cli import main
+from resque_interop.scheduler.scheduler import MasterLock, Scheduler
 from resque_interop.schema.readable import counted
 from resque_interop.web.app import create_app
 
@@ -43,6 +46,19 @@ def test_cli_counts_delayed_jobs_and_cleared_jobs_in_the_right_number(
     raw_redis.sadd("resque:queues", "media")
     assert f"delayed: {jobs} at {timestamps}" in cli(redis_url, "delayed")
     assert f"cleared {jobs} from media" in cli(redis_url, "clear", "media", "--yes")
+
+
+@pytest.mark.parametrize(("n", "logged"), [(1, "queued 1 delayed job"), (2, "queued 2 delayed jobs")])
+def test_the_scheduler_logs_the_jobs_it_moved_in_the_right_number(
+        r: Resque, raw_redis: redis.Redis, caplog: pytest.LogCaptureFixture, n: int, logged: str) -> None:
+    for i in range(n):  # long due (enqueue_at with a past time would queue at once)
+        item = b'{"class":"Archive","args":[%d],"queue":"file_serve"}' % i
+        raw_redis.rpush(f"resque:delayed:{100 + i}", item)
+        raw_redis.sadd(b"resque:timestamps:" + item, f"delayed:{100 + i}")
+        raw_redis.zadd("resque:delayed_queue_schedule", {str(100 + i): 100 + i})
+    with caplog.at_level(logging.INFO, logger="resque_interop.scheduler"):
+        assert Scheduler(r, lock=MasterLock(r)).run(once=True) == n
+    assert logged in [rec.getMessage() for rec in caplog.records]
 
 
 @pytest.mark.parametrize(("n", "jobs", "queues"), [(1, "1 job", "1 queue"), (2, "2 jobs", "2 queues")])
