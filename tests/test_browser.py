@@ -13,6 +13,7 @@ import redis
 
 from resque_interop import Resque
 from resque_interop.failure import FailureInfo
+from resque_interop.schema.ruby_join import retry_key_name
 from resque_interop.web.app import create_app
 
 from .support.waiting import wait_for
@@ -124,6 +125,34 @@ def test_delayed_tab_queue_now_and_cancel(r: Resque, raw_redis: redis.Redis, ser
     page.once("dialog", lambda d: d.accept())
     page.get_by_role("button", name="Cancel").click()
     wait_for(lambda: r.delayed.count_all() == 0, what="cancelled")
+    assert errors == []
+
+
+def test_retry_tab_queue_now(r: Resque, raw_redis: redis.Redis, server: str, browser: object) -> None:
+    for ts, arg in ((2000000000, 2.5), (2000000060, 3.5)):  # retries Ruby's resque-retry scheduled
+        item = b'{"class":"RubyOnly","args":[%s],"queue":"ruby_q"}' % str(arg).encode()
+        raw_redis.rpush(f"resque:delayed:{ts}", item)
+        raw_redis.sadd(b"resque:timestamps:" + item, f"delayed:{ts}")
+        raw_redis.zadd("resque:delayed_queue_schedule", {str(ts): ts})
+        raw_redis.set("resque:" + retry_key_name("RubyOnly", [arg]), 1)
+    page = browser.new_page()  # type: ignore[attr-defined]
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(server + "/")
+    page.get_by_role("link", name="Retry", exact=True).click()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "retry_tab.png"), full_page=True)
+    page.get_by_role("button", name="Queue now").first.click()  # one: no confirm, as the Delayed tab's
+    page.wait_for_load_state()
+    wait_for(lambda: r.size("ruby_q") == 1, what="the retry queued now")
+    assert r.peek("ruby_q") == {"class": "RubyOnly", "args": [2.5]} and r.delayed.count_all() == 1
+    playwright_api.expect(page.locator("p.note")).to_contain_text("Queued the retry due at 2033-05-18 03:33:20 UTC now")
+    page.screenshot(path=str(ARTIFACTS / "retry_queued_now.png"), full_page=True)
+    page.once("dialog", lambda d: d.accept())  # those shown: asks first, as the Delayed tab's selection
+    page.get_by_role("button", name="Queue the 1 shown now").click()
+    wait_for(lambda: r.size("ruby_q") == 2, what="the shown retries queued now")
+    playwright_api.expect(page.locator("p.note")).to_contain_text("Queued 1 retry now")
+    assert "No retries waiting" in page.inner_text("main") and r.delayed.count_all() == 0
     assert errors == []
 
 

@@ -138,7 +138,7 @@ def test_worker_prints_one_start_up_line_without_the_password(tmp_path: Path) ->
             lines = [line for line in done.stderr.splitlines() if "starting" in line]
             assert len(lines) == 1, done.stderr
             line = lines[0]
-            assert re.match(rf"worker {re.escape(HOST)}:\d+:file_serve,\* starting: ", line), line
+            assert re.match(rf"\*\*\* \[[^]]+\] worker {re.escape(HOST)}:\d+:file_serve,\* starting: ", line), line
             assert "queues file_serve,*,!low" in line and forking in line
             assert f"Redis redis://127.0.0.1:{port}/0 (namespace resque)" in line
             assert "app tests.jobs" in line and re.search(r"jobs .*\bArchive\b", line)

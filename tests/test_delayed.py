@@ -209,7 +209,7 @@ def test_cli_delays_lists_and_moves(redis_url: str, raw_redis: redis.Redis) -> N
     raw_redis.rpush("resque:delayed:100", b'{"class":"Archive","args":[4],"queue":"file_serve"}')
     raw_redis.zadd("resque:delayed_queue_schedule", {"100": 100})
     out = runner.invoke(main, ["scheduler", "--once"], env=env)
-    assert out.exit_code == 0 and "moved 1 due jobs" in out.output
+    assert out.exit_code == 0 and "moved 1 due job;" in out.output
     assert raw_redis.lindex("resque:queue:file_serve", -1) == b'{"class":"Archive","args":[4]}'
     assert not raw_redis.exists(LOCK)  # released on the way out
 

@@ -1,9 +1,11 @@
 """The Retry tab and ``resque-interop retries``: delayed retries (Python's and Ruby's) with their
-attempt and last failure; cancel behind the dashboard's same-origin and CSRF checks."""
+attempt and last failure; queue now and cancel behind the dashboard's same-origin and CSRF checks."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import time
 from typing import Any
 
@@ -14,6 +16,7 @@ from flask.testing import FlaskClient
 
 from resque_interop import Registry, Resque, Retry
 from resque_interop.cli import main
+from resque_interop.scheduler.delayed import master_lock_key
 from resque_interop.schema.ruby_join import retry_key_name
 
 from .support.retry_peer import python_run_one
@@ -101,3 +104,58 @@ def test_the_tab_survives_a_malformed_keyspace(r: Resque, raw_redis: redis.Redis
     assert "Delayed jobs with retry information" in response.get_data(as_text=True)  # the page, not an error
     api = web.get("/api/retries")
     assert api.status_code < 500 and isinstance(api.get_json()["items"], list)
+
+
+def test_queue_now_moves_one_retry_to_its_queue_exactly_once_and_keeps_its_attempt(
+    r: Resque, waiting: dict[str, Any], web: FlaskClient, raw_redis: redis.Redis
+) -> None:
+    ts, raw_item = waiting["ruby_ts"], waiting["ruby_item"]
+    url, item = f"/retries/{ts}/queue-now", raw_item.decode()
+    assert web.post(url, data={"item": item}).status_code == 403  # no CSRF token: refused
+    assert raw_redis.llen(f"resque:delayed:{ts}") == 1 and not raw_redis.exists("resque:queue:ruby_q")
+    token = csrf(web, "/retries")
+    done = web.post(url, data={"item": item, "csrf_token": token, "next": "/retries"}, follow_redirects=True)
+    assert "Queued the retry due at" in done.get_data(as_text=True)
+    assert raw_redis.lrange("resque:queue:ruby_q", 0, -1) == [b'{"class":"RubyOnly","args":[2.5]}']
+    assert raw_redis.sismember("resque:queues", "ruby_q")
+    assert not raw_redis.exists(f"resque:delayed:{ts}", b"resque:timestamps:" + raw_item)
+    assert raw_redis.zscore("resque:delayed_queue_schedule", str(ts)) is None
+    # the attempt count stays: the run is the next attempt, as when the scheduler moves it
+    assert raw_redis.get("resque:" + retry_key_name("RubyOnly", [2.5])) == b"2"
+    assert [i["class"] for i in web.get("/api/retries").get_json()["items"]] == ["Later"]
+
+    # already moved: said, and nothing changes
+    again = web.post(url, data={"item": item, "csrf_token": token}, follow_redirects=True)
+    assert "no longer waiting" in again.get_data(as_text=True)
+    assert raw_redis.llen("resque:queue:ruby_q") == 1 and r.delayed.count_all() == 2
+
+    # a retry already due while a scheduler holds the master lock is the master's to move
+    due = int(time.time()) - 5
+    raw_redis.rpush(f"resque:delayed:{due}", raw_item)
+    raw_redis.sadd(b"resque:timestamps:" + raw_item, f"delayed:{due}")
+    raw_redis.zadd("resque:delayed_queue_schedule", {str(due): due})
+    raw_redis.set(master_lock_key(r), "elsewhere:4242")
+    left = web.post(f"/retries/{due}/queue-now", data={"item": item, "csrf_token": token}, follow_redirects=True)
+    assert "Left to the master scheduler" in left.get_data(as_text=True)
+    assert raw_redis.llen(f"resque:delayed:{due}") == 1 and raw_redis.llen("resque:queue:ruby_q") == 1
+
+
+def test_queue_these_now_queues_the_retries_shown_and_says_which_had_moved(
+    r: Resque, waiting: dict[str, Any], web: FlaskClient, raw_redis: redis.Redis
+) -> None:
+    page = web.get("/retries").get_data(as_text=True)
+    form = re.search(r'action="/retries-actions/queue-shown".*?name="items" value="([^"]+)"', page, re.S)
+    assert form and "Queue the 2 shown now" in page
+    items = html.unescape(form.group(1))
+    token = csrf(web, "/retries")
+    url = "/retries-actions/queue-shown"
+    assert web.post(url, data={"items": items}).status_code == 403  # no CSRF token: refused
+    assert web.post(url, data={"items": "[[1, 2]]", "csrf_token": token}).status_code == 400
+    assert r.delayed.count_all() == 3 and not raw_redis.exists("resque:queue:retry_q", "resque:queue:ruby_q")
+    # one of them moves meanwhile (the page is stale for it)
+    web.post(f"/retries/{waiting['ruby_ts']}/queue-now", data={"item": waiting["ruby_item"].decode(), "csrf_token": token})
+    done = web.post(url, data={"items": items, "csrf_token": token}, follow_redirects=True)
+    assert "Queued 1 retry now; 1 retry no longer waiting" in done.get_data(as_text=True)
+    assert raw_redis.llen("resque:queue:retry_q") == 1 and raw_redis.llen("resque:queue:ruby_q") == 1
+    assert r.delayed.count_all() == 1  # the delayed job that is not a retry stays
+    assert web.get("/api/retries").get_json()["items"] == []

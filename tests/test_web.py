@@ -267,7 +267,7 @@ def test_delayed_pages_and_actions(r: Resque, raw_redis: redis.Redis, web: Flask
     r.delayed.enqueue_at_with_queue("other", 2000000000, "Archive", "café")
     raw_redis.rpush("resque:delayed:2000000001", b"{not json")
     page = web.get("/delayed").get_data(as_text=True)
-    assert "<b>27</b> jobs at <b>25</b> timestamps" in page and "2033-05-18 03:33:20 UTC" in page
+    assert "<b>27 jobs</b> at <b>25 timestamps</b>" in page and "2033-05-18 03:33:20 UTC" in page
     assert "Showing 1 to 20 of 25" in page
     api = web.get("/api/delayed?count=2").get_json()
     assert (api["jobs"], api["timestamps"]) == (27, 25)

@@ -6,14 +6,17 @@ nothing changed; worker rows say Python or Ruby, heartbeat and paused; resque-we
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 import redis
 from flask.testing import FlaskClient
 
 from resque_interop import Resque
+from resque_interop.schema.timefmt import heartbeat_at
 from resque_interop.web.app import LIST_PAGE, WORKERS_SUMMARY, create_app
 from resque_interop.worker import Worker
+from resque_interop.worker.prune import expired_workers
 
 
 @pytest.fixture
@@ -97,6 +100,26 @@ def test_worker_rows_say_python_or_ruby_heartbeat_and_paused(r: Resque, raw_redi
         assert {w["id"]: w["runtime"] for w in api} == {ruby: "Ruby", python.id: "Python"}
     finally:
         python.unregister()
+
+
+@pytest.mark.parametrize(("web_clock_off_by", "beat_age", "stale"), [
+    (3600.0, 5.0, False),  # a web host an hour fast: a fresh heartbeat is not stale
+    (-3600.0, 330.0, True),  # an hour slow: a heartbeat past the 300 s prune interval still is
+])
+def test_the_stale_badge_judges_heartbeat_age_by_redis_time_as_the_pruner_does(
+        r: Resque, raw_redis: redis.Redis, web: FlaskClient, monkeypatch: pytest.MonkeyPatch,
+        web_clock_off_by: float, beat_age: float, stale: bool) -> None:
+    wid = add_worker(raw_redis, "skewed", 77)
+    raw_redis.hset("resque:workers:heartbeat", wid, heartbeat_at(r.store.server_time() - beat_age))
+    assert expired_workers(r) == ([wid] if stale else [])  # what the pruner would do
+    real_time = time.time
+    monkeypatch.setattr(time, "time", lambda: real_time() + web_clock_off_by)  # the web process's clock only
+    page = web.get("/workers").get_data(as_text=True)
+    assert (">stale</span>" in page) is stale, page
+    assert ("just now" in page) is not stale  # the age shown is by Redis's clock too
+    assert (">stale</span>" in web.get(f"/workers/{wid}").get_data(as_text=True)) is stale
+    [row] = web.get("/api/workers").get_json()
+    assert row["stale"] is stale and beat_age - 1 <= row["heartbeat_age"] < 1000
 
 
 def test_a_star_queue_links_to_every_queue(raw_redis: redis.Redis, web: FlaskClient) -> None:

@@ -17,10 +17,11 @@ import click
 
 from ..errors import ResqueError
 from ..runtime.logfmt import format_args
-from ..schema.readable import raw_text
+from ..schema.readable import counted, raw_text
 from ..version import __version__
 from .common import (
     OneLineRedisErrors,
+    banner,
     confirm,
     connection_options,
     echo_json,
@@ -30,6 +31,7 @@ from .common import (
     human_time,
     json_args,
     load_app,
+    long_running,
     make_client,
     table,
     when_from,
@@ -82,7 +84,7 @@ def enqueue(class_name: str, args: str | None, queue: str | None, ruby: bool, js
         lines = [line for line in jsonl if line.strip()]
         jobs = [(queue, class_name, json_args(line)) for line in track(lines, description="reading")]
         count = client.enqueue_many(jobs)
-        click.echo(f"enqueued {count} {class_name} jobs on {queue}")
+        click.echo(f"enqueued {counted(count, f'{class_name} job')} on {queue}")
         return
     when = when_from(delay, at)
     try:
@@ -143,12 +145,12 @@ def clear(queue: str, forget: bool, yes: bool, redis_url: str | None, namespace:
     """Delete every job waiting on QUEUE (asks first on a terminal; --yes for scripts)."""
     client = make_client(redis_url, namespace)
     size = client.size(queue)
-    confirm(f"Delete the {size} jobs waiting on {queue}", yes)
+    confirm(f"Delete the {counted(size, 'job')} waiting on {queue}", yes)
     if forget:
         client.remove_queue(queue)
     else:
         client.clear_queue(queue)
-    click.echo(f"cleared {size} jobs from {queue}")
+    click.echo(f"cleared {counted(size, 'job')} from {queue}")
 
 
 @main.command()
@@ -171,6 +173,7 @@ def workers(count: int | None, as_json: bool, **opts: Any) -> None:
     from ..runtime.process import run_pool
     from ..runtime.procline import set_title
 
+    long_running()
     if count < 1:
         fail("set -c/--count or COUNT to 1 or more, e.g. COUNT=2 resque-interop workers")
     prepare_worker(opts)
@@ -262,6 +265,7 @@ def web(port: int, host: str, user: str | None, password: str | None, failure_ba
     from ..scheduler.schedules import load_schedule_file
     from ..web.app import create_app
 
+    long_running()
     client = make_client(redis_url, namespace, failure_backend=failure_backend)
     if schedule_file:
         try:
@@ -270,7 +274,7 @@ def web(port: int, host: str, user: str | None, password: str | None, failure_ba
             fail(f"schedule refused: {exc}")
     app = create_app(client, auth=(user, password) if user and password else None, bind=host,
                      allow_hosts=allow_hosts)
-    click.echo(f"resque-interop dashboard on http://{host}:{port}/ ({client.redis_id}, namespace {namespace})")
+    banner(f"resque-interop dashboard on http://{host}:{port}/ ({client.redis_id}, namespace {namespace})", err=False)
     import waitress  # a production WSGI server: threads, no development-server warning
 
     try:

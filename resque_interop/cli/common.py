@@ -32,16 +32,51 @@ def fail(message: str) -> None:
     raise click.ClickException(message)
 
 
+# set by a long-running command (a worker, a pool, the scheduler, the dashboard) as it starts
+_LOG_LIKE = "resque_interop.log_like"
+
+
+def long_running() -> None:
+    """Mark this command as long-running: its banner and the ``Error:`` line it ends with
+    are log lines, timestamped as its log (a short command's error stays a plain
+    ``Error: ...`` for the person who typed it)."""
+    click.get_current_context().meta[_LOG_LIKE] = True
+
+
+def banner(message: str, err: bool = True) -> None:
+    """A long-running command's start line (on stderr, as its log), shaped as its log lines."""
+    from ..runtime.process import log_line
+
+    click.echo(log_line(message), err=err)
+
+
+class LogLineError(click.ClickException):
+    """The error a long-running command ends with, printed as one more log line."""
+
+    def show(self, file: Any = None) -> None:
+        from ..runtime.process import log_line
+
+        click.echo(log_line(f"Error: {self.format_message()}"), file=file, err=file is None)
+
+
 class OneLineRedisErrors(click.Group):
     """The command group: a Redis error raised anywhere below (a full Redis, a read-only
     replica, a wrong password, a timeout) ends the command with one line saying what to do
-    and exit status 1, never a traceback."""
+    and exit status 1, never a traceback; a long-running command's error line is
+    timestamped as its log lines (:func:`long_running`)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
-        except redis.RedisError as exc:
-            raise click.ClickException(describe_redis_error(exc, ctx.meta.get(_ADDRESS))) from None
+            try:
+                return super().invoke(ctx)
+            except redis.RedisError as exc:
+                raise click.ClickException(describe_redis_error(exc, ctx.meta.get(_ADDRESS))) from None
+        except click.UsageError:
+            raise  # bad arguments: said before anything ran, with the usage
+        except click.ClickException as exc:
+            if not ctx.meta.get(_LOG_LIKE):
+                raise
+            raise LogLineError(exc.format_message()) from None
 
 
 _DIALECT_META = "resque_interop.dialect"

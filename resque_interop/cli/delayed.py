@@ -8,12 +8,14 @@ from typing import Any
 
 import click
 
+from ..schema.readable import counted
 from .common import (
     connection_options,
     echo_json,
     fail,
     human_time,
     load_app,
+    long_running,
     make_client,
     table,
 )
@@ -67,6 +69,7 @@ def scheduler(interval: float, schedule_file: str | None, dynamic: bool | None, 
     from ..scheduler.scheduler import MasterLock, Scheduler
     from ..scheduler.schedules import load_schedule_file, queue_check
 
+    long_running()
     configure_logging(verbose, False)
     if not quiet:  # resque-scheduler logs at info unless QUIET
         logging.getLogger("resque_interop.scheduler").setLevel(logging.DEBUG if verbose else logging.INFO)
@@ -84,7 +87,7 @@ def scheduler(interval: float, schedule_file: str | None, dynamic: bool | None, 
                       source=source, schedule_file=schedule_file)
     moved = sched.run(once=once)
     if once:
-        click.echo(f"moved {moved} due jobs; {sched.role()}; schedules: {sched.describe()}")
+        click.echo(f"moved {counted(moved, 'due job')}; {sched.role()}; schedules: {sched.describe()}")
 
 
 @click.group(invoke_without_command=True)
@@ -104,7 +107,7 @@ def delayed(ctx: click.Context, count: int, as_json: bool, redis_url: str | None
     if as_json:
         echo_json([{"time": when, "timestamp": ts, "jobs": n} for when, ts, n in rows])
         return
-    table(f"delayed: {client.delayed.count_all()} jobs at {client.delayed.schedule_size()} timestamps",
+    table(f"delayed: {counted(client.delayed.count_all(), 'job')} at {counted(client.delayed.schedule_size(), 'timestamp')}",
           ["due", "epoch", "jobs"], rows)
 
 
@@ -140,7 +143,7 @@ def delayed_find(class_name: str | None, match: str | None, as_json: bool, redis
     if as_json:
         echo_json([json.loads(item) for item in found])
         return
-    table(f"{len(found)} delayed job{'s' if len(found) != 1 else ''} selected", ["job", "due at"],
+    table(f"{counted(len(found), 'delayed job')} selected", ["job", "due at"],
           [[item, ", ".join(str(ts) for ts in _due_at(client, item))] for item in found])
 
 
@@ -151,7 +154,7 @@ def delayed_remove(class_name: str | None, match: str | None, redis_url: str | N
     """Remove the delayed jobs selected, every copy (Resque.remove_delayed_selection)."""
     client = make_client(redis_url, namespace)
     n = client.delayed.remove_delayed_selection(*_selection(class_name, match, required=True))
-    click.echo(f"removed {n} delayed job{'s' if n != 1 else ''}")
+    click.echo(f"removed {counted(n, 'delayed job')}")
 
 
 @delayed.command("enqueue")
@@ -161,7 +164,7 @@ def delayed_enqueue(class_name: str | None, match: str | None, redis_url: str | 
     """Queue the delayed jobs selected now (Resque.enqueue_delayed_selection)."""
     client = make_client(redis_url, namespace)
     n = client.delayed.enqueue_delayed_selection(*_selection(class_name, match, required=True))
-    click.echo(f"queued {n} delayed job{'s' if n != 1 else ''} now")
+    click.echo(f"queued {counted(n, 'delayed job')} now")
 
 
 def _due_at(client: Any, item: str) -> list[int]:

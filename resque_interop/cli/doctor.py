@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ..client.doctor import diagnose
+from ..schema.readable import counted
 from .common import connection_options, echo_json, make_client
 
 
@@ -22,7 +23,7 @@ def doctor(sample: int, as_json: bool, redis_url: str | None, namespace: str) ->
     if as_json:
         echo_json(found.as_dict())
     else:
-        click.echo(f"sampled {found.sampled} entries ({found.unreadable} unreadable); "
+        click.echo(f"sampled {counted(found.sampled, 'entry', 'entries')} ({found.unreadable} unreadable); "
                    f"{found.telling} tell the dialects apart")
         for dialect, count in found.reproduced.items():
             click.echo(f"  {dialect:9} writes {count} of {found.telling} as stored")

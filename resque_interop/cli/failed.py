@@ -8,6 +8,7 @@ import click
 
 from ..client.resque import Resque
 from ..errors import ResqueError
+from ..schema.readable import counted
 from .common import (
     F,
     confirm,
@@ -151,12 +152,12 @@ def failed_clear(retried: bool, yes: bool, list_name: str | None, failure_backen
     """Remove every failure (of one list with -l; asks first on a terminal; --yes for scripts)."""
     client = failure_client(redis_url, namespace, failure_backend)
     if retried:
-        confirm(f"Remove the {client.failure.count_retried()} failures that were retried", yes)
+        confirm(f"Remove the {counted(client.failure.count_retried(), 'failure')} that were retried", yes)
     else:
-        confirm(f"Remove all {client.failure.count(list_name)} failures" + (f" of {list_name}" if list_name else ""),
+        confirm(f"Remove all {counted(client.failure.count(list_name), 'failure')}" + (f" of {list_name}" if list_name else ""),
                 yes)
     if retried:
-        click.echo(f"removed {client.failure.clear_retried()} retried failures")
+        click.echo(f"removed {counted(client.failure.clear_retried(), 'retried failure')}")
     else:
         client.failure.clear(list_name)
         click.echo("cleared")

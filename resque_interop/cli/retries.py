@@ -6,6 +6,7 @@ import click
 
 from ..retry.pending import cancel_retry, pending_retries
 from ..runtime.logfmt import format_args
+from ..schema.readable import counted
 from .common import connection_options, echo_json, fail, human_time, load_app, make_client, table
 
 
@@ -32,7 +33,7 @@ def retries(ctx: click.Context, start: int, count: int, as_json: bool, app: str 
              (f"{p.last_failure.get('exception')}: {p.last_failure.get('error')}" if p.last_failure else "n/a")]
             for p in found]
     looked = min(count, max(total - start, 0))
-    table(f"retries waiting: {len(found)} (in {looked} of {total} delayed timestamps)",
+    table(f"retries waiting: {len(found)} (in {looked} of {counted(total, 'delayed timestamp')})",
           ["due", "epoch", "class", "args", "attempt", "last failure"], rows)
 
 

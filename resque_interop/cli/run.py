@@ -10,7 +10,17 @@ from typing import Any
 import click
 
 from ..errors import InvalidQueueListError
-from .common import F, connection_options, fail, failure_backend_name, load_app, make_client
+from ..schema.readable import counted
+from .common import (
+    F,
+    banner,
+    connection_options,
+    fail,
+    failure_backend_name,
+    load_app,
+    long_running,
+    make_client,
+)
 
 
 def worker_options(func: F) -> F:
@@ -76,7 +86,7 @@ def run_worker(opts: dict[str, Any]) -> None:
         except OSError as exc:
             fail(f"cannot serve metrics on {opts['metrics_host']}:{opts['metrics_port']}: {exc.strerror or exc} "
                  "(another process has the port? each worker needs its own --metrics-port)")
-    click.echo(worker_banner(worker, opts["app"]), err=True)
+    banner(worker_banner(worker, opts["app"]))
     worker.work(
         opts["interval"], min_interval=opts["min_interval"], max_interval=opts["max_interval"],
         backoff_interval=opts["backoff_interval"],
@@ -118,6 +128,7 @@ def work(**opts: Any) -> None:
       USR2       pause: take no new jobs
       CONT       resume taking jobs
     """
+    long_running()
     prepare_worker(opts)
     run_worker(opts)
 
@@ -156,6 +167,7 @@ def pool(config_path: str | None, appname: str | None, environment: str | None, 
     from ..runtime.pool import PoolMaster
     from ..runtime.pool_config import PoolConfigError, load_pool_config
 
+    long_running()
     source = click.get_current_context().get_parameter_source("queues")
     if source is click.core.ParameterSource.COMMANDLINE:
         fail("pool takes its queues from the config file (queue list: count); drop -q/--queues")
@@ -184,6 +196,6 @@ def pool(config_path: str | None, appname: str | None, environment: str | None, 
         term_behavior=term_behavior or ("graceful_wait" if term_child else "immediate"),  # type: ignore[arg-type]
         term_child=term_child, handle_winch=opts["background"], spawn_delay=spawn_delay / 1000,
         single_process_group=single_process_group)
-    click.echo(f"resque-interop pool: {sum(counts.values())} workers from "
-               f"{found or 'no config file (an empty pool)'}", err=True)
+    banner(f"resque-interop pool: {counted(sum(counts.values()), 'worker')} from "
+           f"{found or 'no config file (an empty pool)'}")
     sys.exit(master.run())

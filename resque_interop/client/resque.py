@@ -229,21 +229,22 @@ class Resque(Producer):
         self.run_enqueue_hooks("after_dequeue", target, queue, name, list(args))
         return removed
 
-    def workers(self) -> list[WorkerInfo]:
-        """Every registered worker (Ruby, Python or node-resque)."""
-        return list_workers(self.store, self.codec)
+    def workers(self, ids: list[str] | None = None) -> list[WorkerInfo]:
+        """Every registered worker (Ruby, Python or node-resque), or those in ``ids``; one
+        whose heartbeat is past the prune interval (by Redis's clock) is ``stale``."""
+        return list_workers(self.store, self.codec, ids, self.prune_interval)
 
     def worker(self, worker_id: str) -> WorkerInfo | None:
         """One registered worker, or None."""
         if not self.store.worker_exists(worker_id):
             return None
-        return list_workers(self.store, self.codec, [worker_id])[0]
+        return list_workers(self.store, self.codec, [worker_id], self.prune_interval)[0]
 
     def working(self) -> list[WorkerInfo]:
         """The workers that hold a job now (only those are read in full)."""
         ids = self.store.worker_ids()
         held = self.store.worker_payloads(ids)
-        return list_workers(self.store, self.codec, [i for i, job in zip(ids, held) if job]) if any(held) else []
+        return self.workers([i for i, job in zip(ids, held) if job]) if any(held) else []
 
     def info(self) -> dict[str, Any]:
         """``Resque.info``: pending, processed, queues, workers, working, failed, servers,

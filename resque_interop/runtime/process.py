@@ -22,15 +22,30 @@ class TimestampFormatter(logging.Formatter):
         return datetime.fromtimestamp(record.created).astimezone().isoformat(timespec="milliseconds")
 
 
+LINE = "*** [%(asctime)s] %(message)s"
+VERY_VERBOSE_LINE = "** [%(asctime)s] %(process)d: %(message)s"
+# the shape this process's log lines have (configure_logging sets it), for log_line
+_shape = {"formatter": TimestampFormatter(LINE)}
+
+
 def configure_logging(verbose: bool = False, very_verbose: bool = False, stream: object = None) -> None:
     """VERBOSE / LOGGING: info; VVERBOSE: debug; else warnings only; every line timestamped."""
     level = logging.DEBUG if very_verbose else logging.INFO if verbose else logging.WARNING
     handler = logging.StreamHandler(stream or sys.stderr)  # type: ignore[arg-type]
-    fmt = "** [%(asctime)s] %(process)d: %(message)s" if very_verbose else "*** [%(asctime)s] %(message)s"
-    handler.setFormatter(TimestampFormatter(fmt))
+    formatter = TimestampFormatter(VERY_VERBOSE_LINE if very_verbose else LINE)
+    _shape["formatter"] = formatter
+    handler.setFormatter(formatter)
     root = logging.getLogger("resque_interop")
     root.handlers[:] = [handler]
     root.setLevel(level)
+
+
+def log_line(message: str) -> str:
+    """``message`` shaped and timestamped as this process's log lines (``*** [time] message``):
+    what a long-running command prints outside its log (the start banner, the error it ends
+    with) reads as one more log line, whatever the log level."""
+    record = logging.LogRecord("resque_interop", logging.INFO, __file__, 0, message, None, None)
+    return _shape["formatter"].format(record)
 
 
 def daemonize() -> None:

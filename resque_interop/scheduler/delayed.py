@@ -19,12 +19,14 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..errors import DecodeError, NoQueueError
 from ..failure.info import FailureInfo
+from ..schema.keys import delayed_name
+from ..schema.readable import to_int
 from ..store.delayed_store import OTHER_MASTER
 from ..store.pipeline import Pipeline
 from . import selection
@@ -159,6 +161,40 @@ class DelayedQueue:
         timestamp = epoch_seconds(when)
         due = timestamp <= int(time.time()) + 1  # a second's margin for clocks a little apart
         return self._move(timestamp, batch, master_lock_key(self.client) if due else None, "")[0]
+
+    def enqueue_item(self, when: When, item: bytes) -> int | None:
+        """Queue one encoded item of the timestamp ``when`` now (the Retry tab's "Queue now"),
+        as :meth:`enqueue_delayed_selection` queues each item it selects: every copy leaves its
+        lists and reaches its queue once, in one MULTI. 0 when the item is no longer at
+        ``when`` (moved or removed: nothing touched); None, nothing touched, when it is due
+        and a scheduler holds the master lock (it is moving it, as :meth:`enqueue_timestamp`)."""
+        timestamp = epoch_seconds(when)
+        store = self.client.store
+        held_at = store.delayed.item_timestamps(item)
+        if delayed_name(timestamp) not in held_at:
+            return 0
+        due = timestamp <= int(time.time()) + 1  # a second's margin for clocks a little apart
+        if due and store.schedules.lock_holder(master_lock_key(self.client)) is not None:
+            return None
+        queued = store.delayed.take(item, self._route)
+        for name in held_at:  # a timestamp left empty leaves the schedule (as removing at it does)
+            if (stamp := to_int(name.partition(":")[2])) is not None:
+                store.delayed.clean_up(stamp)
+        return queued
+
+    def enqueue_items(self, entries: Iterable[tuple[When, bytes]]) -> tuple[int, int, int]:
+        """:meth:`enqueue_item` for each (timestamp, item) (the Retry tab's "Queue these"):
+        (how many queued, how many were no longer there, how many left to the master)."""
+        queued = gone = left = 0
+        for when, item in entries:
+            result = self.enqueue_item(when, item)
+            if result is None:
+                left += 1
+            elif result:
+                queued += result
+            else:
+                gone += 1
+        return queued, gone, left
 
     def _move(self, timestamp: int, batch: int, lock_key: str | None, holder: str) -> tuple[int, bool]:
         """Batches off one timestamp until it is empty: (moved, True), or (moved, False)

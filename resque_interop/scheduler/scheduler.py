@@ -24,6 +24,7 @@ import redis
 from ..runtime.logfmt import format_error
 from ..runtime.procline import set_title
 from ..runtime.sigsafe import SignalSafeEvent
+from ..schema.readable import counted
 from ..store import scripts
 from ..store.redis_errors import refusal
 from ..version import __version__
@@ -166,7 +167,7 @@ class Scheduler:
                         log.warning("Redis accepts writes again")
                         refused = ""
                     if moved:
-                        log.info("queued %d delayed jobs", moved)
+                        log.info("queued %s", counted(moved, "delayed job"))
                 except (redis.ConnectionError, redis.TimeoutError) as exc:
                     log.error("lost Redis (%s); retrying in %.1fs", format_error(exc), self.interval)
                     self.master = False

@@ -44,3 +44,9 @@ def preview(raw: bytes | str, limit: int = PREVIEW) -> str:
 def not_an_integer(key: str, raw: bytes | str) -> str:
     """The problem line for a counter that does not parse."""
     return f"{key} is not an integer: {preview(raw, 40)!r}"
+
+
+def counted(n: int, singular: str, plural: str | None = None) -> str:
+    """``1 job``, ``2 jobs``, ``0 jobs``: a count with its noun in the right number
+    (``plural`` for the irregular ones: ``counted(n, "entry", "entries")``)."""
+    return f"{n} {singular if n == 1 else plural or singular + 's'}"

@@ -25,6 +25,12 @@ class WorkerInfo:
     processed: int = 0
     failed: int = 0
     problems: list[str] = field(default_factory=list)
+    #: Redis server time (epoch seconds) when it was read: what ages are measured against
+    read_at: float | None = None
+    #: seconds since its heartbeat by Redis's clock (None without a readable heartbeat)
+    heartbeat_age: float | None = None
+    #: its heartbeat is older than the prune interval: the next prune removes it
+    stale: bool = False
 
     @property
     def state(self) -> str:
@@ -61,6 +67,8 @@ class WorkerInfo:
             "started": self.started,
             "started_iso": started.isoformat() if started else None,
             "heartbeat": self.heartbeat,
+            "heartbeat_age": self.heartbeat_age,
+            "stale": self.stale,
             "processed": self.processed,
             "failed": self.failed,
             "dialect": self.dialect,
@@ -89,6 +97,12 @@ def runtime_of(info: WorkerInfo, connection_names: set[str] | None) -> str:
     if connection_names is None:
         return "unknown"
     return "Python" if interop_client_name(info.host, info.pid) in connection_names else "Ruby"
+
+
+def heartbeat_expired(age: float, prune_interval: float) -> bool:
+    """The pruner's rule: a heartbeat ``age`` seconds old (by Redis's clock, as Ruby's
+    ``prune_dead_workers`` measures it, in whole seconds) means a dead worker."""
+    return int(age) > prune_interval
 
 
 def split_worker_id(worker_id: str) -> tuple[str, str, list[str]]:

@@ -27,14 +27,13 @@ from werkzeug.wrappers import Response
 
 from ..client.resque import Resque
 from ..schema.keys import schema_type
-from ..schema.readable import not_an_integer, raw_text, to_int
+from ..schema.readable import counted, not_an_integer, raw_text, to_int
 from ..schema.workers import runtime_of, split_worker_id
-from ..store.worker_listing import list_workers
 from ..version import __version__
 from .delayed import add_delayed_routes
 from .errors import add_error_pages
 from .failed import add_failed_routes
-from .format import age_seconds, args_text, back_to, current_note, here, or_unknown, when, with_note
+from .format import args_text, back_to, current_note, here, or_unknown, when, with_note
 from .hosts import HostCheck, allowed_hosts, host_allowed, normalised_hosts
 from .jsonapi import api_json
 from .metrics import add_metrics_route
@@ -105,7 +104,7 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0,
             "poll_ms": int(poll_seconds * 1000),
             "bp": name,
             "runtime_titles": RUNTIME_TITLES,
-            "age_seconds": age_seconds,
+            "counted": counted,
             "prune_after": client.prune_interval,
         }
 
@@ -179,13 +178,13 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0,
     def remove_queue(queue: str) -> Response:
         size = client.size(queue)
         client.remove_queue(queue)
-        return redirect(with_note(url_for(f"{name}.queues"), f"Removed queue {queue} and its {size} jobs"))
+        return redirect(with_note(url_for(f"{name}.queues"), f"Removed queue {queue} and its {counted(size, 'job')}"))
 
     @bp.post("/queues/<path:queue>/clear")
     def clear_queue(queue: str) -> Response:
         size = client.size(queue)
         client.clear_queue(queue)
-        return done(f"Cleared {size} jobs from {queue}", url_for(f"{name}.queue", queue=queue))
+        return done(f"Cleared {counted(size, 'job')} from {queue}", url_for(f"{name}.queue", queue=queue))
 
     add_failed_routes(bp, client, page, PAGE)
 
@@ -201,7 +200,7 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0,
                         total=len(ids), live=True)
         chosen = ids if host in (None, "*") else hosts.get(host or "", [])
         start = int_arg("start", 0)
-        infos = list_workers(client.store, client.codec, chosen[start:start + LIST_PAGE]) if chosen else []
+        infos = client.workers(chosen[start:start + LIST_PAGE]) if chosen else []
         by_host: dict[str, list[Any]] = {}
         for w in infos:
             by_host.setdefault(w.host, []).append(w)

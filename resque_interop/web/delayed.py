@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from ..client.resque import Resque
 from ..scheduler.selection import parse_match
-from ..schema.readable import preview, raw_text, to_int
+from ..schema.readable import counted, preview, raw_text, to_int
 from .format import back_to, exact_utc, with_note
 from .jsonapi import api_json
 from .params import int_arg
@@ -95,9 +95,9 @@ def add_delayed_routes(bp: Blueprint, client: Resque, page: Callable[..., Respon
             return redirect(with_note(target, str(exc)))
         if verb == "remove":
             n = client.delayed.remove_delayed_selection(selected, class_name or None)
-            return redirect(with_note(target, f"Removed {n} delayed job{'s' if n != 1 else ''}"))
+            return redirect(with_note(target, f"Removed {counted(n, 'delayed job')}"))
         n = client.delayed.enqueue_delayed_selection(selected, class_name or None)
-        return redirect(with_note(target, f"Queued {n} delayed job{'s' if n != 1 else ''} now"))
+        return redirect(with_note(target, f"Queued {counted(n, 'delayed job')} now"))
 
     @bp.get("/delayed")
     def delayed() -> ResponseReturnValue:
@@ -149,7 +149,7 @@ def add_delayed_routes(bp: Blueprint, client: Resque, page: Callable[..., Respon
         if not n and client.delayed.timestamp_size(timestamp):  # due, and another scheduler is master
             return done(f"Left to the master scheduler: the jobs due at {exact_utc(timestamp)} are its to move",
                         url_for(f"{name}.delayed"))
-        return done(f"Queued {n} job{'s' if n != 1 else ''} due at {exact_utc(timestamp)}",
+        return done(f"Queued {counted(n, 'job')} due at {exact_utc(timestamp)}",
                     url_for(f"{name}.delayed"))
 
     @bp.post(f"/delayed/<{STAMP}:timestamp>/cancel")
@@ -162,7 +162,7 @@ def add_delayed_routes(bp: Blueprint, client: Resque, page: Callable[..., Respon
     def delayed_clear() -> Response:
         n = client.delayed.count_all()
         client.delayed.clear()
-        return redirect(with_note(url_for(f"{name}.delayed"), f"Cleared {n} delayed job{'s' if n != 1 else ''}"))
+        return redirect(with_note(url_for(f"{name}.delayed"), f"Cleared {counted(n, 'delayed job')}"))
 
     @bp.get("/api/delayed")
     def api_delayed() -> Response:

@@ -15,6 +15,7 @@ from ..client.resque import Resque
 from ..failure.record import FailureRecord
 from ..failure.search import class_counts, find
 from ..schema.keys import job_queue_name
+from ..schema.readable import counted
 from .format import back_to, with_note
 from .jsonapi import api_json
 from .params import int_arg
@@ -104,49 +105,50 @@ def add_failed_routes(bp: Blueprint, client: Resque, page: Callable[..., Respons
             abort(400, description="no failures named (reload the page and try again)")
         return pairs
 
-    def act_on_shown(list_name: str, action: str, did: str) -> Response:
+    def act_on_shown(list_name: str, action: str, did: str, noun: str) -> Response:
         list_name = known(list_name)
         done_n, moved = client.failure.act_on_unchanged(shown_items(), None if list_name == "failed" else list_name,
                                                         action)
-        note = did.format(n=done_n, s="s" if done_n != 1 else "")
-        return done(note + (f"; {moved} had moved or gone and were left" if moved else ""), list_page(list_name))
+        note = did.format(n=counted(done_n, noun))
+        left = f"; left {counted(moved, 'entry', 'entries')} that had moved or gone" if moved else ""
+        return done(note + left, list_page(list_name))
 
     @bp.post("/failed/<path:list_name>/requeue-shown")
     def requeue_shown(list_name: str) -> Response:
         """Retry the failures a (class-filtered) page showed, and only those."""
-        return act_on_shown(list_name, "requeue", "Retried {n} failed job{s}")
+        return act_on_shown(list_name, "requeue", "Retried {n}", "failed job")
 
     @bp.post("/failed/<path:list_name>/remove-shown")
     def remove_shown(list_name: str) -> Response:
         """Remove the failures a (class-filtered) page showed, and only those."""
-        return act_on_shown(list_name, "remove", "Removed {n} failure{s}")
+        return act_on_shown(list_name, "remove", "Removed {n}", "failure")
 
     @bp.post("/failed-actions/requeue-all")
     def requeue_all() -> Response:
         n = client.failure.requeue_all()
-        return done(f"Retried {n} failed job{'s' if n != 1 else ''}", url_for(f"{name}.failed"))
+        return done(f"Retried {counted(n, 'failed job')}", url_for(f"{name}.failed"))
 
     @bp.post("/failed-actions/clear")
     def clear_failed() -> Response:
         n = client.failure.count()
         client.failure.clear()
-        return done(f"Cleared {n} failure{'s' if n != 1 else ''}", url_for(f"{name}.failed"))
+        return done(f"Cleared {counted(n, 'failure')}", url_for(f"{name}.failed"))
 
     @bp.post("/failed-actions/clear-retried")
     def clear_retried() -> Response:
         n = client.failure.clear_retried()
-        return done(f"Cleared {n} retried failure{'s' if n != 1 else ''}", url_for(f"{name}.failed"))
+        return done(f"Cleared {counted(n, 'retried failure')}", url_for(f"{name}.failed"))
 
     @bp.post("/failed-actions/<path:list_name>/requeue-all")
     def requeue_list(list_name: str) -> Response:
         n = client.failure.requeue_queue(job_queue_name(known(list_name)))
-        return done(f"Retried {n} failed job{'s' if n != 1 else ''} of {list_name}", list_page(list_name))
+        return done(f"Retried {counted(n, 'failed job')} of {list_name}", list_page(list_name))
 
     @bp.post("/failed-actions/<path:list_name>/clear")
     def clear_list(list_name: str) -> Response:
         n = client.failure.count(known(list_name))
         client.failure.clear(None if list_name == "failed" else list_name)
-        return done(f"Cleared {n} failure{'s' if n != 1 else ''} of {list_name}", url_for(f"{name}.failed"))
+        return done(f"Cleared {counted(n, 'failure')} of {list_name}", url_for(f"{name}.failed"))
 
     @bp.get("/api/failed")
     def api_failed() -> Response:

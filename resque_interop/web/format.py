@@ -13,7 +13,7 @@ from urllib.parse import urlencode, urlsplit
 from flask import request
 from markupsafe import Markup, escape
 
-from ..schema.readable import preview
+from ..schema.readable import counted, preview
 from ..schema.timefmt import parse_time
 from .security import sign
 
@@ -28,16 +28,17 @@ def _ago(seconds: float) -> str:
     for unit, size in (("year", 31536000), ("day", 86400), ("hour", 3600), ("minute", 60)):
         if seconds >= size:
             n = int(seconds // size)
-            text = f"{n} {unit}{'s' if n != 1 else ''}"
+            text = counted(n, unit)
             break
     else:
         return "just now"
     return f"in {text}" if future else f"{text} ago"
 
 
-def when(value: Any) -> Markup:
+def when(value: Any, now: float | None = None) -> Markup:
     """``<time title="exact UTC">3 minutes ago</time>`` for any time Ruby, node-resque or
-    we wrote (epoch seconds too); text that is not a time is shown marked."""
+    we wrote (epoch seconds too); text that is not a time is shown marked. ``now`` is the
+    clock to measure against (Redis's, for heartbeats), else this process's."""
     if value is None or value == "":
         return Markup('<span class="unknown">unknown</span>')
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -51,13 +52,7 @@ def when(value: Any) -> Markup:
         return Markup('<span class="bad" title="not a time">{}</span>').format(preview(str(value), 40))
     exact = dt.astimezone(timezone.utc).strftime(EXACT)
     return Markup('<time datetime="{}" title="{}">{}</time>').format(
-        dt.isoformat(), exact, _ago(time.time() - dt.timestamp()))
-
-
-def age_seconds(value: Any) -> float | None:
-    """How long ago a time Ruby or we wrote was (None when it is not a time)."""
-    dt = parse_time(str(value)) if value else None
-    return None if dt is None else time.time() - dt.timestamp()
+        dt.isoformat(), exact, _ago((time.time() if now is None else now) - dt.timestamp()))
 
 
 def exact_utc(timestamp: int) -> str:

@@ -33,7 +33,7 @@ from ..runtime.logfmt import format_error
 from ..runtime.procline import live_worker_pids
 from ..schema.payloads import is_job, job_class, original_bytes, unrunnable_payload
 from ..schema.timefmt import parse_time
-from ..schema.workers import split_worker_id
+from ..schema.workers import heartbeat_expired, split_worker_id
 from ..store.pipeline import CommandLog
 
 if TYPE_CHECKING:
@@ -139,7 +139,7 @@ def expired_workers(client: Resque, now: float | None = None,
     out = []
     for worker_id, beat in beats.items():
         when = parse_time(beat)
-        if when is not None and int(now - when.timestamp()) > client.prune_interval:
+        if when is not None and heartbeat_expired(now - when.timestamp(), client.prune_interval):
             out.append(worker_id)
     return out
 
