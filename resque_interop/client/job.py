@@ -93,7 +93,7 @@ class Job(PayloadView):
                 (hook.around_perform, _global_layer(hook, self)) for hook in hooks
             ]
             layers += [(fn, _job_layer(fn, args, kwargs)) for fn in job_hooks(target, "around_perform")]
-            _AroundChain(loop, layers, lambda: perform(*args, **kwargs)).run()
+            _AroundChain(loop, layers, lambda: _call_job(perform, args, kwargs)).run()
 
             if policy is not None:
                 retry_steps.succeeded(self.client, policy, self.class_name or "", self.args)
@@ -131,9 +131,20 @@ class Job(PayloadView):
     def save_failure(self, exc: BaseException, pipe: Pipeline | None = None) -> None:
         """Record ``exc`` without running hooks: through the job's Retry when it has one
         (which may retry it and keep it out of the failure backend), else the backend."""
-        info = FailureInfo.from_exception(exc, self.payload, self.worker_id, self.queue, cut_after=__file__)
+        info = FailureInfo.from_exception(exc, self.payload, self.worker_id, self.queue, cut_after=__file__,
+                                          callee=self._refused_by(exc))
         if not self._retry_failure(exc, info, pipe):
             self.client.save_failure(info, pipe)
+
+    def _refused_by(self, exc: BaseException) -> Callable[..., Any] | None:
+        """The job's callable when calling it raised ``exc`` itself (the wrong arguments),
+        so the backtrace can name its definition; None for anything raised further in."""
+        tb = exc.__traceback__
+        if tb is None or self._resolved is None:
+            return None
+        while tb.tb_next is not None:
+            tb = tb.tb_next
+        return self._resolved[1] if tb.tb_frame.f_code is _call_job.__code__ else None
 
     @property
     def retry_policy(self) -> Retry | None:
@@ -183,6 +194,12 @@ class Job(PayloadView):
 
     def __repr__(self) -> str:
         return f"(Job{{{bounded(self.queue)}}} | {bounded(str(self.class_name))} | {format_args(self.args)})"
+
+
+def _call_job(perform: Callable[..., Any], args: list[Any], kwargs: dict[str, Any]) -> Any:
+    # the one frame that calls the job: an exception whose innermost frame is this one was
+    # raised by the call itself (see Job._refused_by)
+    return perform(*args, **kwargs)
 
 
 def _job_layer(fn: Callable[..., Any], args: list[Any], kwargs: dict[str, Any]) -> Callable[[Callable[[], Any]], Any]:
