@@ -6,8 +6,8 @@ Each system drains ``--jobs`` jobs with one in-process worker (no fork: the fork
 hide the difference): jobs without a Retry, jobs with one that succeed (SETNX + INCR
 before, DEL after), and jobs that fail once and succeed on their retry (the failure's
 decision, its enqueue, the suppressed failure). Figures are microseconds per job (for
-"fails once": per original job, its two runs together). A job without a Retry pays one
-registry lookup to learn it has none: timed alone, per call. Redis runs pinned to
+"fails once": per original job, its two runs together). A job without a Retry learns it
+has none from its one registry lookup: a Job made and asked, timed alone, per job. Redis runs pinned to
 vCPU 0, the workers to vCPU 1; systems alternate run by run.
 """
 
@@ -81,7 +81,7 @@ def main() -> None:
         ])
         lookup = run_json([sys.executable, "-m", "benchmarks.retry_drain", server.url, "bench", "1000000", "lookup"], env)
         print(f"\nA job without a Retry: finding it has none takes {lookup['seconds'] / 1e6 * 1e9:.0f} ns a job "
-              "(1,000,000 lookups timed alone).")
+              "(1,000,000 Jobs made and asked, timed alone).")
 
 
 if __name__ == "__main__":

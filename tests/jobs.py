@@ -54,6 +54,11 @@ def archive(*args: object) -> None:
     _redis().rpush("contract:results", json.dumps(args))
 
 
+@job("TwoArgs", queue="strict")
+def two_args(first: object, second: object) -> None:
+    """Takes exactly two arguments: given three, the call itself raises TypeError."""
+
+
 @job("PythonOnly", queue="file_serve")
 def python_only(*args: object) -> None:
     """A class Ruby does not have."""

@@ -21,6 +21,7 @@ from ..schema.payloads import ACTIVEJOB_WRAPPER, PayloadView
 from ..store.pipeline import CommandLog, Pipeline
 from .plugins import job_hooks
 from .protocols import JobClient
+from .registry import JobSpec
 
 log = logging.getLogger("resque_interop.worker")
 
@@ -30,7 +31,7 @@ class Job(PayloadView):
 
     __slots__ = (
         "client", "queue", "payload", "raw", "worker_id", "_failure_hooks_ran", "_resolved", "_loop",
-        "retry_attempt", "retry_decision",
+        "retry_attempt", "retry_decision", "_spec", "_spec_found",
     )
 
     def __init__(
@@ -48,6 +49,18 @@ class Job(PayloadView):
         #: what a failure decided: "retried", "gave_up", or None (no Retry)
         self.retry_decision: str | None = None
         self._loop: JobLoop | None = None
+        self._spec: JobSpec | None = None
+        self._spec_found = False
+
+    @property
+    def spec(self) -> JobSpec | None:
+        """The registered job the payload's class names (None when unknown), looked up once
+        and kept: performing, timing, retrying and failing a job read it from here."""
+        if not self._spec_found:
+            name = self.class_name
+            self._spec = self.client.registry.find(name) if isinstance(name, str) else None
+            self._spec_found = True
+        return self._spec
 
     def resolve(self) -> tuple[Any, Callable[..., Any], list[Any], dict[str, Any]]:
         """(target, perform, args, kwargs) through the registry; raises for unknown names."""
@@ -60,7 +73,8 @@ class Job(PayloadView):
 
                 self._resolved = resolve_wrapper(self.client.registry, self.args)
             else:
-                spec = self.client.registry.get(name)
+                # an unknown class raises registry.get's UnknownJobError, as it always has
+                spec = self.spec if self.spec is not None else self.client.registry.get(name)
                 args, kwargs = self.args, dict[str, Any]()
                 if spec.typed:  # the one test untyped jobs pay
                     args, kwargs = spec.argument_types.convert(args, kwargs)
@@ -93,7 +107,7 @@ class Job(PayloadView):
                 (hook.around_perform, _global_layer(hook, self)) for hook in hooks
             ]
             layers += [(fn, _job_layer(fn, args, kwargs)) for fn in job_hooks(target, "around_perform")]
-            _AroundChain(loop, layers, lambda: perform(*args, **kwargs)).run()
+            _AroundChain(loop, layers, lambda: _call_job(perform, args, kwargs)).run()
 
             if policy is not None:
                 retry_steps.succeeded(self.client, policy, self.class_name or "", self.args)
@@ -131,16 +145,27 @@ class Job(PayloadView):
     def save_failure(self, exc: BaseException, pipe: Pipeline | None = None) -> None:
         """Record ``exc`` without running hooks: through the job's Retry when it has one
         (which may retry it and keep it out of the failure backend), else the backend."""
-        info = FailureInfo.from_exception(exc, self.payload, self.worker_id, self.queue, cut_after=__file__)
+        info = FailureInfo.from_exception(exc, self.payload, self.worker_id, self.queue, cut_after=__file__,
+                                          callee=self._refused_by(exc))
         if not self._retry_failure(exc, info, pipe):
             self.client.save_failure(info, pipe)
+
+    def _refused_by(self, exc: BaseException) -> Callable[..., Any] | None:
+        """The job's callable when calling it raised ``exc`` itself (the wrong arguments),
+        so the backtrace can name its definition; None for anything raised further in."""
+        tb = exc.__traceback__
+        if tb is None or self._resolved is None:
+            return None
+        while tb.tb_next is not None:
+            tb = tb.tb_next
+        return self._resolved[1] if tb.tb_frame.f_code is _call_job.__code__ else None
 
     @property
     def retry_policy(self) -> Retry | None:
         """The registered job's :class:`~resque_interop.Retry` (None inline, as Ruby)."""
         if self.client.inline or self.class_name in (None, ACTIVEJOB_WRAPPER):
             return None
-        spec = self.client.registry.find(self.class_name)
+        spec = self.spec
         return spec.retry if spec is not None else None
 
     def _retry_failure(self, exc: BaseException, info: FailureInfo, pipe: Pipeline | None) -> bool:
@@ -151,7 +176,7 @@ class Job(PayloadView):
             return False
         own = CommandLog()  # joins ``pipe`` only when the whole decision was made
         delegate = self.client.registry.find(policy.delegate) if policy.delegate else None
-        spec = delegate or self.client.registry.find(self.class_name or "")
+        spec = delegate or self.spec
         target = spec.target if spec is not None else None
 
         def enqueue_hooks(kind: str, queue: str, name: str, args: list[Any]) -> bool:
@@ -183,6 +208,12 @@ class Job(PayloadView):
 
     def __repr__(self) -> str:
         return f"(Job{{{bounded(self.queue)}}} | {bounded(str(self.class_name))} | {format_args(self.args)})"
+
+
+def _call_job(perform: Callable[..., Any], args: list[Any], kwargs: dict[str, Any]) -> Any:
+    # the one frame that calls the job: an exception whose innermost frame is this one was
+    # raised by the call itself (see Job._refused_by)
+    return perform(*args, **kwargs)
 
 
 def _job_layer(fn: Callable[..., Any], args: list[Any], kwargs: dict[str, Any]) -> Callable[[Callable[[], Any]], Any]:

@@ -3,8 +3,12 @@ exception described as Ruby describes a Ruby one, in :class:`FailureInfo`."""
 
 from __future__ import annotations
 
+import ast
+import inspect
 import os
+import textwrap
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,17 +25,48 @@ def exception_name(exc: BaseException) -> str:
     return f"{kind.__module__}.{kind.__qualname__}"
 
 
-def backtrace_lines(exc: BaseException, cut_after: str | None = None) -> list[str]:
+def backtrace_lines(exc: BaseException, cut_after: str | None = None,
+                    callee: Callable[..., Any] | None = None) -> list[str]:
     """The ``backtrace`` field: ``file:line:in 'func'``, innermost first as Ruby
     writes it; frames up to the last one in the file ``cut_after`` (where the job was
-    called from) are left out, as Ruby cuts at ``lib/resque/job.rb``."""
+    called from) are left out, as Ruby cuts at ``lib/resque/job.rb``. When the cut
+    leaves nothing because calling ``callee`` itself raised (a TypeError for the wrong
+    arguments), ``callee``'s definition is the one line, as Ruby's ArgumentError names
+    the method that refused them (``archive.rb:3:in 'perform'``)."""
     frames = traceback.extract_tb(exc.__traceback__)
     start = 0
     cut = os.path.abspath(cut_after) if cut_after else None
     for i, frame in enumerate(frames):
         if cut is not None and os.path.abspath(frame.filename) == cut:
             start = i + 1
-    return [f"{f.filename}:{f.lineno}:in '{f.name}'" for f in reversed(frames[start:])]
+    lines = [f"{f.filename}:{f.lineno}:in '{f.name}'" for f in reversed(frames[start:])]
+    if not lines and callee is not None:
+        where = definition_line(callee)
+        if where is not None:
+            lines.append(where)
+    return lines
+
+
+def definition_line(fn: Callable[..., Any]) -> str | None:
+    """``file:line:in 'name'`` for the ``def`` of a Python function or method (its
+    decorators skipped), None for a callable without code of its own (a builtin, a class)."""
+    code = getattr(getattr(fn, "__func__", fn), "__code__", None)
+    if code is None:
+        return None
+    return f"{code.co_filename}:{_def_line(code)}:in '{code.co_name}'"
+
+
+def _def_line(code: Any) -> int:
+    # co_firstlineno is the first decorator's line; the ``def`` is found in the source
+    first = int(code.co_firstlineno)
+    try:
+        source, _ = inspect.getsourcelines(code)
+        node = ast.parse(textwrap.dedent("".join(source))).body[0]
+    except (OSError, TypeError, SyntaxError, IndexError):  # no source at hand: the first line is close
+        return first
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return first + node.lineno - 1
+    return first
 
 
 @dataclass
@@ -50,8 +85,9 @@ class FailureInfo:
 
     @classmethod
     def from_exception(cls, exc: BaseException, payload: Any, worker: str, queue: str,
-                       cut_after: str | None = None) -> FailureInfo:
+                       cut_after: str | None = None, callee: Callable[..., Any] | None = None) -> FailureInfo:
         """Describe a Python exception as Ruby would describe a Ruby one (its backtrace cut
-        after the frames of the file ``cut_after``, the one that called the job)."""
-        return cls(payload, exception_name(exc), str(exc), backtrace_lines(exc, cut_after), worker, queue,
-                   exc=exc)
+        after the frames of the file ``cut_after``, the one that called the job; ``callee``:
+        the job's callable when calling it raised, see :func:`backtrace_lines`)."""
+        return cls(payload, exception_name(exc), str(exc), backtrace_lines(exc, cut_after, callee), worker,
+                   queue, exc=exc)

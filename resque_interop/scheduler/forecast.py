@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from ..schema.timefmt import parse_time
 from .delayed import master_lock_key
 from .schedule_times import Every, ScheduleSyntaxError
-from .schedules import compile_entry, env_matches, unresolved_queue
+from .schedules import Entry, ScheduleRow, compile_entry, env_matches, unresolved_queue
 
 if TYPE_CHECKING:
     from .scheduling_client import SchedulingClient
@@ -75,17 +75,26 @@ def master_holder(client: SchedulingClient) -> str | None:
 def overview(client: SchedulingClient, env: str | None, now: float | None = None) -> Overview:
     """Every schedule (this process's and Redis's) as a scheduler in ``env`` would load it,
     with the next run the running master will use (see the module's notes). One read of
-    each hash (``Schedules.listing``)."""
+    each hash (``Schedules.listing``), and each schedule compiled once, by the listing)."""
     now = time.time() if now is None else now
     master = master_holder(client)
     rows, _ = client.schedules.listing(now)
-    out = [Forecast(row.name, {}, None, f"invalid: its stored config is not usable ({row.error})",
-                    row.last_enqueued_at, None, None) if row.error and not row.config else
-           forecast(row.name, row.config, row.last_enqueued_at, env, master is not None, now) for row in rows]
+    out = [_row_forecast(row, env, master is not None, now) for row in rows]
     # the check a Python scheduler makes at start: a Ruby one would use the class's @queue
     out = [replace(one, state=RUBY_ONLY) if one.state == "fires" and unresolved_queue(client, one.name, one.config)
            else one for one in out]
     return Overview(master, env, out)
+
+
+def _row_forecast(row: ScheduleRow, env: str | None, has_master: bool, now: float) -> Forecast:
+    """A listed schedule's forecast from what the listing compiled (its ``entry``, or the
+    ``error`` compiling it met: the same words :func:`forecast` would find)."""
+    if row.error and not row.config:
+        return Forecast(row.name, {}, None, f"invalid: its stored config is not usable ({row.error})",
+                        row.last_enqueued_at, None, None)
+    if row.error:
+        return Forecast(row.name, row.config, None, f"invalid: {row.error}", row.last_enqueued_at, None, None)
+    return forecast_entry(row.name, row.config, row.entry, row.last_enqueued_at, env, has_master, now)
 
 
 def forecast(name: str, config: dict[str, Any], last: str | None, env: str | None, has_master: bool,
@@ -95,6 +104,12 @@ def forecast(name: str, config: dict[str, Any], last: str | None, env: str | Non
         entry = compile_entry(name, config)
     except (ScheduleSyntaxError, TypeError, ValueError, OverflowError) as exc:
         return Forecast(name, config, None, f"invalid: {exc}", last, None, None)
+    return forecast_entry(name, config, entry, last, env, has_master, now)
+
+
+def forecast_entry(name: str, config: dict[str, Any], entry: Entry | None, last: str | None, env: str | None,
+                   has_master: bool, now: float) -> Forecast:
+    """:func:`forecast` of a schedule already compiled (``entry`` None: no cron / every)."""
     if entry is None:
         return Forecast(name, config, None, "manual only (no cron / every)", last, None, None)
     if not env_matches(config, env):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -228,6 +228,9 @@ class ScheduleRow:
     last_enqueued_at: str | None
     next_run: float | None
     error: str | None = None
+    #: the compiled schedule (None: manual only, or unusable), for readers that need more
+    #: than the next run (``forecast.overview``) without compiling it again
+    entry: Entry | None = field(default=None, compare=False, repr=False)
 
 
 class Schedules:
@@ -316,13 +319,13 @@ class Schedules:
                 rows.append(ScheduleRow(name, {}, "redis", last.get(name), None, bad[name]))
                 continue
             source, config = ("redis", good[name]) if name in good else ("file", self.static[name])
-            error, next_run = None, None
+            error, next_run, entry = None, None, None
             try:
                 entry = compile_entry(name, config)
                 next_run = None if entry is None else entry.first_run(now)
             except ScheduleSyntaxError as exc:
-                error = str(exc)
-            rows.append(ScheduleRow(name, config, source, last.get(name), next_run, error))
+                error, entry = str(exc), None
+            rows.append(ScheduleRow(name, config, source, last.get(name), next_run, error, entry))
         return rows, len(names)
 
     def enqueue_now(self, name: str) -> bool | None:

@@ -13,12 +13,20 @@ from redis.exceptions import WatchError
 from ..schema.keys import Keys, delayed_name
 from .lane import pack
 
+#: one Redis command: its name and arguments, as :func:`~.lane.pack` and redis-py take them
+Command = tuple[str | bytes | int, ...]
+
+
+def push_commands(keys: Keys, queue: str, data: bytes, front: bool = False) -> list[Command]:
+    """Ruby's ``Resque.push``: SADD queues, RPUSH queue:<name> (LPUSH when ``front``). The one
+    spelling of it, packed here and recorded by the retry store's outcome writes."""
+    return [("SADD", keys.queues, queue), ("LPUSH" if front else "RPUSH", keys.queue(queue), data)]
+
 
 def push_command(keys: Keys, queue: str, data: bytes, front: bool = False) -> bytes:
-    """SADD queues + RPUSH (LPUSH when ``front``): Ruby's ``Resque.push``; two replies."""
-    return pack(b"SADD", keys.queues, queue.encode()) + pack(
-        b"LPUSH" if front else b"RPUSH", keys.queue(queue), data
-    )
+    """:func:`push_commands` packed: SADD queues + RPUSH (LPUSH when ``front``); two replies."""
+    register, push = push_commands(keys, queue, data, front)
+    return pack(*register) + pack(*push)
 
 
 def push_batches(keys: Keys, items: Iterable[tuple[str, bytes]], batch: int = 1000) -> Iterator[tuple[bytes, int, int]]:
@@ -57,17 +65,18 @@ def push_batches(keys: Keys, items: Iterable[tuple[str, bytes]], batch: int = 10
         yield flush()
 
 
+def delayed_push_commands(keys: Keys, timestamp: int, data: bytes) -> list[Command]:
+    """resque-scheduler's ``delayed_push``: RPUSH delayed:<ts>, SADD timestamps:<item>, ZADD
+    the schedule (the one spelling, packed here and recorded by the retry store)."""
+    ts = int(timestamp)
+    return [("RPUSH", keys.delayed(ts), data), ("SADD", keys.timestamps(data), delayed_name(ts)),
+            ("ZADD", keys.delayed_schedule, ts, ts)]
+
+
 def delayed_push_command(keys: Keys, timestamp: int, data: bytes) -> bytes:
-    """resque-scheduler's ``delayed_push`` in one MULTI: RPUSH delayed:<ts>, SADD
-    timestamps:<item>, ZADD the schedule; five replies, the last EXEC's."""
-    ts = str(int(timestamp))
-    return (
-        pack(b"MULTI")
-        + pack(b"RPUSH", keys.delayed(timestamp), data)
-        + pack(b"SADD", keys.timestamps(data), delayed_name(timestamp))
-        + pack(b"ZADD", keys.delayed_schedule, ts, ts)
-        + pack(b"EXEC")
-    )
+    """:func:`delayed_push_commands` packed in one MULTI; five replies, the last EXEC's."""
+    rpush, sadd, zadd = delayed_push_commands(keys, timestamp, data)
+    return pack("MULTI") + pack(*rpush) + pack(*sadd) + pack(*zadd) + pack("EXEC")
 
 
 def exec_reply(replies: list[Any]) -> list[Any]:

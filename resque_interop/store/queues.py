@@ -10,7 +10,7 @@ import redis
 from ..schema.keys import Keys
 from ..schema.readable import text
 from .lane import Lane
-from .packing import push_batches, push_command
+from .packing import push_batches, push_command, push_commands
 from .pipeline import Pipeline
 
 
@@ -52,8 +52,8 @@ class QueueStore:
 
     def push_in(self, pipe: Pipeline, queue: str, data: bytes) -> None:
         """Queue ``Resque.push``'s SADD queues + RPUSH on ``pipe`` (a MULTI under way)."""
-        pipe.sadd(self.keys.queues, queue)
-        pipe.rpush(self.keys.queue(queue), data)
+        for command in push_commands(self.keys, queue, data):
+            pipe.execute_command(*command)
 
     def pop(self, queue: str) -> bytes | None:
         found: bytes | None = self.redis.lpop(self.keys.queue(queue))

@@ -13,8 +13,9 @@ from collections.abc import Sequence
 
 import redis
 
-from ..schema.keys import Keys, delayed_name
+from ..schema.keys import Keys
 from ..schema.readable import to_int
+from .packing import delayed_push_commands, push_commands
 from .pipeline import CommandLog
 
 
@@ -81,17 +82,15 @@ class RetryStore:
         writes.delete(key)
 
     def log_enqueue(self, writes: CommandLog, queue: str, data: bytes) -> None:
-        """``Resque.push``: SADD queues, RPUSH queue:<name>."""
-        writes.sadd(self.keys.queues, queue)
-        writes.rpush(self.keys.queue(queue), data)
+        """``Resque.push``: SADD queues, RPUSH queue:<name> (the queue store's spelling)."""
+        for command in push_commands(self.keys, queue, data):
+            writes.command(*command)
 
     def log_delayed_push(self, writes: CommandLog, timestamp: int, data: bytes) -> None:
         """resque-scheduler's ``delayed_push``: RPUSH delayed:<ts>, SADD timestamps:<item>,
-        ZADD delayed_queue_schedule."""
-        ts = int(timestamp)
-        writes.rpush(self.keys.delayed(ts), data)
-        writes.command("SADD", self.keys.timestamps(data), delayed_name(ts))
-        writes.command("ZADD", self.keys.delayed_schedule, ts, ts)
+        ZADD delayed_queue_schedule (the delayed store's spelling)."""
+        for command in delayed_push_commands(self.keys, timestamp, data):
+            writes.command(*command)
 
     def log_failure_details(self, writes: CommandLog, retry_key: str, seconds: int, data: bytes) -> None:
         """MultipleWithRetrySuppression's SETEX ``failure-<key>`` for ``seconds``."""

@@ -37,8 +37,7 @@ _warned_thread = False
 
 def timeout_for(job: Job, default: float | None) -> float | None:
     """The job's own timeout when registered with one, else the worker's default."""
-    name = job.class_name
-    spec = job.client.registry.find(name) if isinstance(name, str) else None
+    spec = job.spec
     if spec is not None and spec.timeout is not None:
         return spec.timeout
     return default if default and default > 0 else None
