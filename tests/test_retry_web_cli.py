@@ -91,6 +91,22 @@ def test_the_cli_lists_and_cancels(waiting: dict[str, Any], redis_url: str, raw_
     assert gone.exit_code != 0 and "no such retry" in gone.output
 
 
+def test_the_cli_queues_a_retry_now_exactly_once(waiting: dict[str, Any], redis_url: str, raw_redis: redis.Redis,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    monkeypatch.delenv("RESQUE_NAMESPACE", raising=False)
+    runner = CliRunner()
+    ts, item = waiting["ruby_ts"], waiting["ruby_item"].decode()
+    done = runner.invoke(main, ["retries", "queue-now", str(ts), item], catch_exceptions=False)
+    assert done.exit_code == 0 and "queued the retry due at" in done.output, done.output
+    assert raw_redis.lrange("resque:queue:ruby_q", 0, -1) == [b'{"class":"RubyOnly","args":[2.5]}']
+    assert not raw_redis.exists(f"resque:delayed:{ts}") and raw_redis.zscore("resque:delayed_queue_schedule", ts) is None
+    assert raw_redis.get("resque:" + retry_key_name("RubyOnly", [2.5])) == b"2"  # the attempt count stays
+    again = runner.invoke(main, ["retries", "queue-now", str(ts), item])
+    assert again.exit_code != 0 and "no such retry" in again.output
+    assert raw_redis.llen("resque:queue:ruby_q") == 1
+
+
 def test_the_tab_survives_a_malformed_keyspace(r: Resque, raw_redis: redis.Redis, web: FlaskClient) -> None:
     from .support.malformed_keyspace import load_space, wrong_values
 

@@ -1,4 +1,5 @@
-"""``resque-interop retries``: resque-retry's retries waiting in the delayed queue, and cancel."""
+"""``resque-interop retries``: resque-retry's retries waiting in the delayed queue; cancel one, or
+queue it now."""
 
 from __future__ import annotations
 
@@ -49,3 +50,21 @@ def retries_cancel(timestamp: int, item: str, app: str | None, redis_url: str | 
     if not cancel_retry(client, timestamp, item.encode("utf-8")):
         fail(f"no such retry at {timestamp} (already run or removed)")
     click.echo("cancelled the retry, its failure details and its attempt count")
+
+
+@retries.command(name="queue-now")
+@click.argument("timestamp", type=int)
+@click.argument("item")
+@click.option("-A", "--app", envvar="RESQUE_APP", default=None, help="Module that registers your jobs.")
+@connection_options
+def retries_queue_now(timestamp: int, item: str, app: str | None, redis_url: str | None, namespace: str) -> None:
+    """Queue one retry now instead of at its time (its attempt count and failure details stay):
+    ITEM is the delayed item's JSON as `retries --json` prints it."""
+    load_app(app)
+    client = make_client(redis_url, namespace)
+    queued = client.delayed.enqueue_item(timestamp, item.encode("utf-8"))
+    if queued is None:
+        fail(f"the retry at {timestamp} is due and a master scheduler holds the lock: it is the scheduler's to move")
+    if not queued:
+        fail(f"no such retry at {timestamp} (already queued, run or removed): nothing changed")
+    click.echo(f"queued the retry due at {human_time(timestamp)} now")
