@@ -15,7 +15,7 @@ def ceiling(client: Resque, queue: str) -> float:
     """Seconds to drain ``queue`` by calling FINISH_AND_RESERVE in a bare loop."""
     qjson = client.codec.encode(queue)
     worker_id = "bench:0:" + queue
-    client.store.register_worker(worker_id, timefmt.started_at())  # the script serves listed workers only
+    client.store.workers.register_worker(worker_id, timefmt.started_at())  # the script serves listed workers only
     reserver = client.store.reserver(worker_id, [queue], [qjson])
     start = time.perf_counter()
     finish, held = "0", None

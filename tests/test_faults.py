@@ -397,7 +397,7 @@ def test_chaos_kill_minus_nine_and_redis_restarts_lose_nothing(tmp_path: Path) -
                 stalls += 1
             wait_for(lambda: client.size("chaos") == 0, timeout=200, what="the queue drained")
             raw = redis.Redis.from_url(server.url)
-            wait_for(lambda: not any(raw.exists(f"resque:worker:{w}") for w in client.store.worker_ids()
+            wait_for(lambda: not any(raw.exists(f"resque:worker:{w}") for w in client.store.workers.worker_ids()
                                      if int(w.split(":")[1]) in {x.pid for x in workers}),
                      timeout=60, what="the live workers idle")
         finally:

@@ -39,10 +39,10 @@ def build_keyspace(client: Resque, raw: redis.Redis) -> None:
     client.enqueue_ruby("Noop", queue="low")
     client.enqueue_ruby("Noop", queue="empty")
     client.remove_queue("empty")
-    client.store.register_worker("h:1:file_serve,low", "2026-01-01 00:00:00 +0000")
-    client.store.register_worker("h:2:*", "2026-01-01 00:00:00 +0000")
-    client.store.register_worker("h:3:high", "2026-01-01 00:00:00 +0000")
-    client.store.set_worker_payload("h:2:*", b'{"queue":"low","run_at":"x","payload":{"class":"Noop","args":[]}}')
+    client.store.workers.register_worker("h:1:file_serve,low", "2026-01-01 00:00:00 +0000")
+    client.store.workers.register_worker("h:2:*", "2026-01-01 00:00:00 +0000")
+    client.store.workers.register_worker("h:3:high", "2026-01-01 00:00:00 +0000")
+    client.store.workers.set_worker_payload("h:2:*", b'{"queue":"low","run_at":"x","payload":{"class":"Noop","args":[]}}')
     raw.set("resque:stat:processed", 41)
     raw.set("resque:stat:failed", 5)
     raw.rpush("resque:failed", b"{}", b"{}")
@@ -123,7 +123,7 @@ def test_a_scrape_costs_the_same_round_trips_for_3_or_300_queues(raw_redis: redi
     few = sends_per_scrape()
     client.enqueue_many([(f"q{i}", "Noop", []) for i in range(300)])
     for i in range(50):
-        client.store.register_worker(f"h:{i}:q{i}", "2026-01-01 00:00:00 +0000")
+        client.store.workers.register_worker(f"h:{i}:q{i}", "2026-01-01 00:00:00 +0000")
         client.delayed.enqueue_at_with_queue("q1", time.time() + 3600 + i, "Noop", i)
     assert sends_per_scrape() == few == 2
 

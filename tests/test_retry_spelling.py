@@ -41,7 +41,7 @@ def test_a_retry_enqueue_sends_the_queue_stores_push(r: Resque, raw_redis: redis
     RetryStore(r.redis, r.keys).log_enqueue(writes, "retry_q", DATA)
     assert writes.commands == [("execute_command", command) for command in push_commands(r.keys, "retry_q", DATA)]
 
-    pushed = monitored(raw_redis, lambda: r.store.push("retry_q", DATA), 2)
+    pushed = monitored(raw_redis, lambda: r.store.queues.push("retry_q", DATA), 2)
     retried = monitored(raw_redis, retry_writes(r, lambda store, w: store.log_enqueue(w, "retry_q", DATA)), 2)
     assert retried == pushed and pushed[0].startswith("SADD") and pushed[1].startswith("RPUSH")
     assert raw_redis.lrange("resque:queue:retry_q", 0, -1) == [DATA, DATA]

@@ -132,9 +132,9 @@ def test_ruby_failure_requeued_by_python_runs_in_python(backend: str, redis_url:
     list_name = "low_failed" if backend == "redis_multi_queue" else None
     ruby_failure = client.failure.all(0, 1, list_name)[0]
     assert ruby_failure.exception == "NameError" and "PythonOnly" in ruby_failure.error
-    raw = client.store.failed_range(list_name or "failed", 0, 1)[0]
+    raw = client.store.failed.failed_range(list_name or "failed", 0, 1)[0]
     client.failure.requeue(0, list_name, to_queue="file_serve")
-    after = client.store.failed_range(list_name or "failed", 0, 1)[0]
+    after = client.store.failed.failed_range(list_name or "failed", 0, 1)[0]
     # everything Ruby wrote is kept byte for byte; retried_at is appended
     assert after.startswith(raw[:-1] + b',"retried_at":"')
     with WorkerProcess(redis_url, "file_serve", "-i", "0") as worker:

@@ -110,7 +110,7 @@ def test_the_stale_badge_judges_heartbeat_age_by_redis_time_as_the_pruner_does(
         r: Resque, raw_redis: redis.Redis, web: FlaskClient, monkeypatch: pytest.MonkeyPatch,
         web_clock_off_by: float, beat_age: float, stale: bool) -> None:
     wid = add_worker(raw_redis, "skewed", 77)
-    raw_redis.hset("resque:workers:heartbeat", wid, heartbeat_at(r.store.server_time() - beat_age))
+    raw_redis.hset("resque:workers:heartbeat", wid, heartbeat_at(r.store.workers.server_time() - beat_age))
     assert expired_workers(r) == ([wid] if stale else [])  # what the pruner would do
     real_time = time.time
     monkeypatch.setattr(time, "time", lambda: real_time() + web_clock_off_by)  # the web process's clock only

@@ -599,16 +599,16 @@ def test_a_lost_rewrite_of_a_foreign_payload_does_not_run_the_job_twice(r: Resqu
     r.registry.register("Archive", ran.append, queue="file_serve")
     raw_redis.rpush("resque:queue:file_serve", b'{"class": "Archive", "args": [1]}')
     raw_redis.sadd("resque:queues", "file_serve")
-    real_set = r.store.set_worker_payload
+    real_set = r.store.workers.set_worker_payload
 
     def lost_set(worker_id: str, data: bytes) -> None:
-        r.store.set_worker_payload = real_set  # type: ignore[method-assign]
+        r.store.workers.set_worker_payload = real_set  # type: ignore[method-assign]
         raise redis.ConnectionError("connection lost before the SET was sent")
 
-    r.store.set_worker_payload = lost_set  # type: ignore[method-assign]
+    r.store.workers.set_worker_payload = lost_set  # type: ignore[method-assign]
     worker = Worker(r, ["file_serve"], fork_per_job=False)
     worker.work(0)
-    assert r.store.set_worker_payload == real_set  # the rewrite was tried, and lost
+    assert r.store.workers.set_worker_payload == real_set  # the rewrite was tried, and lost
     assert ran == [1]
     assert raw_redis.get("resque:stat:processed") == b"1"
     assert not raw_redis.exists(f"resque:worker:{worker.id}")

@@ -121,7 +121,7 @@ def queues(as_json: bool, redis_url: str | None, namespace: str) -> None:
 def peek(queue: str, start: int, count: int, as_json: bool, redis_url: str | None, namespace: str) -> None:
     """Show jobs waiting on QUEUE (one stored payload a line)."""
     client = make_client(redis_url, namespace)
-    texts = [raw_text(raw) for raw in client.store.queue_range(queue, start, count)]
+    texts = [raw_text(raw) for raw in client.store.queues.queue_range(queue, start, count)]
     if as_json:
         echo_json([_json_or_text(text) for text in texts])
         return
@@ -201,7 +201,7 @@ def info(as_json: bool, redis_url: str | None, namespace: str) -> None:
 def stats(as_json: bool, redis_url: str | None, namespace: str) -> None:
     """Counters and keys (as resque-web's stats page)."""
     client = make_client(redis_url, namespace)
-    rows = [[k, *client.store.key_info(k)] for k in client.all_keys()]
+    rows = [[k, *client.store.keyspace.key_info(k)] for k in client.all_keys()]
     processed, failures = client.stats.get("processed"), client.stats.get("failed")
     if as_json:
         echo_json({"processed": processed, "failed": failures,

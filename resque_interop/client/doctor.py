@@ -111,10 +111,10 @@ def diagnose(client: Resque, sample: int = 100) -> Diagnosis:
     diagnosis = Diagnosis(client.codec.dialect)
     store = client.store
     for queue in client.queues():
-        for raw in store.queue_range(queue, 0, sample):
+        for raw in store.queues.queue_range(queue, 0, sample):
             examine(raw, f"queue:{queue}", diagnosis)
     for list_name in client.failure.queues():
-        for raw in store.failed_range(list_name, 0, sample):
+        for raw in store.failed.failed_range(list_name, 0, sample):
             examine(raw, list_name, diagnosis)
     for timestamp in store.delayed.timestamps(0, max(0, sample // 10 - 1)):
         for raw in store.delayed.range(timestamp, 0, sample):

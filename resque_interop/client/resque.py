@@ -74,7 +74,7 @@ class Resque(Producer):
         self.enqueue_front = enqueue_front
         self.heartbeat_interval = heartbeat_interval
         self.prune_interval = prune_interval if prune_interval is not None else heartbeat_interval * 5
-        self.stats: StatStore = stat_store if stat_store is not None else RedisStatStore(self.store)
+        self.stats: StatStore = stat_store if stat_store is not None else RedisStatStore(self.store.counters)
         if isinstance(failure_backend, FailureBackend):
             self.failure = failure_backend
         else:
@@ -146,7 +146,7 @@ class Resque(Producer):
     def enqueue_many(self, jobs: Iterable[tuple[Any, ...]], batch: int = 1000) -> int:
         """Bulk enqueue ``(queue, job, args)`` tuples (or ``(job, args)`` for registered
         jobs), pipelined ``batch`` at a time. Enqueue hooks are not run."""
-        return self.store.push_many(self._bulk_items(jobs), batch)
+        return self.store.queues.push_many(self._bulk_items(jobs), batch)
 
     def create(self, queue: str | None, class_name: str, args: Sequence[Any]) -> None:
         """Ruby's ``Job.create``: validate, then push (or perform at once when inline)."""
@@ -156,63 +156,63 @@ class Resque(Producer):
         if self.inline:
             Job(self, "inline", self.codec.decode(data)).perform()
             return
-        self.store.push(queue, data, front=self.enqueue_front)
+        self.store.queues.push(queue, data, front=self.enqueue_front)
 
     def run_enqueue_hooks(self, kind: str, target: Any, queue: str, name: str, args: list[Any]) -> list[Any]:
         return list(self._hook_results(kind, target, queue, name, args))
 
     def push(self, queue: str, item: dict[str, Any]) -> None:
         """Push a raw payload (extra fields kept), as ``Resque.push``."""
-        self.store.push(str(queue), self.codec.encode(item, wrapped=True))
+        self.store.queues.push(str(queue), self.codec.encode(item, wrapped=True))
 
     def pop(self, queue: str) -> Any:
         """LPOP and decode one payload (None when empty)."""
-        data = self.store.pop(queue)
+        data = self.store.queues.pop(queue)
         return None if data is None else self.codec.decode(data)
 
     # -- introspection ------------------------------------------------------
     def size(self, queue: str) -> int:
         """Jobs waiting on ``queue``."""
-        return self.store.size(queue)
+        return self.store.queues.size(queue)
 
     def peek(self, queue: str, start: int = 0, count: int = 1) -> Any:
         """One payload when ``count`` is 1 (None past the end), else a list, as Ruby."""
         if count == 1:
-            data = self.store.list_index(self.keys.queue(queue), start)
+            data = self.store.queues.list_index(self.keys.queue(queue), start)
             return None if data is None else self.codec.decode(data)
-        return [self.codec.decode(d) for d in self.store.queue_range(queue, start, count)]
+        return [self.codec.decode(d) for d in self.store.queues.queue_range(queue, start, count)]
 
     def clear_queue(self, queue: str) -> int:
         """Delete every job waiting on ``queue`` (the queue stays known)."""
-        return self.store.clear_queue(queue)
+        return self.store.queues.clear_queue(queue)
 
     def queues(self) -> list[str]:
         """Known queue names, sorted."""
-        return self.store.queue_names()
+        return self.store.queues.queue_names()
 
     def queue_sizes(self) -> dict[str, int]:
         """Queue name -> size, in one round trip."""
         names = self.queues()
-        return dict(zip(names, self.store.sizes(names)))
+        return dict(zip(names, self.store.queues.sizes(names)))
 
     def remove_queue(self, queue: str) -> list[int]:
         """Forget a queue and delete its jobs (SREM queues, DEL queue:<name>)."""
-        return self.store.remove_queue(queue)
+        return self.store.queues.remove_queue(queue)
 
     def destroy(self, queue: str, job: Any, *args: Any) -> int:
         """Remove jobs of a class from ``queue`` (only those with exactly ``args`` when
         given); returns how many, as ``Resque::Job.destroy``."""
         name = self.job_name(job)
         if args:
-            return self.store.remove_from_queue(queue, self.codec.encode({"class": name, "args": list(args)}))
+            return self.store.queues.remove_from_queue(queue, self.codec.encode({"class": name, "args": list(args)}))
         removed = 0
-        for data in self.store.everything_in_queue(queue):
+        for data in self.store.queues.everything_in_queue(queue):
             try:
                 decoded = self.codec.decode(data)
             except ValueError:
                 continue
             if isinstance(decoded, dict) and decoded.get("class") == name:
-                removed += self.store.remove_from_queue(queue, data)
+                removed += self.store.queues.remove_from_queue(queue, data)
         return removed
 
     def dequeue(self, job: Any, *args: Any, queue: str | None = None) -> int | None:
@@ -236,41 +236,41 @@ class Resque(Producer):
 
     def worker(self, worker_id: str) -> WorkerInfo | None:
         """One registered worker, or None."""
-        if not self.store.worker_exists(worker_id):
+        if not self.store.workers.worker_exists(worker_id):
             return None
         return list_workers(self.store, self.codec, [worker_id], self.prune_interval)[0]
 
     def working(self) -> list[WorkerInfo]:
         """The workers that hold a job now (only those are read in full)."""
-        ids = self.store.worker_ids()
-        held = self.store.worker_payloads(ids)
+        ids = self.store.workers.worker_ids()
+        held = self.store.workers.worker_payloads(ids)
         return self.workers([i for i, job in zip(ids, held) if job]) if any(held) else []
 
     def info(self) -> dict[str, Any]:
         """``Resque.info``: pending, processed, queues, workers, working, failed, servers,
         environment."""
         sizes = self.queue_sizes()
-        ids = self.store.worker_ids()
-        working = sum(1 for job in self.store.worker_payloads(ids) if job)
+        ids = self.store.workers.worker_ids()
+        working = sum(1 for job in self.store.workers.worker_payloads(ids) if job)
         return info_summary(sizes, self.stats.get("processed"), len(ids), working,
                             self.failure.count(), self.redis_id)
 
     def all_keys(self) -> list[str]:
         """Every key under the namespace (SCAN)."""
-        return self.store.all_keys()
+        return self.store.keyspace.all_keys()
 
     # -- pause --------------------------------------------------------------
     def pause_all(self) -> None:
         """SET pause-all-workers true: every worker, Ruby or Python, stops taking jobs."""
-        self.store.set_pause(True)
+        self.store.workers.set_pause(True)
 
     def resume_all(self) -> None:
         """DEL pause-all-workers."""
-        self.store.set_pause(False)
+        self.store.workers.set_pause(False)
 
     def paused(self) -> bool:
         """Ruby's rule: the value, stripped and downcased, is ``true``."""
-        value = self.store.pause_value()
+        value = self.store.workers.pause_value()
         return value is not None and value.strip(" \t\n\v\f\r\0").lower() == "true"
 
     # -- failures -----------------------------------------------------------

@@ -53,12 +53,12 @@ def run_demo(echo: Echo, fork_per_job: bool = True) -> int:
                  "(namespace resque) are left alone.")
         client = Resque(url, namespace=namespace, registry=demo_registry())
         keys = client.keys
-        client.store.delete(*[k for k in client.store.all_keys()
+        client.store.keyspace.delete(*[k for k in client.store.keyspace.all_keys()
                               if k.startswith(("queue:file_serve", "failed", "stat:"))])
         echo("\nEnqueueing as Rails would (Resque.enqueue(Archive, 44, 'masterbrew')):")
         for args in ((44, "masterbrew"), (45, "radio4"), (46, "bbcthree"), ("oops", "masterbrew")):
             client.enqueue_ruby("Archive", *args)
-        for raw in client.store.everything_in_queue("file_serve"):
+        for raw in client.store.queues.everything_in_queue("file_serve"):
             echo(f"  {keys.queue('file_serve')} <- {raw.decode()}")
         echo("\nWorking them off with a Python worker (INTERVAL=0: drain, then exit)...")
         Worker(client, ["file_serve"], fork_per_job=fork_per_job).work(0)
@@ -67,9 +67,9 @@ def run_demo(echo: Echo, fork_per_job: bool = True) -> int:
             echo(f"  failed {record.class_name}{format_args(record.args)}: {record.exception}: {record.error}")
         echo("\nThe keys a Ruby resque-web reads now (type and size, as its stats page lists them):")
         for key in client.all_keys():
-            kind, size = client.store.key_info(key)
+            kind, size = client.store.keyspace.key_info(key)
             echo(f"  {keys.raw(key):<45} {kind:<7} {size}")
-        sample = client.store.failed_range("failed", 0, 1)
+        sample = client.store.failed.failed_range("failed", 0, 1)
         if sample:
             echo(f"\n{keys.failed}[0] = {sample[0].decode()}")
         web = f"resque-interop web -r {url} -N {namespace}"

@@ -24,14 +24,14 @@ class RedisMultiQueueFailureBackend(ListBackend):
         return str(queue) if queue else "failed"
 
     def queues(self) -> list[str]:
-        return self.client.store.failed_queue_names()
+        return self.client.store.failed.failed_queue_names()
 
     def count(self, queue: str | None = None, class_name: str | None = None) -> int:
         if queue is None:
             return sum(self.count(q, class_name) for q in self.queues())
         if class_name:
             return sum(1 for r in self._records(queue) if r.class_name == class_name)
-        return self.client.store.num_failed(queue)
+        return self.client.store.failed.num_failed(queue)
 
     def requeue_queue(self, queue: str) -> int:
         list_name = failure_queue_name(queue)
@@ -45,10 +45,10 @@ class RedisMultiQueueFailureBackend(ListBackend):
 
     def remove_queue(self, queue: str) -> int:
         list_name = failure_queue_name(queue)
-        count = self.client.store.num_failed(list_name)
-        self.client.store.remove_failed_queue(list_name)
+        count = self.client.store.failed.num_failed(list_name)
+        self.client.store.failed.remove_failed_queue(list_name)
         return count
 
     def clear(self, queue: str | None = None) -> None:
         for list_name in [queue] if queue else self.queues():
-            self.client.store.clear_failed(list_name)
+            self.client.store.failed.clear_failed(list_name)

@@ -38,13 +38,13 @@ class ListBackend(FailureBackend):
             failure_id=info.failure_id,
         )
         list_name = self.list_for(info.queue)
-        self.client.store.push_failed(
+        self.client.store.failed.push_failed(
             list_name, self.client.codec.encode(entry), register=list_name != "failed", pipe=pipe
         )
 
     def all(self, start: int = 0, count: int = 1, queue: str | None = None) -> list[FailureRecord]:
         list_name = self._list(queue)
-        raws = self.client.store.failed_range(list_name, start, count)
+        raws = self.client.store.failed.failed_range(list_name, start, count)
         return [FailureRecord.read(self.client, start + i, list_name, raw) for i, raw in enumerate(raws)]
 
     def get(self, index: int, queue: str | None = None) -> FailureRecord | None:
@@ -74,17 +74,17 @@ class ListBackend(FailureBackend):
         entry = None
         if "retried_at" not in record.data:
             entry = with_field(record.raw, "retried_at", self.client.codec.encode(data["retried_at"]))
-        self.client.store.update_failed(list_name, index, entry or self.client.codec.encode(data))
+        self.client.store.failed.update_failed(list_name, index, entry or self.client.codec.encode(data))
         job = original if original is not None else payload_bytes(record.raw)
-        self.client.store.push(target, job or self.client.codec.encode(record.payload))
+        self.client.store.queues.push(target, job or self.client.codec.encode(record.payload))
         record.data = data
         return record
 
     def remove(self, index: int, queue: str | None = None) -> int:
-        return self.client.store.remove_failed(self._list(queue), index)
+        return self.client.store.failed.remove_failed(self._list(queue), index)
 
     def _records(self, list_name: str) -> list[FailureRecord]:
-        return self.all(0, self.client.store.num_failed(list_name), list_name)
+        return self.all(0, self.client.store.failed.num_failed(list_name), list_name)
 
 
 class RedisFailureBackend(ListBackend):
@@ -105,7 +105,7 @@ class RedisFailureBackend(ListBackend):
         self._list(queue)
         if class_name:
             return sum(1 for r in self._records("failed") if r.class_name == class_name)
-        return self.client.store.num_failed("failed")
+        return self.client.store.failed.num_failed("failed")
 
     def requeue_queue(self, queue: str) -> int:
         done = 0
@@ -133,4 +133,4 @@ class RedisFailureBackend(ListBackend):
 
     def clear(self, queue: str | None = None) -> None:
         self._list(queue)
-        self.client.store.clear_failed("failed")
+        self.client.store.failed.clear_failed("failed")

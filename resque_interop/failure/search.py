@@ -61,15 +61,15 @@ def find(client: StoreClient, list_name: str, class_name: str, start: int | None
     """Up to ``count`` failures of ``class_name`` in ``list_name`` from position
     ``start`` (oldest first, or newest first with ``order="desc"``; ``start``
     defaults to the list's first or last entry)."""
-    store = client.store
-    total = store.num_failed(list_name)
+    failed = client.store.failed
+    total = failed.num_failed(list_name)
     desc = order == "desc"
     pos = (total - 1 if desc else 0) if start is None else start
     first, scanned = pos, 0
     records: list[FailureRecord] = []
     while len(records) < count and scanned < budget and 0 <= pos < total:
         lo = max(0, pos - chunk + 1) if desc else pos
-        raws = store.failed_range(list_name, lo, chunk if not desc else pos - lo + 1)
+        raws = failed.failed_range(list_name, lo, chunk if not desc else pos - lo + 1)
         if not raws:
             break
         indexed = list(enumerate(raws, lo))
@@ -87,11 +87,11 @@ def find(client: StoreClient, list_name: str, class_name: str, start: int | None
 def class_counts(client: StoreClient, list_name: str, chunk: int = CHUNK) -> dict[str, int]:
     """How many failures of each class ``list_name`` holds ("nil" for none, as Ruby),
     read in chunks of ``chunk`` entries."""
-    store = client.store
+    failed = client.store.failed
     counts: dict[str, int] = {}
     pos = 0
     while True:
-        raws = store.failed_range(list_name, pos, chunk)
+        raws = failed.failed_range(list_name, pos, chunk)
         for raw in raws:
             name = class_of(raw) or "nil"
             counts[name] = counts.get(name, 0) + 1

@@ -1,5 +1,6 @@
-"""All Redis I/O: the data store (Ruby's ``Resque::DataStore``, a facade over one store per seam:
-queues, failed, workers, counters, keyspace), the Lua scripts, the lean lane's packed payloads,
+"""All Redis I/O: the data store (Ruby's ``Resque::DataStore``, composing one store per seam:
+queues, failed, workers, counters, keyspace, delayed, schedules; a caller names the seam,
+``store.queues.push``), the Lua scripts, the lean lane's packed payloads,
 resque-scheduler's delayed and schedule keys, resque-retry's keys, an idle worker's blocking
 peeks, and connections. No module outside this package (but the asyncio client's ``aio/store.py``)
 calls Redis.

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from .datastore import DataStore
+from .counters import CounterStore
 from .pipeline import Pipeline
 
 
@@ -40,24 +40,24 @@ class RedisStatStore:
     #: the reserve script finishes a job and counts it in ``stat:processed`` in one step
     counts_in_reserve = True
 
-    def __init__(self, store: DataStore) -> None:
-        self.store = store
+    def __init__(self, counters: CounterStore) -> None:
+        self.counters = counters
 
     def get(self, name: str) -> int:
         """The counter's value (0 when unset)."""
-        return self.store.stat(name)
+        return self.counters.stat(name)
 
     def incr(self, name: str, by: int = 1, pipe: Pipeline | None = None) -> None:
         """INCRBY; in ``pipe`` when given."""
-        self.store.incr_stat(name, by, pipe)
+        self.counters.incr_stat(name, by, pipe)
 
     def decr(self, name: str, by: int = 1, pipe: Pipeline | None = None) -> None:
         """DECRBY (Ruby 3.0's ``Stat.decr`` is broken by a typo; this one works)."""
-        self.store.decr_stat(name, by, pipe)
+        self.counters.decr_stat(name, by, pipe)
 
     def clear(self, name: str, pipe: Pipeline | None = None) -> None:
         """DEL the counter."""
-        self.store.clear_stat(name, pipe)
+        self.counters.clear_stat(name, pipe)
 
 
 class NullStatStore:

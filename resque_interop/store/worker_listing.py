@@ -17,7 +17,7 @@ def list_workers(store: DataStore, codec: Codec, ids: list[str] | None = None,
     with ``prune_interval`` a worker the pruner would remove is marked ``stale``."""
     keys = store.keys
     if ids is None:
-        ids = store.worker_ids()
+        ids = store.workers.worker_ids()
     if not ids:
         return []
     pipe = store.pipeline()

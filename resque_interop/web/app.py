@@ -125,15 +125,15 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0,
         """A page of queue names with their sizes (only the shown ones are read), and the total."""
         names = client.queues()
         shown = names[start:] if count is None else names[start:start + count]
-        return dict(zip(shown, client.store.sizes_or_none(shown))), len(names)
+        return dict(zip(shown, client.store.queues.sizes_or_none(shown))), len(names)
 
     def runtimes(infos: list[Any]) -> dict[str, str]:
         """Which runtime runs each worker (Python / Ruby / node; one CLIENT LIST)."""
-        names = client.store.client_names() if infos else None
+        names = client.store.workers.client_names() if infos else None
         return {w.id: runtime_of(w, names) for w in infos}
 
     def workers_total() -> int:
-        return len(client.store.worker_ids())
+        return len(client.store.workers.worker_ids())
 
     # -- pages ----------------------------------------------------------------
     @bp.get("/")
@@ -164,7 +164,7 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0,
     @bp.get("/queues/<path:queue>")
     def queue(queue: str) -> ResponseReturnValue:
         start = int_arg("start", 0)
-        raws = client.store.queue_range(queue, start, PAGE)
+        raws = client.store.queues.queue_range(queue, start, PAGE)
         jobs = []
         for raw in raws:
             try:
@@ -190,7 +190,7 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0,
 
     @bp.get("/workers")
     def workers() -> ResponseReturnValue:
-        ids = client.store.worker_ids()
+        ids = client.store.workers.worker_ids()
         hosts: dict[str, list[str]] = {}
         for worker_id in ids:
             hosts.setdefault(split_worker_id(worker_id)[0], []).append(worker_id)
@@ -218,13 +218,13 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0,
 
     @bp.get("/stats")
     def stats() -> ResponseReturnValue:
-        raw = {n: client.store.stat_raw(n) for n in ("processed", "failed")}
+        raw = {n: client.store.counters.stat_raw(n) for n in ("processed", "failed")}
         bad = {n: not_an_integer(f"stat:{n}", v) for n, v in raw.items() if v is not None and to_int(v) is None}
         return page("stats.html", info=client.info(), bad=bad, live=True)
 
     @bp.get("/stats/redis")
     def stats_redis() -> ResponseReturnValue:
-        return page("stats_redis.html", info=sorted(client.store.redis_info().items()))
+        return page("stats_redis.html", info=sorted(client.store.keyspace.redis_info().items()))
 
     @bp.get("/stats/keys")
     def stats_keys() -> ResponseReturnValue:
@@ -235,14 +235,14 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0,
     @bp.get("/stats/keys/<path:key>")
     def stats_key(key: str) -> ResponseReturnValue:
         start = int_arg("start", 0)
-        kind, size, items = client.store.key_items(key, start, PAGE)
+        kind, size, items = client.store.keyspace.key_items(key, start, PAGE)
         rows = [[_cell(v) for v in (item if isinstance(item, tuple) else (item,))] for item in items]
         return page("stats_key.html", key=key, kind=kind, size=size, rows=rows, start=start, per_page=PAGE,
                     expected=schema_type(key))
 
     def key_rows(names: list[str]) -> list[dict[str, Any]]:
         rows = []
-        for k, (kind, size) in zip(names, client.store.key_infos(names)):
+        for k, (kind, size) in zip(names, client.store.keyspace.key_infos(names)):
             expected = schema_type(k)
             rows.append({"key": k, "type": kind, "size": size,
                          "expected": expected if expected and expected != kind else None})
@@ -265,7 +265,7 @@ def blueprint(client: Resque, name: str = "resque", poll_seconds: float = 2.0,
     @bp.get("/api/queues/<path:queue>")
     def api_queue(queue: str) -> Response:
         start, count = int_arg("start", 0), min(int_arg("count", PAGE), 1000)
-        raws = client.store.queue_range(queue, start, count)
+        raws = client.store.queues.queue_range(queue, start, count)
         jobs = []
         for raw in raws:
             try:

@@ -35,7 +35,7 @@ def _candidates(client: Resque) -> list[str]:
     if "timestamp" in args:
         names.append(f"delayed:{args['timestamp']}")
     try:
-        names += client.store.failed_queue_names()
+        names += client.store.failed.failed_queue_names()
     except redis.ResponseError:
         pass
     return names
@@ -46,7 +46,7 @@ def wrong_types(client: Resque) -> list[tuple[str, str, str]]:
     would not have written so."""
     names = _candidates(client)
     found = []
-    for name, actual in zip(names, client.store.key_types(names)):
+    for name, actual in zip(names, client.store.keyspace.key_types(names)):
         expected = schema_type(name)
         if actual != "none" and expected and actual != expected:
             found.append((name, actual, expected))

@@ -52,8 +52,8 @@ class Registration:
         host, pid, _ = split_worker_id(self.worker_id)
         name = interop_client_name(host, pid)
         if name:
-            self.client.store.name_connections(name)
-        self.client.store.register_worker(self.worker_id, timefmt.started_at())
+            self.client.store.workers.name_connections(name)
+        self.client.store.workers.register_worker(self.worker_id, timefmt.started_at())
         self._registered = True
 
     def enter(self, first_time: Callable[[], None], wake: SignalSafeEvent, stopping: Callable[[], bool]) -> bool:
@@ -121,25 +121,25 @@ class Registration:
     def beat(self) -> None:
         """HSET workers:heartbeat <id> <server time, ISO 8601>. Once registered, a worker
         that finds itself gone from ``workers`` (pruned while frozen) registers again."""
-        store = self.client.store
-        beat = timefmt.heartbeat_at(store.server_time())
+        workers = self.client.store.workers
+        beat = timefmt.heartbeat_at(workers.server_time())
         if not self._registered:
-            store.heartbeat(self.worker_id, beat)
-        elif not store.heartbeat_if_registered(self.worker_id, beat):
+            workers.heartbeat(self.worker_id, beat)
+        elif not workers.heartbeat_if_registered(self.worker_id, beat):
             self.reregister("at its heartbeat")
 
     def reregister(self, when: str) -> None:
         """Back into ``workers`` (with ``:started`` and a heartbeat) after being pruned alive."""
         with self._lock:
-            store = self.client.store
-            if store.worker_exists(self.worker_id):
+            workers = self.client.store.workers
+            if workers.worker_exists(self.worker_id):
                 return
             log.warning(
                 "%s was pruned while alive (no heartbeat for over %ss: frozen or stopped?); "
                 "registering again (noticed %s)", self.worker_id, self.client.prune_interval, when,
             )
             self.register()
-            store.heartbeat(self.worker_id, timefmt.heartbeat_at(store.server_time()))
+            workers.heartbeat(self.worker_id, timefmt.heartbeat_at(workers.server_time()))
 
     def prune_dead_workers(self) -> list[str]:
         """Ruby's pruning, as this worker (see :mod:`resque_interop.worker.prune`)."""
@@ -149,7 +149,7 @@ class Registration:
         """Remove any old heartbeat, then beat every heartbeat interval from a thread;
         after each beat, prune dead workers (under Ruby's lock), so that a dead worker's
         job becomes a failure without waiting for some worker to start."""
-        self.client.store.remove_heartbeat(self.worker_id)
+        self.client.store.workers.remove_heartbeat(self.worker_id)
         self._stop.clear()
         self._thread = threading.Thread(target=self._beat_until_stopped, name="resque-heartbeat", daemon=True)
         self._thread.start()

@@ -79,7 +79,7 @@ class JobOutcome:
         (the held value stays the one Redis has, so the next reserve finishes the job)."""
         data = self.client.codec.encode({"queue": queue, "run_at": timefmt.run_at(), "payload": payload})
         try:
-            self.client.store.set_worker_payload(self.worker_id, data)
+            self.client.store.workers.set_worker_payload(self.worker_id, data)
         except redis.RedisError as exc:
             log.error("could not rewrite %s (%s)", self.client.keys.worker(self.worker_id), format_error(exc))
             return

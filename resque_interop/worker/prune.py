@@ -69,7 +69,7 @@ def unregister_worker(client: Resque, worker_id: str, exc: BaseException | None 
     per-worker key goes (set member, job, started, heartbeat, counters), in one
     MULTI/EXEC with the failure, so neither happens without the other."""
     for _ in range(5):
-        raw = client.store.worker_payload(worker_id)
+        raw = client.store.workers.worker_payload(worker_id)
         writes = CommandLog()
         if raw:
             queue, payload = held_job(client, raw)
@@ -134,8 +134,8 @@ class StallGuard:
 def expired_workers(client: Resque, now: float | None = None,
                     heartbeats: dict[str, str] | None = None) -> list[str]:
     """Ids whose heartbeat is older than the prune interval (Redis server time)."""
-    now = client.store.server_time() if now is None else now
-    beats = client.store.all_heartbeats() if heartbeats is None else heartbeats
+    now = client.store.workers.server_time() if now is None else now
+    beats = client.store.workers.all_heartbeats() if heartbeats is None else heartbeats
     out = []
     for worker_id, beat in beats.items():
         when = parse_time(beat)
@@ -149,11 +149,11 @@ def _stale_view(client: Resque, pruner_id: str, guard: StallGuard | None) -> tup
     if guard is not None and (reason := guard.unsafe_for()) is not None:
         return reason, []
     asked = time.monotonic()
-    now = client.store.server_time()
+    now = client.store.workers.server_time()
     waited = time.monotonic() - asked
     if waited > stall_slack(client):
         return f"Redis took {waited:.1f}s to answer (a stall)", []
-    beats = client.store.all_heartbeats()
+    beats = client.store.workers.all_heartbeats()
     own = parse_time(beats.get(pruner_id) or "")
     # (a beat is stored to the second, hence the second more)
     if own is not None and now - own.timestamp() > stall_slack(client) + 1:
@@ -168,9 +168,9 @@ def prune_dead_workers(
     """Prune as a worker ``pruner_id`` on ``pruner_queues`` at ``hostname``; returns the
     ids removed. ``force`` skips the lock and the stall checks (the CLI's ``prune``);
     ``guard`` is the pruner's own record of its link to Redis."""
-    if not force and not client.store.acquire_prune_lock(pruner_id, int(client.heartbeat_interval)):
+    if not force and not client.store.workers.acquire_prune_lock(pruner_id, int(client.heartbeat_interval)):
         return []
-    all_ids = client.store.worker_ids()
+    all_ids = client.store.workers.worker_ids()
     known = live_worker_pids()
     if force:
         expired = expired_workers(client)
@@ -184,7 +184,7 @@ def prune_dead_workers(
         if worker_id == pruner_id:
             continue  # a pruner is alive by definition (it beat just before pruning)
         log.info("Pruning dead worker: %s", worker_id)
-        cls = held_class(client, client.store.worker_payload(worker_id))
+        cls = held_class(client, client.store.workers.worker_payload(worker_id))
         unregister_worker(client, worker_id, PruneDeadWorkerDirtyExit(worker_id, cls))
         removed.append(worker_id)
     wanted = set(pruner_queues)

@@ -55,7 +55,7 @@ class JobSource:
         now = time.monotonic()
         if fresh or self._resolved_at + 1.0 < now:
             try:
-                names = self.client.store.queue_names()
+                names = self.client.store.queues.queue_names()
             except redis.ConnectionError as exc:  # keep the last list; the reserve retries
                 log.error("lost Redis while listing queues (%s)", format_error(exc))
                 return self._resolved
