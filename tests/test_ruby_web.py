@@ -12,6 +12,7 @@ import redis
 
 from resque_interop import Resque
 from resque_interop.dev.redis_server import free_port
+from resque_interop.schema.readable import counted
 from resque_interop.web.app import create_app
 
 from .support.ruby_peer import PEER, needs_ruby, needs_scheduler, ruby, ruby_popen, ruby_worker
@@ -68,7 +69,7 @@ def test_both_dashboards_agree(r: Resque, redis_url: str, raw_redis: redis.Redis
             assert count >= 1
             failed_row = re.search(r">failed</a></td>\s*<td class=.size.>(\d+)<", theirs)
             assert failed_row and int(failed_row.group(1)) == count
-            assert f"of {count} failed jobs" in ours.get("/failed").get_data(as_text=True)
+            assert f"of {counted(count, 'failed job')}" in ours.get("/failed").get_data(as_text=True)
             assert fetch(f"http://127.0.0.1:{port}/working")[0] == 200
             assert fetch(f"http://127.0.0.1:{port}/stats/keys")[0] == 200
             raw_redis.rpush("go", 1)
