@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import redis
@@ -14,13 +13,10 @@ import redis
 from resque_interop import Resque
 from resque_interop.failure import FailureInfo
 from resque_interop.schema.ruby_join import retry_key_name
-from resque_interop.web.app import create_app
 
+from .support.browser import ARTIFACTS, CHROMIUM, chromium, served_dashboard
 from .support.waiting import wait_for
 from .support.workers import WorkerProcess
-
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).parent / "artifacts"
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed (pip install playwright)")
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="no /usr/bin/chromium (apt-get install chromium)")
@@ -28,23 +24,14 @@ pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="no /usr/bi
 
 @pytest.fixture
 def server(r: Resque) -> Iterator[str]:
-    from werkzeug.serving import make_server
-
-    httpd = make_server("127.0.0.1", 0, create_app(r, poll_seconds=0.5), threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
+    with served_dashboard(r) as url:
+        yield url
 
 
 @pytest.fixture
 def browser() -> Iterator[object]:
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+    with chromium(playwright_api) as b:
         yield b
-        b.close()
 
 
 def test_retry_from_the_failed_page(r: Resque, server: str, browser: object) -> None:

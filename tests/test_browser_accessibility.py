@@ -6,7 +6,6 @@ Screenshots go to tests/artifacts/."""
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,10 +16,9 @@ import redis
 from resque_interop import Resque
 from resque_interop.failure import FailureInfo
 
+from .support.browser import ARTIFACTS, CHROMIUM, chromium, served_dashboard
 from .support.waiting import wait_for
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).parent / "artifacts"
 AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed (pip install playwright)")
@@ -29,25 +27,14 @@ pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="no /usr/bi
 
 @pytest.fixture
 def server(r: Resque) -> Iterator[str]:
-    from werkzeug.serving import make_server
-
-    from resque_interop.web.app import create_app
-
-    httpd = make_server("127.0.0.1", 0, create_app(r, poll_seconds=0.5), threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
+    with served_dashboard(r) as url:
+        yield url
 
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+    with chromium(playwright_api) as b:
         yield b
-        b.close()
 
 
 def shot(page: Any, name: str, full_page: bool = True) -> None:

@@ -24,6 +24,7 @@ import redis
 
 from resque_interop import Registry, Resque
 
+from .support.processes import StartedProcesses
 from .support.ruby_peer import (
     SCHEDULER_PEER,
     PeerProcess,
@@ -46,46 +47,22 @@ LEAD = 20  # seconds from now to the first due time: both enqueuers finish befor
 INTERVAL = "1"  # seconds between rounds, for both languages
 
 
-class Procs:
+class Procs(StartedProcesses):
     """Processes a test started, stopped (TERM, then kill) at its end."""
 
-    def __init__(self, redis_url: str) -> None:
-        self.redis_url = redis_url
-        self.started: list[subprocess.Popen[str] | PeerProcess] = []
-
     def ruby_scheduler(self, schedule: Path | None = None) -> PeerProcess:
-        return self._started(ruby_popen(self.redis_url, RUNNER, *([str(schedule)] if schedule else []),
-                                        peers=["scheduler"], stdout=subprocess.DEVNULL,
-                                        RESQUE_SCHEDULER_INTERVAL=INTERVAL, LOCK_TIMEOUT="30"))
+        return self.keep(ruby_popen(self.redis_url, RUNNER, *([str(schedule)] if schedule else []),
+                                    peers=["scheduler"], stdout=subprocess.DEVNULL,
+                                    RESQUE_SCHEDULER_INTERVAL=INTERVAL, LOCK_TIMEOUT="30"))
 
     def python_scheduler(self, *options: str) -> subprocess.Popen[str]:
         env = {**os.environ, "REDIS_URL": self.redis_url, "PYTHONPATH": str(ROOT), "LOCK_TIMEOUT": "30"}
-        return self._start([sys.executable, "-m", "resque_interop", "scheduler", "--quiet", "-i", INTERVAL, *options], env)
+        return self.popen([sys.executable, "-m", "resque_interop", "scheduler", "--quiet", "-i", INTERVAL, *options], env)
 
     def ruby_enqueuer(self, first: int, start: int, stop: int) -> PeerProcess:
-        return self._started(ruby_popen(self.redis_url, SCHEDULER_PEER, "enqueue_many", str(first), str(SPAN),
-                                        str(start), str(stop), "ruby", peers=["scheduler"],
-                                        stdout=subprocess.DEVNULL))
-
-    def _started(self, proc: PeerProcess) -> PeerProcess:
-        self.started.append(proc)
-        return proc
-
-    def _start(self, args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
-        proc = subprocess.Popen(args, env=env, text=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.started.append(proc)
-        return proc
-
-    def stop(self) -> None:
-        for proc in self.started:
-            if proc.poll() is None:
-                proc.terminate()
-        for proc in self.started:
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(10)
+        return self.keep(ruby_popen(self.redis_url, SCHEDULER_PEER, "enqueue_many", str(first), str(SPAN),
+                                    str(start), str(stop), "ruby", peers=["scheduler"],
+                                    stdout=subprocess.DEVNULL))
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ import redis
 
 from resque_interop import Registry, Resque
 
+from .support.processes import StartedProcesses
 from .support.ruby_peer import SCHEDULER_PEER, PeerProcess, needs_scheduler, ruby_popen, scheduler
 from .support.waiting import wait_for
 from .support.workers import ROOT
@@ -38,39 +38,17 @@ def _yaml(tmp_path: Path, every: str = "1s") -> Path:
     return path
 
 
-class Procs:
+class Procs(StartedProcesses):
     """Scheduler processes started by a test; all stopped at its end."""
 
-    def __init__(self, redis_url: str) -> None:
-        self.redis_url = redis_url
-        self.started: list[subprocess.Popen[str] | PeerProcess] = []
-
     def ruby(self, schedule: Path | None = None, dynamic: bool = False) -> PeerProcess:
-        proc = ruby_popen(self.redis_url, RUNNER, *([str(schedule)] if schedule else []), peers=["scheduler"],
-                          stdout=subprocess.DEVNULL, LOCK_TIMEOUT=TTL, RESQUE_SCHEDULER_INTERVAL="0.2",
-                          DYNAMIC_SCHEDULE="true" if dynamic else "")
-        self.started.append(proc)
-        return proc
+        return self.keep(ruby_popen(self.redis_url, RUNNER, *([str(schedule)] if schedule else []),
+                                    peers=["scheduler"], stdout=subprocess.DEVNULL, LOCK_TIMEOUT=TTL,
+                                    RESQUE_SCHEDULER_INTERVAL="0.2", DYNAMIC_SCHEDULE="true" if dynamic else ""))
 
     def python(self, *options: str) -> subprocess.Popen[str]:
         env = {**os.environ, "REDIS_URL": self.redis_url, "PYTHONPATH": str(ROOT), "LOCK_TIMEOUT": TTL}
-        return self._start([sys.executable, "-m", "resque_interop", "scheduler", "-i", "0.2", *options], env)
-
-    def _start(self, args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
-        proc = subprocess.Popen(args, env=env, text=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.started.append(proc)
-        return proc
-
-    def stop(self) -> None:
-        for proc in self.started:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc in self.started:
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(10)
+        return self.popen([sys.executable, "-m", "resque_interop", "scheduler", "-i", "0.2", *options], env)
 
 
 @pytest.fixture
